@@ -1,0 +1,144 @@
+"""The `reviewlens` command line: thin commands over flows/, errors as one sentence (tracebacks with --debug)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.config import load_settings
+from flows.errors import UserError
+
+app = typer.Typer(
+    help="reviewlens: nightly review analytics on DuckDB with a from-scratch bilingual encoder.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+    """Global options."""
+
+
+def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], fmt: Optional[str]) -> None:
+    from flows.ingest import ingest_file, parse_mapping
+    from flows.store import connect
+
+    settings = load_settings()
+    mapping = parse_mapping(columns)
+    con = connect(settings.db_path)
+    stages = ("reading", "validating", "writing", "done")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        for path in paths:
+            task = progress.add_task(f"{path.name}: reading", total=len(stages) - 1)
+            def step(stage: str, task=task, path=path) -> None:
+                progress.update(task, completed=stages.index(stage), description=f"{path.name}: {stage}")
+            summary = ingest_file(con, path, mapping, source, fmt, step=step)
+            progress.update(task, completed=len(stages) - 1)
+            _print_summary(summary)
+    con.close()
+
+
+def _print_summary(summary) -> None:
+    table = Table(title=f"ingest {summary.file}", show_header=False, title_justify="left")
+    for label, value in (
+        ("rows read", summary.rows), ("inserted", summary.inserted), ("updated (newer)", summary.updated),
+        ("unchanged", summary.unchanged), ("older than stored", summary.stale),
+        ("duplicate ids in file", summary.duplicates_in_file),
+        ("rejected", sum(summary.rejected.values())),
+        *((f"  {reason}", n) for reason, n in sorted(summary.rejected.items())),
+        ("seconds", f"{summary.seconds:.2f}"),
+    ):
+        table.add_row(label, f"{value:,}" if isinstance(value, int) else value)
+    out.print(table)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON Lines files.")],
+    column: Annotated[list[str], typer.Option("--column", "-c", help="Map a contract column to yours: body=text.")] = [],
+    source: Annotated[Optional[str], typer.Option(help="Name recorded in reviews.source (default: file name).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="csv, parquet or jsonl (default: from the extension).")] = None,
+) -> None:
+    """Load review files into the store; invalid rows go to reviews_rejected with the reason."""
+    _ingest_paths(paths, column, source, fmt)
+
+
+@app.command("demo-data")
+def demo_data(
+    run_date: Annotated[Optional[str], typer.Option("--date", help="Run date the simulated history ends at (YYYY-MM-DD).")] = None,
+) -> None:
+    """Fetch the real demo corpora (English clothing, Chinese shopping reviews), verify and ingest them."""
+    _load_demo_data(_parse_date(run_date))
+
+
+def _load_demo_data(run_date: date) -> None:
+    from flows.demo_data import write_demo_files
+
+    settings = load_settings()
+    console.print(f"fetching demo corpora into {settings.cache_dir} (checksums verified)")
+    for path, source in write_demo_files(settings.cache_dir, run_date, settings.demo_days).values():
+        _ingest_paths([path], [], source, "parquet")
+
+
+@app.command()
+def demo(
+    run_date: Annotated[Optional[str], typer.Option("--date", help="Run date of the demo (YYYY-MM-DD, default today).")] = None,
+) -> None:
+    """Run the whole job end to end on the embedded demo data."""
+    from flows.sql_access import run_query
+
+    settings = load_settings()
+    _load_demo_data(_parse_date(run_date))
+    run_query(
+        settings.db_path,
+        "SELECT language, count(*) AS reviews, count(label) AS gold_labels, count(rating) AS rated, "
+        "min(created_at)::DATE AS first_day, max(created_at)::DATE AS last_day FROM reviews GROUP BY ALL ORDER BY ALL",
+        "table", None, out,
+    )
+    run_query(settings.db_path, "SELECT source_file, reason, count(*) AS rows FROM reviews_rejected GROUP BY ALL ORDER BY ALL",
+              "table", None, out)
+    out.print(f"demo data is in {settings.db_path}; query it with `reviewlens sql \"SELECT ...\"`.")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
+) -> None:
+    """Run a read-only SQL query against the store."""
+    from flows.sql_access import run_query
+
+    run_query(load_settings().db_path, query, fmt, output, out)
+
+
+def _parse_date(text: Optional[str]) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--date {text!r} is not a date; use YYYY-MM-DD.") from None
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        app()
+    except UserError as exc:
+        if debug:
+            raise
+        console.print(f"reviewlens: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)

@@ -1,0 +1,75 @@
+"""One typed place for settings: defaults that work, then `reviewlens.toml`, then `REVIEWLENS_*` env vars."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from flows.errors import UserError
+
+CONFIG_FILE = "reviewlens.toml"
+
+
+class ConfigError(UserError):
+    """A setting that cannot be used; the message names the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("var")              # workspace: database, models, reports, cache
+    demo_days: int = 120                  # simulated history the demo spreads its reviews over
+    ingest_chunk_rows: int = 500_000      # rows validated per progress step on large files
+    score_batch_tokens: int = 16_384      # token budget of one inference batch
+    score_commit_reviews: int = 2_048     # reviews written per scoring transaction
+    device: str = "auto"                  # torch device: auto, cpu or cuda
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "reviewlens.duckdb"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+
+def _coerce(name: str, raw: Any, kind: type) -> Any:
+    try:
+        if kind is Path:
+            return Path(raw).expanduser()
+        if kind is int:
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting '{name}' must be {kind.__name__}, got {raw!r}.") from None
+
+
+def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Settings from the config file (if present) overlaid by REVIEWLENS_* environment variables."""
+    env = os.environ if env is None else env
+    config_file = config_file or Path(env.get("REVIEWLENS_CONFIG", CONFIG_FILE))
+    kinds = {f.name: {"Path": Path, "int": int}.get(str(f.type), str) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    if config_file.is_file():
+        try:
+            from_file = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file} is not valid TOML ({exc}); fix or remove it.") from None
+        unknown = sorted(set(from_file) - set(kinds))
+        if unknown:
+            raise ConfigError(f"{config_file} has unknown settings {unknown}; known: {sorted(kinds)}.")
+        values.update(from_file)
+    for name in kinds:
+        if f"REVIEWLENS_{name.upper()}" in env:
+            values[name] = env[f"REVIEWLENS_{name.upper()}"]
+    return replace(Settings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()})

@@ -1,0 +1,197 @@
+"""Bulk ingest of CSV, Parquet and JSON Lines into `reviews`: DuckDB readers, SQL validation, one transaction per file."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from flows.errors import UserError
+from flows.store import quote_ident, run_script, transaction
+
+CONTRACT_COLUMNS = ("review_id", "product_id", "category", "rating", "title", "body", "language", "created_at", "label")
+REQUIRED_COLUMNS = ("review_id", "product_id", "body", "created_at")
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+           ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+
+
+class IngestError(UserError):
+    """A file that cannot be ingested at all; nothing was changed. The message names the fix."""
+
+
+@dataclass
+class IngestSummary:
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0                      # older than the stored row with the same id
+    duplicates_in_file: int = 0         # extra rows for an id that appears more than once
+    rejected: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """`--column body=text` pairs as {contract column: file column}.  ['body=text'] -> {'body': 'text'}"""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        target, sep, source = pair.partition("=")
+        target, source = target.strip(), source.strip()
+        if not sep or not source or target not in CONTRACT_COLUMNS:
+            raise IngestError(
+                f"--column {pair!r} is not CONTRACT=FILE_COLUMN with CONTRACT one of {', '.join(CONTRACT_COLUMNS)}."
+            )
+        mapping[target] = source
+    return mapping
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    if fmt:
+        if fmt not in {"csv", "parquet", "jsonl"}:
+            raise IngestError(f"unknown format {fmt!r}; use csv, parquet or jsonl.")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    for suffix in reversed(suffixes):
+        if suffix in FORMATS:
+            return FORMATS[suffix]
+    raise IngestError(f"cannot tell the format of {path.name}; name it .csv, .parquet or .jsonl, or pass --format.")
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]:
+    """Create temp view ingest_raw (_line + file columns as text) and table ingest_parse_errors; return the columns."""
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_parse_errors (_line BIGINT, reason VARCHAR, _raw JSON)")
+    try:
+        if fmt == "csv":
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE ingest_source AS "
+                "SELECT row_number() OVER () + 1 AS _line, * FROM read_csv(?, all_varchar = true, header = true, "
+                "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
+                [str(path)],
+            )
+            con.execute(
+                "INSERT INTO ingest_parse_errors SELECT line, CASE WHEN error_type = 'INVALID ENCODING' "
+                "THEN 'invalid_encoding' ELSE 'malformed_row' END, to_json({'csv_line': csv_line, 'error': error_message}) "
+                "FROM ingest_rejects"
+            )
+            con.execute("DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans")
+        elif fmt == "parquet":
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE ingest_source AS SELECT file_row_number + 1 AS _line, * EXCLUDE (file_row_number) "
+                "FROM read_parquet(?, file_row_number = true)",
+                [str(path)],
+            )
+        else:
+            _read_jsonl(con, path)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise IngestError(f"could not read {path} as {fmt.upper()} ({first}); check the file or pass --format.") from None
+    columns = [c for c in con.execute("SELECT * FROM ingest_source LIMIT 0").fetchdf().columns if c != "_line"]
+    source_rows = con.execute("SELECT count(*) FROM ingest_source").fetchone()[0]
+    failed = con.execute("SELECT count(*) FROM ingest_parse_errors").fetchone()[0]
+    if source_rows == 0 and failed > 0:
+        raise IngestError(f"no line of {path} could be parsed as {fmt.upper()}; is it the right format and UTF-8 encoded?")
+    return columns
+
+
+def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Read JSON Lines line by line, so a broken line is rejected with its number instead of failing the file."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_lines AS SELECT row_number() OVER () AS _line, line "
+        "FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01', quote = '', escape = '', "
+        "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
+        [str(path)],
+    )
+    con.execute(
+        "INSERT INTO ingest_parse_errors SELECT line, 'invalid_encoding', to_json({'line': csv_line}) FROM ingest_rejects;"
+        "INSERT INTO ingest_parse_errors SELECT _line, 'invalid_json', to_json({'line': line}) FROM ingest_lines "
+        "WHERE trim(line) <> '' AND (NOT json_valid(line) OR json_type(line) <> 'OBJECT');"
+        "DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans"
+    )
+    keys = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT unnest(json_keys(line)) FROM ingest_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT'"
+        ).fetchall()
+    ]
+    projection = ", ".join(f"json_extract_string(line, ?) AS {quote_ident(k)}" for k in keys)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_source AS SELECT _line" + (f", {projection}" if keys else "")
+        + " FROM ingest_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT'",
+        ["$." + quote_ident(k) for k in keys] or None,
+    )
+
+
+def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], mapping: dict[str, str]) -> None:
+    """Create temp view ingest_mapped with the contract's column names; a missing required column is an IngestError."""
+    by_lower = {c.lower(): c for c in columns}
+    chosen: dict[str, str | None] = {}
+    for name in CONTRACT_COLUMNS:
+        wanted = mapping.get(name, name)
+        found = wanted if wanted in columns else by_lower.get(wanted.lower())
+        if name in mapping and found is None:
+            raise IngestError(f"{path.name} has no column {wanted!r} (mapped to {name}); found: {', '.join(columns)}.")
+        chosen[name] = found
+    missing = [c for c in REQUIRED_COLUMNS if chosen[c] is None]
+    if missing:
+        hint = " ".join(f"--column {c}=YOUR_COLUMN" for c in missing)
+        raise IngestError(
+            f"{path.name} has no {', '.join(repr(c) for c in missing)} column (found: {', '.join(columns)}). Map it with {hint}."
+        )
+    raw = "json_object(" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}', {quote_ident(c)}" for c in columns) + ")"
+    select = ", ".join(
+        f"CAST({quote_ident(src)} AS VARCHAR) AS {name}" if src else f"CAST(NULL AS VARCHAR) AS {name}"
+        for name, src in chosen.items()
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ingest_mapped AS SELECT _line, {raw} AS _raw, {select} FROM ingest_source")
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: dict[str, str] | None = None,
+    source: str | None = None,
+    fmt: str | None = None,
+    step: Callable[[str], None] = lambda _stage: None,
+) -> IngestSummary:
+    """Load one file as one transaction: a file that cannot be read at all changes nothing."""
+    started = time.perf_counter()
+    if not path.exists():
+        raise IngestError(f"{path} does not exist; check the path.")
+    if not path.is_file():
+        raise IngestError(f"{path} is not a file; pass review files, not folders.")
+    fmt = detect_format(path, fmt)
+    summary = IngestSummary(file=str(path))
+    params = {"file": str(path), "source": source or path.name, "now": datetime.now(timezone.utc).replace(tzinfo=None)}
+    with transaction(con):
+        step("reading")
+        columns = _read_raw(con, path, fmt)
+        _map_columns(con, path, columns, mapping or {})
+        step("validating")
+        run_script(con, "ingest/01_stage.sql")
+        run_script(con, "ingest/02_plan.sql", params)
+        step("writing")
+        run_script(con, "ingest/03_apply.sql", params)
+        for reason, n in con.execute(
+            "SELECT reason, count(*) FROM (SELECT reason FROM ingest_staged WHERE reason IS NOT NULL "
+            "UNION ALL SELECT reason FROM ingest_parse_errors) GROUP BY ALL"
+        ).fetchall():
+            summary.rejected[reason] = n
+        actions = dict(con.execute("SELECT action, count(*) FROM ingest_plan GROUP BY ALL").fetchall())
+        valid = con.execute("SELECT count(*) FROM ingest_staged WHERE reason IS NULL").fetchone()[0]
+        summary.rows = con.execute("SELECT count(*) FROM ingest_staged").fetchone()[0] + sum(
+            n for r, n in summary.rejected.items() if r in {"invalid_encoding", "malformed_row", "invalid_json"}
+        )
+        con.execute("DROP VIEW ingest_mapped; DROP TABLE ingest_source; DROP TABLE ingest_staged; DROP TABLE ingest_plan")
+    summary.inserted = actions.get("insert", 0)
+    summary.updated = actions.get("update", 0)
+    summary.unchanged = actions.get("same", 0)
+    summary.stale = actions.get("stale", 0)
+    summary.duplicates_in_file = valid - sum(actions.values())
+    summary.seconds = time.perf_counter() - started
+    return summary

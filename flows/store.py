@@ -1,0 +1,96 @@
+"""DuckDB access: one place that opens the store, applies the schema and turns lock errors into sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from flows.errors import UserError
+
+SCHEMA_VERSION = 1
+
+
+class StoreBusy(UserError):
+    """Another process holds the DuckDB file (DuckDB allows one read-write process)."""
+
+
+class StoreMissing(UserError):
+    """A read-only command was pointed at a database that does not exist yet."""
+
+
+def sql_text(name: str) -> str:
+    """The text of a file under sql/, e.g. sql_text('ingest/03_plan.sql')."""
+    return resources.files("sql").joinpath(name).read_text(encoding="utf-8")
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+    """Run every statement of a .sql file; named parameters ($name) are bound, never formatted in."""
+    for statement in _statements(sql_text(name)):
+        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", statement)}
+        con.execute(statement, used or None)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script on ';' at line ends (our SQL files keep one statement per ';'-terminated block)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
+
+
+def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store; a second writer gets StoreBusy with a sentence a user can act on."""
+    if read_only and not db_path.exists():
+        raise StoreMissing(f"there is no database at {db_path} yet; run `reviewlens ingest` or `reviewlens demo` first.")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            holder = re.search(r"\(PID (\d+)\)", str(exc))
+            pid = f" (process {holder.group(1)})" if holder else ""
+            raise StoreBusy(
+                f"another reviewlens run is using {db_path}{pid}; wait for it to finish and try again."
+            ) from None
+        raise
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the database to SCHEMA_VERSION: schema.sql, then each sql/migrations/N_*.sql not yet applied."""
+    with transaction(con):
+        run_script(con, "schema.sql")
+        con.execute("INSERT INTO schema_version (version) VALUES (1) ON CONFLICT DO NOTHING")
+        current = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        migrations = resources.files("sql").joinpath("migrations")
+        if migrations.is_dir():
+            for entry in sorted(migrations.iterdir(), key=lambda p: p.name):
+                version = int(entry.name.split("_", 1)[0])
+                if entry.name.endswith(".sql") and version > current:
+                    run_script(con, f"migrations/{entry.name}")
+                    con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+                    current = version
+    return current
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit on success, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def quote_ident(name: str) -> str:
+    """A column name as a SQL identifier (names come from user files; values are always bound)."""
+    return '"' + name.replace('"', '""') + '"'
