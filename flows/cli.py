@@ -142,3 +142,7 @@ def main() -> None:
             raise
         console.print(f"reviewlens: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from flows.store import quote_ident, run_script, transaction
 
 CONTRACT_COLUMNS = ("review_id", "product_id", "category", "rating", "title", "body", "language", "created_at", "label")
 REQUIRED_COLUMNS = ("review_id", "product_id", "body", "created_at")
+PARSE_REASONS = {"invalid_encoding", "malformed_row", "invalid_json"}  # rows the reader itself could not parse
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
@@ -82,9 +84,8 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
             con.execute("DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans")
         elif fmt == "parquet":
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE ingest_source AS SELECT file_row_number + 1 AS _line, * EXCLUDE (file_row_number) "
-                "FROM read_parquet(?, file_row_number = true)",
-                [str(path)],
+                "CREATE OR REPLACE TEMP VIEW ingest_source AS SELECT file_row_number + 1 AS _line, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet('{_sql_string(path)}', file_row_number = true)"
             )
         else:
             _read_jsonl(con, path)
@@ -97,6 +98,11 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
     if source_rows == 0 and failed > 0:
         raise IngestError(f"no line of {path} could be parsed as {fmt.upper()}; is it the right format and UTF-8 encoded?")
     return columns
+
+
+def _sql_string(path: Path) -> str:
+    """A path as a SQL string literal body; views cannot hold bound parameters."""
+    return str(path).replace("'", "''")
 
 
 def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -151,6 +157,16 @@ def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str],
     con.execute(f"CREATE OR REPLACE TEMP VIEW ingest_mapped AS SELECT _line, {raw} AS _raw, {select} FROM ingest_source")
 
 
+@contextmanager
+def _parallel_writes(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Line numbers are explicit columns, so row order need not be kept: DuckDB may then use both cores."""
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -172,22 +188,26 @@ def ingest_file(
         step("reading")
         columns = _read_raw(con, path, fmt)
         _map_columns(con, path, columns, mapping or {})
-        step("validating")
-        run_script(con, "ingest/01_stage.sql")
-        run_script(con, "ingest/02_plan.sql", params)
-        step("writing")
-        run_script(con, "ingest/03_apply.sql", params)
-        for reason, n in con.execute(
+        with _parallel_writes(con):
+            step("validating")
+            run_script(con, "ingest/01_stage.sql")
+            run_script(con, "ingest/02_plan.sql", params)
+            step("writing")
+            if con.execute("SELECT EXISTS (SELECT 1 FROM ingest_staged WHERE reason IS NOT NULL UNION ALL "
+                           "SELECT 1 FROM ingest_parse_errors)").fetchone()[0]:
+                run_script(con, "ingest/03_reject.sql", params)
+            run_script(con, "ingest/04_apply.sql", params)
+        summary.rejected.update(dict(con.execute(
             "SELECT reason, count(*) FROM (SELECT reason FROM ingest_staged WHERE reason IS NOT NULL "
             "UNION ALL SELECT reason FROM ingest_parse_errors) GROUP BY ALL"
-        ).fetchall():
-            summary.rejected[reason] = n
+        ).fetchall()))
         actions = dict(con.execute("SELECT action, count(*) FROM ingest_plan GROUP BY ALL").fetchall())
         valid = con.execute("SELECT count(*) FROM ingest_staged WHERE reason IS NULL").fetchone()[0]
         summary.rows = con.execute("SELECT count(*) FROM ingest_staged").fetchone()[0] + sum(
-            n for r, n in summary.rejected.items() if r in {"invalid_encoding", "malformed_row", "invalid_json"}
+            n for r, n in summary.rejected.items() if r in PARSE_REASONS
         )
-        con.execute("DROP VIEW ingest_mapped; DROP TABLE ingest_source; DROP TABLE ingest_staged; DROP TABLE ingest_plan")
+        source_kind = "VIEW" if fmt == "parquet" else "TABLE"
+        con.execute(f"DROP VIEW ingest_mapped; DROP {source_kind} ingest_source; DROP TABLE ingest_staged; DROP TABLE ingest_plan")
     summary.inserted = actions.get("insert", 0)
     summary.updated = actions.get("update", 0)
     summary.unchanged = actions.get("same", 0)

@@ -2,7 +2,7 @@
 -- action: insert (new id), update (newer, or same time with changed content), same (identical), stale (older).
 CREATE OR REPLACE TEMP TABLE ingest_plan AS
 WITH newest_in_file AS (
-    SELECT * EXCLUDE (reason, _raw)
+    SELECT * EXCLUDE (reason)
     FROM ingest_staged
     WHERE reason IS NULL
     QUALIFY row_number() OVER (PARTITION BY review_id ORDER BY created_at DESC, _line DESC) = 1

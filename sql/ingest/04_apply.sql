@@ -1,16 +1,4 @@
--- Write the plan: rejected rows (once per file, line and reason), updated rows, new rows.
-INSERT INTO reviews_rejected (source_file, line, reason, raw)
-SELECT $file, s._line, s.reason, s._raw
-FROM (
-    SELECT _line, reason, _raw FROM ingest_staged WHERE reason IS NOT NULL
-    UNION ALL
-    SELECT _line, reason, _raw FROM ingest_parse_errors
-) s
-WHERE NOT EXISTS (
-    SELECT 1 FROM reviews_rejected j
-    WHERE j.source_file = $file AND j.line = s._line AND j.reason = s.reason
-);
-
+-- Write the plan: updated rows, then new rows.
 UPDATE reviews AS r SET
     product_id = p.product_id,
     category = p.category,

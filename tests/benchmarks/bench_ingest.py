@@ -1,0 +1,87 @@
+"""Ingest throughput and peak memory on 1,000,000 generated reviews, as CSV and as Parquet.
+
+Prints a table and writes var/bench/bench_ingest.json. Each format runs in a fresh child process so
+its peak RSS is its own; the baseline is DuckDB reading the same file into a table with no validation
+(the floor our SQL pipeline is measured against, same process, same file).
+
+    python tests/benchmarks/bench_ingest.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+WORDS = "fit fabric soft small large zipper colour love great poor cheap return size dress quality".split()
+
+
+def generate(rows: int, folder: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(0)
+    words = np.array(WORDS)
+    bodies = [" ".join(words[rng.integers(0, len(WORDS), 20)]) for _ in range(rows)]
+    frame = pd.DataFrame({
+        "review_id": [f"b{i}" for i in range(rows)],
+        "product_id": [f"p{i % 5000}" for i in range(rows)],
+        "category": rng.choice(["Dresses", "Knits", "Blouses"], rows),
+        "rating": rng.integers(1, 6, rows),
+        "title": None,
+        "body": bodies,
+        "created_at": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 86400 * 120, rows), unit="s"),
+    })
+    paths = {"csv": folder / "reviews.csv", "parquet": folder / "reviews.parquet"}
+    frame.to_csv(paths["csv"], index=False)
+    frame.to_parquet(paths["parquet"], index=False)
+    return paths
+
+
+def child(path: str, fmt: str) -> None:
+    import duckdb
+    from flows.ingest import ingest_file
+    from flows.store import connect
+
+    folder = Path(tempfile.mkdtemp())
+    con = connect(folder / "bench.duckdb")
+    started = time.perf_counter()
+    summary = ingest_file(con, Path(path), fmt=fmt)
+    seconds = time.perf_counter() - started
+    base = duckdb.connect(str(folder / "baseline.duckdb"))
+    reader = "read_csv(?, header = true)" if fmt == "csv" else "read_parquet(?)"
+    t0 = time.perf_counter()
+    base.execute(f"CREATE TABLE t AS SELECT * FROM {reader}", [path])
+    baseline = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"format": fmt, "rows": summary.inserted, "seconds": seconds, "rows_per_s": summary.inserted / seconds,
+                      "baseline_seconds": baseline, "ratio_vs_plain_read": seconds / baseline, "peak_rss_mb": peak_mb}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--child", nargs=2)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child)
+    folder = Path(tempfile.mkdtemp())
+    paths = generate(args.rows, folder)
+    results = []
+    for fmt, path in paths.items():
+        out = subprocess.run([sys.executable, __file__, "--child", str(path), fmt], capture_output=True, text=True, check=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"{'format':8} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'vs plain read':>13} {'peak RSS MB':>11}")
+    for r in results:
+        print(f"{r['format']:8} {r['rows']:>9,} {r['seconds']:>8.2f} {r['rows_per_s']:>9,.0f} {r['ratio_vs_plain_read']:>12.1f}x {r['peak_rss_mb']:>11.0f}")
+    target = Path("var/bench"); target.mkdir(parents=True, exist_ok=True)
+    (target / "bench_ingest.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The store: schema applied idempotently with a version, one writer at a time with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.store import SCHEMA_VERSION, StoreBusy, StoreMissing, connect, migrate
+
+CONTRACT_TABLES = {
+    "reviews", "reviews_rejected", "review_scores", "review_aspects", "insight_daily", "insight_topics",
+    "insight_products", "topic_examples", "emerging_terms", "alerts", "topic_candidates", "runs",
+    "model_registry", "schema_version",
+}
+
+
+def test_schema_creates_every_contract_table_with_comments(con):
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall())
+    assert CONTRACT_TABLES <= set(tables)
+    assert all(tables[t] for t in CONTRACT_TABLES)
+    uncommented = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL AND NOT internal").fetchall()
+    assert uncommented == []
+
+
+def test_applying_the_schema_twice_is_harmless(con):
+    con.execute("INSERT INTO reviews VALUES ('r', 'p', NULL, 5, NULL, 'b', 'en', now(), NULL, 's', now())")
+    assert migrate(con) == SCHEMA_VERSION
+    assert migrate(con) == SCHEMA_VERSION
+    assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+    assert con.execute("SELECT list(version) FROM schema_version").fetchone()[0] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_second_writer_gets_a_clear_message(db_path):
+    holder = connect(db_path)
+    probe = f"from flows.store import connect\nconnect(__import__('pathlib').Path({str(db_path)!r}))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    holder.close()
+    assert "StoreBusy" in result.stderr
+    assert f"another reviewlens run is using {db_path}" in result.stderr
+
+
+def test_the_cli_reports_a_busy_store_in_one_sentence(db_path, tmp_path):
+    holder = connect(db_path)
+    csv = tmp_path / "r.csv"
+    csv.write_text("review_id,product_id,body,created_at\nr,p,b,2026-01-01\n")
+    env = {**os.environ, "REVIEWLENS_HOME": str(db_path.parent)}
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(csv)], capture_output=True, text=True, env=env)
+    holder.close()
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"reviewlens: another reviewlens run is using {db_path}")
+    assert "Traceback" not in result.stderr
+
+
+def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path):
+    with pytest.raises(StoreMissing, match="run `reviewlens ingest` or `reviewlens demo` first"):
+        connect(tmp_path / "none.duckdb", read_only=True)
