@@ -14,6 +14,7 @@ from rich.table import Table
 
 from flows.config import load_settings
 from flows.errors import UserError
+from models.checkpoint import CheckpointError
 
 app = typer.Typer(
     help="reviewlens: nightly review analytics on DuckDB with a from-scratch bilingual encoder.",
@@ -113,6 +114,20 @@ def demo(
 
 
 @app.command()
+def pretrain(
+    preset: Annotated[str, typer.Option(help="demo (about 3 minutes on 2 cores), full, or tiny.")] = "demo",
+) -> None:
+    """Train the tokenizer and pretrain the encoder (masked language modelling) on the stored reviews."""
+    from flows.pretraining import load_corpus, preset_named, run_pretraining
+
+    settings = load_settings()
+    chosen = preset_named(preset)
+    corpus = load_corpus(settings.db_path)
+    folder = run_pretraining(settings.models_dir, corpus, chosen, console)
+    out.print(f"pretrained encoder checkpoint: {folder}")
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
@@ -137,7 +152,7 @@ def main() -> None:
     debug = "--debug" in sys.argv
     try:
         app()
-    except UserError as exc:
+    except (UserError, CheckpointError) as exc:
         if debug:
             raise
         console.print(f"reviewlens: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)

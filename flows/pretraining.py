@@ -1,0 +1,101 @@
+"""Pretraining from the store: corpus out of DuckDB, tokenizer, MLM with a progress bar, verified checkpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from flows.errors import UserError
+from flows.store import connect, sql_text
+from models.checkpoint import save_checkpoint
+from models.masking import continuation_table
+from models.presets import PRESETS, Preset
+from models.pretrain import evaluate_mlm, pretrain
+from models.splits import dedupe, split_of
+from models.tokenizer import encode, load_tokenizer, train_tokenizer, unk_rate
+
+
+@dataclass
+class Corpus:
+    frame: pd.DataFrame          # review_id, body, language, rating, label, split (deduplicated)
+    fingerprint: str             # sha256 over ids and texts, recorded with every model
+
+
+def load_corpus(db_path: Path) -> Corpus:
+    """Every review, deduplicated by normalised text, with its fixed split."""
+    con = connect(db_path, read_only=True)
+    try:
+        frame = con.execute(sql_text("corpus.sql")).fetchdf()
+    finally:
+        con.close()
+    if frame.empty:
+        raise UserError(f"{db_path} has no reviews to train on; run `reviewlens ingest` or `reviewlens demo-data` first.")
+    frame = frame.iloc[dedupe(frame["body"].tolist())].reset_index(drop=True)
+    frame["split"] = [split_of(t) for t in frame["body"]]
+    digest = hashlib.sha256()
+    for rid, body in zip(frame["review_id"], frame["body"]):
+        digest.update(rid.encode() + b"\0" + body.encode() + b"\0")
+    return Corpus(frame, digest.hexdigest())
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("loss {task.fields[loss]:.3f} · {task.fields[tps]:,.0f} tok/s"), TimeRemainingColumn(),
+                    console=console, transient=False)
+
+
+def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: Console) -> Path:
+    """Tokenizer + MLM pretraining on the train and val texts; held-out test texts give the metrics.
+
+    An interrupted run resumes from its last checkpoint (same preset, same data).
+    """
+    started = time.perf_counter()
+    frame = corpus.frame
+    train = frame[frame["split"] != "test"]
+    held_out = frame[frame["split"] == "test"]
+    state_dir = models_dir / "pretrain-state" / f"{preset.name}-{corpus.fingerprint[:12]}"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if (state_dir / "tokenizer.json").exists():
+        tokenizer = load_tokenizer(state_dir / "tokenizer.json")
+    else:
+        tokenizer = train_tokenizer(train["body"].tolist(), preset.vocab_size)
+        tokenizer.save(str(state_dir / "tokenizer.json"))
+    preset.encoder.vocab_size = tokenizer.get_vocab_size()
+    max_len = preset.encoder.max_len
+    sequences = encode(tokenizer, train["body"].tolist(), max_len)
+    continuation = continuation_table(tokenizer)
+    resuming = (state_dir / "mlm" / "state.json").exists()
+    with _progress(console) as progress:
+        task = progress.add_task(f"pretraining ({preset.name}{', resumed' if resuming else ''})",
+                                 total=preset.pretrain.steps, loss=float("nan"), tps=0.0)
+        def on_step(step: int, loss: float, tps: float) -> None:
+            progress.update(task, completed=step + 1, loss=loss, tps=tps)
+        model, history = pretrain(sequences, preset.encoder, preset.pretrain, continuation, state_dir / "mlm", on_step)
+    metrics = {"pretrain": {"seconds": round(time.perf_counter() - started, 1), "steps": preset.pretrain.steps,
+                            "train_texts": len(train), "loss_curve": history[:: max(1, len(history) // 200)]}}
+    for language, group in held_out.groupby("language"):
+        texts = group["body"].tolist()
+        metrics["pretrain"][language] = {
+            **evaluate_mlm(model, encode(tokenizer, texts, max_len), continuation),
+            "unk_rate": unk_rate(tokenizer, texts),
+        }
+    version = f"mlm-{preset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    config = {"kind": "mlm", "preset": preset.name, "encoder": preset.encoder.to_dict(),
+              "pretrain": preset.pretrain.to_dict(), "data_fingerprint": corpus.fingerprint}
+    folder = save_checkpoint(models_dir / "pretrained" / version, model.state_dict(), config, tokenizer, metrics)
+    shutil.rmtree(state_dir, ignore_errors=True)
+    return folder
+
+
+def preset_named(name: str) -> Preset:
+    if name not in PRESETS:
+        raise UserError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    return PRESETS[name]

@@ -1,0 +1,136 @@
+"""Checkpoints as plain files: safetensors weights, JSON config and metrics, tokenizer.json, and a sha256
+manifest checked before anything is parsed, so a truncated or altered file is one clear error. No pickle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from tokenizers import Tokenizer
+
+MANIFEST = "manifest.json"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that is missing, incomplete or altered; the message names the file and the fix."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """Record the sha256 of every file in the folder (written last, atomically)."""
+    sums = {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(sums, indent=2))
+    os.replace(tmp, folder / MANIFEST)
+
+
+def verify(folder: Path) -> dict[str, str]:
+    """The manifest, after checking every listed file is present and unchanged."""
+    manifest = folder / MANIFEST
+    if not folder.is_dir():
+        raise CheckpointError(f"no checkpoint at {folder}; train one with `reviewlens train`.")
+    if not manifest.is_file():
+        raise CheckpointError(f"{folder} has no {MANIFEST}: the checkpoint was not finished; train it again.")
+    try:
+        sums = json.loads(manifest.read_text())
+    except json.JSONDecodeError:
+        raise CheckpointError(f"{manifest} is not valid JSON; the checkpoint is damaged, train it again.") from None
+    for name, expected in sums.items():
+        path = folder / name
+        if not path.is_file():
+            raise CheckpointError(f"{path} is missing from the checkpoint; restore it or train again.")
+        if _sha256(path) != expected:
+            raise CheckpointError(f"{path} does not match its sha256 in {MANIFEST} (truncated or altered); restore it or train again.")
+    return sums
+
+
+def save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Weights as safetensors; tied tensors are stored once (the caller re-ties them at load)."""
+    seen: dict[int, str] = {}
+    unique = {}
+    for name, tensor in tensors.items():
+        if tensor.data_ptr() in seen:
+            continue
+        seen[tensor.data_ptr()] = name
+        unique[name] = tensor.detach().contiguous().cpu()
+    save_file(unique, str(path))
+
+
+def load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(f"{path} cannot be read as safetensors ({exc}); restore it or train again.") from None
+
+
+def load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], source: Path) -> None:
+    """Load weights saved by save_tensors into a module built from the same config (tied tensors re-tie)."""
+    own = module.state_dict()
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    tied = {n for n in missing if any(own[n].data_ptr() == own[s].data_ptr() for s in state if s in own)}
+    if set(missing) - tied or unexpected:
+        raise CheckpointError(f"{source} does not fit this model (missing {sorted(set(missing) - tied)[:3]}, "
+                              f"unexpected {unexpected[:3]}); it was saved by another version of reviewlens.")
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc}); restore it or train again.") from None
+
+
+def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], config: dict, tokenizer, metrics: dict,
+                    extra_files: dict[str, str] | None = None) -> Path:
+    """Write a complete checkpoint folder atomically: files, then the manifest, then the rename."""
+    tmp = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_tensors(tensors, tmp / "model.safetensors")
+    write_json(tmp / "config.json", config)
+    write_json(tmp / "metrics.json", metrics)
+    tokenizer.save(str(tmp / "tokenizer.json"))
+    for name, text in (extra_files or {}).items():
+        (tmp / name).write_text(text, encoding="utf-8")
+    write_manifest(tmp)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
+@dataclass
+class Checkpoint:
+    folder: Path
+    config: dict
+    metrics: dict
+    tokenizer: Tokenizer
+    tensors: dict[str, torch.Tensor]
+
+
+def load_checkpoint(folder: Path) -> Checkpoint:
+    """A verified checkpoint; any missing, truncated or altered file raises CheckpointError first."""
+    verify(folder)
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises plain Exception subclasses
+        raise CheckpointError(f"{folder / 'tokenizer.json'} cannot be loaded ({exc}).") from None
+    return Checkpoint(folder, read_json(folder / "config.json"), read_json(folder / "metrics.json"),
+                      tokenizer, load_tensors(folder / "model.safetensors"))
