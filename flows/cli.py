@@ -128,6 +128,83 @@ def pretrain(
 
 
 @app.command()
+def train(
+    preset: Annotated[str, typer.Option(help="demo (about 6 minutes on 2 cores), full, or tiny.")] = "demo",
+    activate: Annotated[bool, typer.Option("--activate", help="Activate even if worse than the active model.")] = False,
+    ablation: Annotated[Optional[bool], typer.Option("--ablation/--no-ablation", help="Also fine-tune from random init.")] = None,
+    topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped taxonomy.")] = None,
+) -> None:
+    """Train a model: tokenizer, pretraining, fine-tuning, evaluation against the baseline, registry."""
+    from flows.train_flow import train_flow
+
+    summary = train_flow(load_settings(), preset, activate, ablation, topics)
+    _print_evaluation(summary.metrics)
+    out.print(f"model {summary.version} saved to {summary.folder}; {summary.reason}")
+
+
+def _print_evaluation(metrics: dict) -> None:
+    table = Table("language", "metric", "model", "TF-IDF + LR baseline", "random-init encoder", title="sentiment, fixed test split")
+    for language, entry in metrics.get("sentiment", {}).items():
+        ablation = metrics.get("random_init", {}).get(language, {}).get("model", {})
+        for metric in ("accuracy", "macro_f1", "ece"):
+            fmt = lambda d: f"{d[metric]:.3f}" if d and metric in d else "–"
+            table.add_row(f"{language} (n={entry['model']['n']})" if metric == "accuracy" else "", metric,
+                          fmt(entry["model"]), fmt(entry.get("baseline")), fmt(ablation))
+        table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}", "", "")
+    out.print(table)
+    pre = metrics.get("pretrain", {})
+    for language in ("zh", "en"):
+        if language in pre:
+            out.print(f"pretraining {language}: masked-token accuracy {pre[language]['masked_accuracy']:.3f}, "
+                      f"perplexity {pre[language]['perplexity']:.1f}")
+
+
+@app.command("eval")
+def eval_(
+    model: Annotated[Optional[str], typer.Option(help="Model version (default: the active one).")] = None,
+) -> None:
+    """Evaluate a model on the fixed test split, with the TF-IDF baseline beside it."""
+    from flows.evaluate import evaluate_version
+
+    _print_evaluation(evaluate_version(load_settings(), model))
+
+
+@app.command()
+def models(
+    activate: Annotated[Optional[str], typer.Option(help="Make this version the active model.")] = None,
+) -> None:
+    """List trained models and their figures; --activate VERSION switches the active one."""
+    from flows.registry import activate as activate_version
+    from flows.store import connect
+    from flows.sql_access import run_query
+
+    settings = load_settings()
+    if activate:
+        con = connect(settings.db_path)
+        activate_version(con, activate)
+        con.close()
+        out.print(f"{activate} is now the active model; the next `reviewlens run` scores with it.")
+    run_query(settings.db_path, (
+        "SELECT model_version, created_at::TIMESTAMP(0) AS created, preset, active, "
+        "round((metrics->'sentiment'->'zh'->'model'->>'accuracy')::DOUBLE, 3) AS zh_accuracy, "
+        "round((metrics->'sentiment'->'en'->'model'->>'macro_f1')::DOUBLE, 3) AS en_macro_f1 "
+        "FROM model_registry ORDER BY created_at"), "table", None, out)
+
+
+@app.command()
+def classify(
+    texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to score.")] = None,
+    input: Annotated[Optional[str], typer.Option("--input", help="FILE.jsonl, FILE.csv (a 'body' or 'text' column) or - for stdin lines.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model version (default: the active one).")] = None,
+) -> None:
+    """Score ad-hoc texts with the active model; one JSON line per text."""
+    from flows.classify import classify_texts, read_texts
+
+    for line in classify_texts(load_settings(), read_texts(texts or [], input), model):
+        print(line)
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",

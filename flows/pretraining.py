@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -68,8 +68,8 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
     else:
         tokenizer = train_tokenizer(train["body"].tolist(), preset.vocab_size)
         tokenizer.save(str(state_dir / "tokenizer.json"))
-    preset.encoder.vocab_size = tokenizer.get_vocab_size()
-    max_len = preset.encoder.max_len
+    encoder_cfg = replace(preset.encoder, vocab_size=tokenizer.get_vocab_size())
+    max_len = encoder_cfg.max_len
     sequences = encode(tokenizer, train["body"].tolist(), max_len)
     continuation = continuation_table(tokenizer)
     resuming = (state_dir / "mlm" / "state.json").exists()
@@ -78,7 +78,7 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
                                  total=preset.pretrain.steps, loss=float("nan"), tps=0.0)
         def on_step(step: int, loss: float, tps: float) -> None:
             progress.update(task, completed=step + 1, loss=loss, tps=tps)
-        model, history = pretrain(sequences, preset.encoder, preset.pretrain, continuation, state_dir / "mlm", on_step)
+        model, history = pretrain(sequences, encoder_cfg, preset.pretrain, continuation, state_dir / "mlm", on_step)
     metrics = {"pretrain": {"seconds": round(time.perf_counter() - started, 1), "steps": preset.pretrain.steps,
                             "train_texts": len(train), "loss_curve": history[:: max(1, len(history) // 200)]}}
     for language, group in held_out.groupby("language"):
@@ -88,7 +88,7 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
             "unk_rate": unk_rate(tokenizer, texts),
         }
     version = f"mlm-{preset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    config = {"kind": "mlm", "preset": preset.name, "encoder": preset.encoder.to_dict(),
+    config = {"kind": "mlm", "preset": preset.name, "encoder": encoder_cfg.to_dict(),
               "pretrain": preset.pretrain.to_dict(), "data_fingerprint": corpus.fingerprint}
     folder = save_checkpoint(models_dir / "pretrained" / version, model.state_dict(), config, tokenizer, metrics)
     shutil.rmtree(state_dir, ignore_errors=True)

@@ -37,3 +37,30 @@ def demo_frame() -> pd.DataFrame:
     files = write_demo_files(load_settings().cache_dir.resolve(), date(2026, 11, 28), 120)
     frame = pd.concat([pd.read_parquet(path) for path, _ in files.values()], ignore_index=True)
     return frame[frame.body.fillna("").str.strip() != ""].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (starting one costs 12-25 s on 2 cores)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory, prefect_harness):
+    """A workspace with the template fixture ingested and a `tiny` model trained by the real train flow."""
+    from flows.config import Settings
+    from flows.ingest import ingest_file
+    from flows.train_flow import train_flow
+    from tests.fixtures import write_fixture
+
+    home = tmp_path_factory.mktemp("home")
+    settings = Settings(home=home)
+    con = connect(settings.db_path)
+    for path in write_fixture(home / "input"):
+        ingest_file(con, path)
+    con.close()
+    summary = train_flow(settings, "tiny")
+    return settings, summary

@@ -1,0 +1,72 @@
+"""The model registry table: register trained models, activate one, find the active one."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from flows.errors import UserError
+from flows.store import transaction
+
+
+class NoActiveModel(UserError):
+    """Nothing can be scored before a model is trained and active."""
+
+
+def register(con: duckdb.DuckDBPyConnection, version: str, preset: str, config: dict, fingerprint: str,
+             metrics: dict, path: Path, activate: bool) -> None:
+    with transaction(con):
+        con.execute(
+            "INSERT OR REPLACE INTO model_registry VALUES (?, ?, ?, ?, ?, ?, ?, false)",
+            [version, datetime.now(), preset, json.dumps(config, default=str), fingerprint,
+             json.dumps(metrics, default=str), str(path)],
+        )
+        if activate:
+            _activate(con, version)
+
+
+def _activate(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    con.execute("UPDATE model_registry SET active = false WHERE active AND model_version <> ?", [version])
+    con.execute("UPDATE model_registry SET active = true WHERE model_version = ?", [version])
+
+
+def activate(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    known = [r[0] for r in con.execute("SELECT model_version FROM model_registry ORDER BY created_at").fetchall()]
+    if version not in known:
+        raise UserError(f"no model {version!r} in the registry; known: {', '.join(known) or 'none, train one first'}.")
+    with transaction(con):
+        _activate(con, version)
+
+
+def active_model(con: duckdb.DuckDBPyConnection) -> tuple[str, Path] | None:
+    row = con.execute("SELECT model_version, path FROM model_registry WHERE active").fetchone()
+    return (row[0], Path(row[1])) if row else None
+
+
+def require_active(con: duckdb.DuckDBPyConnection) -> tuple[str, Path]:
+    found = active_model(con)
+    if found is None:
+        raise NoActiveModel("no model is active yet; run `reviewlens train --preset demo` first.")
+    return found
+
+
+def headline(metrics: dict) -> float:
+    """One number to compare models on: mean of Chinese accuracy and English macro-F1 (what exists of them)."""
+    parts = [metrics.get("sentiment", {}).get("zh", {}).get("model", {}).get("accuracy"),
+             metrics.get("sentiment", {}).get("en", {}).get("model", {}).get("macro_f1")]
+    parts = [p for p in parts if p is not None]
+    return sum(parts) / len(parts) if parts else float("-inf")
+
+
+def activation_decision(new_score: float, active: tuple[str, float] | None, force: bool) -> tuple[bool, str]:
+    """Activate a new model when forced, when none is active, or when it is not worse than the active one."""
+    if active is None:
+        return True, "activated (first model)"
+    version, old_score = active
+    if force:
+        return True, f"activated (--activate; score {new_score:.3f} vs {version} {old_score:.3f})"
+    verdict = "activated" if new_score >= old_score else "not activated, worse than the active model"
+    return new_score >= old_score, f"{verdict}: score {new_score:.3f} vs {version} {old_score:.3f} on the same test split"

@@ -1,0 +1,113 @@
+"""The `train` flow: corpus → tokenizer + MLM pretraining → fine-tuning → evaluation vs baseline → registry."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from rich.console import Console
+
+from flows.config import Settings
+from flows.pretraining import Corpus, load_corpus, preset_named, run_pretraining
+from flows.registry import activation_decision, active_model, headline, register
+from flows.store import connect
+from flows.training import evaluate, labelled, train_classifier
+from models.checkpoint import load_checkpoint
+from models.encoder import EncoderConfig
+from models.inference import ReviewModel
+from models.presets import Preset
+from models.taxonomy import SeedLabeller, Taxonomy, load_taxonomy
+
+console = Console(stderr=True)
+
+
+@dataclass
+class TrainSummary:
+    version: str
+    folder: Path
+    metrics: dict
+    active: bool
+    reason: str
+
+
+@task(cache_policy=NO_CACHE)
+def read_corpus(db_path: Path) -> Corpus:
+    """Every stored review, deduplicated, with its fixed split."""
+    return load_corpus(db_path)
+
+
+@task(cache_policy=NO_CACHE)
+def pretrain_encoder(models_dir: Path, corpus: Corpus, preset: Preset) -> Path:
+    """Tokenizer and MLM pretraining; resumes an interrupted run."""
+    return run_pretraining(models_dir, corpus, preset, console)
+
+
+@task(cache_policy=NO_CACHE)
+def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxonomy, ablation: bool) -> tuple[ReviewModel, dict]:
+    """Sentiment and topic heads on the pretrained encoder, calibrated on validation (and a random-init twin)."""
+    ckpt = load_checkpoint(pretrained)
+    cfg = EncoderConfig(**ckpt.config["encoder"])
+    labeller = SeedLabeller(taxonomy)
+    frame = corpus.frame
+    train, val = (labelled(frame[frame["split"] == s], ckpt.tokenizer, labeller, cfg.max_len) for s in ("train", "val"))
+    started = time.perf_counter()
+    model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), ckpt.tensors, console, "pretrained")
+    extra = {"finetune_seconds": round(time.perf_counter() - started, 1), "pretrain": ckpt.metrics.get("pretrain", {})}
+    if ablation:
+        scratch = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console, "random init")
+        extra["random_init"] = ReviewModel(scratch, ckpt.tokenizer, taxonomy, "random-init")
+    return ReviewModel(model, ckpt.tokenizer, taxonomy, ""), extra
+
+
+@task(cache_policy=NO_CACHE)
+def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
+    """Test-split figures per language, the TF-IDF baseline beside them, the ablation if trained."""
+    frame = corpus.frame
+    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
+    metrics = {"sentiment": evaluate(model, train, test),
+               "calibration": {"temperature": float(model.classifier.temperature),
+                               "bias": model.classifier.sentiment_bias.tolist()},
+               "pretrain": extra.get("pretrain", {}), "finetune_seconds": extra.get("finetune_seconds")}
+    if "random_init" in extra:
+        metrics["random_init"] = evaluate(extra["random_init"], train, test, with_baseline=False)
+    return metrics
+
+
+@task(cache_policy=NO_CACHE)
+def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus: Corpus, preset: Preset,
+                   force_activate: bool) -> TrainSummary:
+    """Save the checkpoint; activate it unless it is worse than the active model on the same test split."""
+    version = f"{preset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
+              "data_fingerprint": corpus.fingerprint}
+    folder = model.save(settings.models_dir / version, config, metrics)
+    con = connect(settings.db_path)
+    try:
+        current = active_model(con)
+        scored = None
+        if current is not None:
+            frame = corpus.frame
+            old = evaluate(ReviewModel.load(current[1]), frame[frame["split"] == "train"], frame[frame["split"] == "test"],
+                           with_baseline=False)
+            scored = (current[0], headline({"sentiment": old}))
+        activate, reason = activation_decision(headline(metrics), scored, force_activate)
+        register(con, version, preset.name, config, corpus.fingerprint, metrics, folder, activate)
+    finally:
+        con.close()
+    return TrainSummary(version, folder, metrics, activate, reason)
+
+
+@flow(name="train", log_prints=True)
+def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = False, ablation: bool | None = None,
+               taxonomy_path: Path | None = None) -> TrainSummary:
+    preset = preset_named(preset_name)
+    taxonomy = load_taxonomy(taxonomy_path)
+    corpus = read_corpus(settings.db_path)
+    pretrained = pretrain_encoder(settings.models_dir, corpus, preset)
+    model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation)
+    metrics = evaluate_models(model, corpus, extra)
+    return register_model(settings, model, metrics, corpus, preset, activate)

@@ -1,0 +1,91 @@
+"""Training steps between the store and models/: labelled splits, fine-tuning with calibration, evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from rich.console import Console
+
+from flows.pretraining import _progress
+from models.calibration import fit_bias, fit_temperature
+from models.classifier import ReviewClassifier
+from models.evaluation import baseline_report, sentiment_report
+from models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
+from models.inference import ReviewModel
+from models.metrics import ece
+from models.taxonomy import SeedLabeller, Taxonomy
+from models.encoder import EncoderConfig
+from models.tokenizer import encode
+
+LANGUAGES = {"zh": True, "en": False}      # language -> gold labels are binary
+
+
+def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: int) -> Labelled:
+    sentiment, binary = sentiment_targets(frame["label"].tolist(), frame["rating"].tolist(), frame["source"].tolist())
+    return Labelled(encode(tokenizer, frame["body"].tolist(), max_len), sentiment, binary, labeller.labels(frame["body"].tolist()))
+
+
+def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig, cfg: FinetuneConfig, n_topics: int,
+                     encoder_state: dict | None, console: Console, label: str) -> ReviewClassifier:
+    """Fine-tune with a progress bar, then fit bias, temperature and topic thresholds on validation."""
+    with _progress(console) as progress:
+        task = progress.add_task(f"fine-tuning ({label})", total=1, loss=float("nan"), tps=0.0)
+        def on_step(step: int, total: int, loss: float, tps: float) -> None:
+            progress.update(task, total=total, completed=step + 1, loss=loss, tps=tps)
+        model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step)
+    calibrate(model, val)
+    return model
+
+
+def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
+    logits, topic_probs, _ = predict_logits(model, val.sequences)
+    bias = fit_bias(logits, val.sentiment, val.binary)
+    temperature = fit_temperature(logits + bias, val.sentiment, val.binary)
+    model.sentiment_bias.copy_(torch.from_numpy(bias))
+    model.temperature.fill_(temperature)
+    model.topic_threshold.copy_(torch.from_numpy(topic_thresholds(topic_probs, val.topics)))
+    return {"bias": bias.tolist(), "temperature": temperature}
+
+
+def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.linspace(0.1, 0.9, 17)) -> np.ndarray:
+    """Per topic, the threshold with the best F1 against the weak labels (0.5 for topics with no positives)."""
+    out = np.full(probs.shape[1], 0.5, dtype=np.float32)
+    for k in range(probs.shape[1]):
+        truth = weak[:, k] > 0.5
+        if truth.sum() < 5:
+            continue
+        f1s = []
+        for t in grid:
+            pred = probs[:, k] >= t
+            tp = (pred & truth).sum()
+            f1s.append(2 * tp / max(1, pred.sum() + truth.sum()))
+        out[k] = grid[int(np.argmax(f1s))]
+    return out
+
+
+def evaluate(model: ReviewModel, train: pd.DataFrame, test: pd.DataFrame, with_baseline: bool = True) -> dict:
+    """Per-language sentiment figures on the fixed test split, the baseline beside them, ECE before/after."""
+    y_test, _ = sentiment_targets(test["label"].tolist(), test["rating"].tolist(), test["source"].tolist())
+    y_train, _ = sentiment_targets(train["label"].tolist(), train["rating"].tolist(), train["source"].tolist())
+    sequences = encode(model.tokenizer, test["body"].tolist(), model.max_len)
+    logits, _, _ = predict_logits(model.classifier, sequences)
+    raw = torch.softmax(torch.from_numpy(logits), -1).numpy()
+    calibrated = model.classifier.calibrated(torch.from_numpy(logits)).numpy()
+    out: dict = {}
+    for language, binary in LANGUAGES.items():
+        rows = (test["language"] == language).to_numpy() & (y_test >= 0)
+        if rows.sum() == 0:
+            continue
+        entry = {"model": sentiment_report(y_test[rows], calibrated[rows], binary)}
+        if not binary:
+            entry["ece_before_calibration"] = ece(raw[rows], y_test[rows])
+        else:
+            before = sentiment_report(y_test[rows], raw[rows], binary)
+            entry["ece_before_calibration"] = before.get("ece")
+        if with_baseline:
+            train_rows = (train["language"] == language).to_numpy()
+            entry["baseline"] = baseline_report(train.loc[train_rows, "body"].tolist(), y_train[train_rows],
+                                                test.loc[rows, "body"].tolist(), y_test[rows], language, binary)
+        out[language] = entry
+    return out

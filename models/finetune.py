@@ -1,0 +1,166 @@
+"""Fine-tuning the classifier: sentiment from gold labels or ratings, topics from weak seed labels.
+
+Binary sources (the Chinese corpus knows only negative/positive) train the sentiment head over
+{negative, positive} alone, so they never teach the model that nothing is neutral. Class imbalance is
+handled by inverse-square-root class weights in the loss and a per-class bias fitted for macro-F1.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from models.batching import pad, token_budget_batches
+from models.classifier import NEU, SENTIMENTS, ReviewClassifier
+from models.encoder import EncoderConfig
+from models.pretrain import param_groups
+
+UNLABELLED = -1
+
+
+@dataclass
+class FinetuneConfig:
+    epochs: float = 2.0
+    max_tokens: int = 8_192
+    lr: float = 5e-4
+    warmup_share: float = 0.06
+    weight_decay: float = 0.01
+    clip_norm: float = 1.0
+    topic_weight: float = 0.5       # topic loss relative to sentiment loss
+    label_smoothing: float = 0.05
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Labelled:
+    """Training rows: token ids, sentiment class (or UNLABELLED), binary-source flag, weak topic labels (N, K)."""
+
+    sequences: list[list[int]]
+    sentiment: np.ndarray          # (N,) int
+    binary: np.ndarray             # (N,) bool
+    topics: np.ndarray             # (N, K) float
+
+
+def sentiment_from_rating(rating: float | None) -> int:
+    """1-2 negative, 3 neutral, 4-5 positive, else unlabelled.  sentiment_from_rating(3) -> 1"""
+    if rating is None or (isinstance(rating, float) and math.isnan(rating)):
+        return UNLABELLED
+    return 0 if rating <= 2 else (1 if rating == 3 else 2)
+
+
+def sentiment_targets(labels: list[str | None], ratings: list[float | None], sources: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Class per row (gold label first, else rating) and whether the row's label is binary.
+
+    A source whose gold labels never say neutral (the Chinese corpus) is binary: its rows train the
+    sentiment head over negative/positive only.
+    """
+    with_neutral = {src for src, label in zip(sources, labels) if label == "neutral"}
+    classes, binary = [], []
+    for label, rating, source in zip(labels, ratings, sources):
+        if isinstance(label, str) and label in SENTIMENTS:
+            classes.append(SENTIMENTS.index(label))
+            binary.append(source not in with_neutral)
+        else:
+            classes.append(sentiment_from_rating(rating))
+            binary.append(False)
+    return np.array(classes, dtype=np.int64), np.array(binary, dtype=bool)
+
+
+def class_weights(classes: np.ndarray) -> torch.Tensor:
+    """Inverse square root of class frequency, mean 1 over the labelled rows."""
+    counts = np.bincount(classes[classes >= 0], minlength=3).astype(np.float64) + 1.0
+    w = 1.0 / np.sqrt(counts)
+    w = w / (w * counts).sum() * counts.sum()
+    return torch.tensor(w, dtype=torch.float32)
+
+
+def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Tensor, weights: torch.Tensor,
+                   smoothing: float) -> torch.Tensor:
+    """Cross-entropy; on binary-source rows the neutral logit is removed (set to -inf) before the softmax."""
+    labelled = target >= 0
+    if not labelled.any():
+        return logits.sum() * 0.0
+    logits, target, binary = logits[labelled], target[labelled], binary[labelled]
+    neutral_off = torch.zeros_like(logits)
+    neutral_off[:, NEU] = torch.where(binary, torch.tensor(float("-inf")), torch.tensor(0.0))
+    logits = logits + neutral_off
+    log_p = F.log_softmax(logits, dim=-1)                                      # (N, 3), -inf at masked neutral
+    nll = -log_p.gather(1, target[:, None]).squeeze(1)
+    finite = torch.isfinite(log_p)
+    smooth = -(log_p.masked_fill(~finite, 0.0).sum(1) / finite.sum(1))        # uniform over allowed classes
+    per_row = (1 - smoothing) * nll + smoothing * smooth
+    w = weights[target]
+    return (per_row * w).sum() / w.sum()
+
+
+def finetune(
+    data: Labelled,
+    model_cfg: EncoderConfig,
+    cfg: FinetuneConfig,
+    n_topics: int,
+    encoder_state: dict[str, torch.Tensor] | None = None,
+    on_step: Callable[[int, int, float, float], None] | None = None,
+) -> ReviewClassifier:
+    """Train the classifier (from a pretrained encoder state when given, else from random init)."""
+    torch.manual_seed(cfg.seed)
+    model = ReviewClassifier(model_cfg, n_topics)
+    if encoder_state is not None:
+        own = {k.removeprefix("encoder."): v for k, v in encoder_state.items() if k.startswith("encoder.")}
+        model.encoder.load_state_dict(own, strict=True)
+    weights = class_weights(data.sentiment)
+    lengths = [len(s) for s in data.sequences]
+    per_epoch = len(token_budget_batches(lengths, cfg.max_tokens))
+    total = max(1, int(per_epoch * cfg.epochs))
+    warmup = max(1, int(total * cfg.warmup_share))
+    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
+    sentiment = torch.from_numpy(data.sentiment)
+    binary = torch.from_numpy(data.binary)
+    topics = torch.from_numpy(data.topics)
+    model.train()
+    step = 0
+    while step < total:
+        for batch in token_budget_batches(lengths, cfg.max_tokens, shuffle_seed=cfg.seed + step // per_epoch):
+            if step >= total:
+                break
+            started = time.perf_counter()
+            lr_scale = (step + 1) / warmup if step < warmup else 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * lr_scale
+            ids, attention = pad([data.sequences[i] for i in batch])
+            index = torch.tensor(batch)
+            s_logits, t_logits, _ = model(ids, attention)
+            loss = sentiment_loss(s_logits, sentiment[index], binary[index], weights, cfg.label_smoothing)
+            loss = loss + cfg.topic_weight * F.binary_cross_entropy_with_logits(t_logits, topics[index])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
+            opt.step()
+            if on_step:
+                on_step(step, total, loss.item(), int(attention.sum()) / (time.perf_counter() - started))
+            step += 1
+    model.eval()
+    return model
+
+
+@torch.inference_mode()
+def predict_logits(model: ReviewClassifier, sequences: list[list[int]], max_tokens: int = 16_384) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw sentiment logits (N, 3), topic probabilities (N, K) and pooled embeddings (N, C), in input order."""
+    model.eval()
+    n = len(sequences)
+    s_out = np.zeros((n, 3), dtype=np.float32)
+    t_out = np.zeros((n, model.topics.out_features), dtype=np.float32)
+    e_out = np.zeros((n, model.encoder.cfg.d_model), dtype=np.float32)
+    for batch in token_budget_batches([len(s) for s in sequences], max_tokens):
+        ids, attention = pad([sequences[i] for i in batch])
+        s_logits, t_logits, pooled = model(ids, attention)
+        s_out[batch], t_out[batch], e_out[batch] = s_logits.numpy(), torch.sigmoid(t_logits).numpy(), pooled.numpy()
+    return s_out, t_out, e_out

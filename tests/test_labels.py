@@ -1,0 +1,104 @@
+"""Labels: seed-word topics, clauses, sentiment targets, the binary-source neutral mask, fixed splits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.calibration import fit_bias
+from models.clauses import split_clauses
+from models.finetune import UNLABELLED, sentiment_loss, sentiment_targets
+from models.splits import dedupe, normalise, split_of
+from models.taxonomy import SeedLabeller, TaxonomyError, load_taxonomy, parse_taxonomy
+
+
+@pytest.fixture(scope="module")
+def labeller():
+    return SeedLabeller(load_taxonomy())
+
+
+@pytest.mark.parametrize("text, topics", [
+    ("Runs small and the fabric is thin", {"size_fit", "material"}),
+    ("Beautiful colours, worth the price", {"appearance", "price_value"}),
+    ("Shipping took forever and the box was crushed", {"delivery", "packaging"}),
+    ("Customer service refused my return", {"service"}),
+    ("Battery lasts all day, screen is sharp", {"performance"}),
+    ("物流太慢，但是质量很好", {"delivery", "quality"}),
+    ("酒店位置不错，早餐一般", {"facilities_location"}),
+    ("性价比高，客服态度好", {"price_value", "service"}),
+    ("这本书的作者写得很好", {"content"}),
+    ("Nice.", set()),
+])
+def test_seed_labeller_finds_known_topics(labeller, text, topics):
+    ids = labeller.taxonomy.ids
+    assert {ids[k] for k in labeller.topics_in(text)} == topics
+
+
+def test_english_seeds_match_whole_words_only(labeller):
+    assert "size_fit" not in {labeller.taxonomy.ids[k] for k in labeller.topics_in("a sizeable outfit")}
+
+
+def test_a_taxonomy_without_seed_words_is_refused():
+    with pytest.raises(TaxonomyError, match="needs seed words"):
+        parse_taxonomy('[fit]\ndescription = "no seeds"\n')
+
+
+@pytest.mark.parametrize("text, clauses", [
+    ("Love the colour but it runs small.", ["Love the colour", "but it runs small"]),
+    ("Great fit. However, the fabric is thin; returned it", ["Great fit", "However, the fabric is thin", "returned it"]),
+    ("质量很好，物流太慢", ["质量很好", "物流太慢"]),
+    ("衣服很好看，但是尺码偏小。不过客服态度很好！", ["衣服很好看", "但是尺码偏小", "不过客服态度很好"]),
+    ("Perfect", ["Perfect"]),
+    ("", []),
+    ("!!!", []),
+])
+def test_clause_splitter(text, clauses):
+    assert [text[s:e] for s, e in split_clauses(text)] == clauses
+
+
+def test_sentiment_targets_prefer_gold_labels_and_mark_binary_sources():
+    classes, binary = sentiment_targets(
+        ["positive", None, None, "negative", "neutral", None],
+        [None, 1, 3, None, None, None],
+        ["zh", "en", "en", "zh", "gold3", "en"],
+    )
+    assert classes.tolist() == [2, 0, 1, 0, 1, UNLABELLED]
+    assert binary.tolist() == [True, False, False, True, False, False]
+
+
+def test_binary_rows_never_push_the_neutral_logit():
+    logits = torch.zeros(2, 3, requires_grad=True)
+    loss = sentiment_loss(logits, torch.tensor([2, 0]), torch.tensor([True, True]), torch.ones(3), smoothing=0.1)
+    loss.backward()
+    assert torch.all(logits.grad[:, 1] == 0)
+    assert torch.all(logits.grad[:, [0, 2]] != 0)
+
+
+def test_three_class_rows_do_train_neutral():
+    logits = torch.zeros(1, 3, requires_grad=True)
+    sentiment_loss(logits, torch.tensor([1]), torch.tensor([False]), torch.ones(3), smoothing=0.0).backward()
+    assert logits.grad[0, 1] < 0
+
+
+def test_neutral_bias_is_fitted_for_macro_f1_and_leaves_negative_vs_positive_alone():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 600)
+    logits = np.eye(3)[y] * 1.0 + rng.normal(0, 0.8, (600, 3))
+    logits[:, 1] -= 1.0                                   # a model too shy of neutral
+    bias = fit_bias(logits, y, np.zeros(600, dtype=bool))
+    assert bias[0] == bias[2] == 0 and bias[1] > 0.5
+
+
+def test_splits_never_change_and_keep_duplicates_together():
+    texts = [f"review number {i}" for i in range(3000)]
+    first = [split_of(t) for t in texts]
+    assert first == [split_of(t) for t in texts]
+    assert split_of("Runs  SMALL ") == split_of("runs small")
+    shares = {s: first.count(s) / len(first) for s in ("train", "val", "test")}
+    assert shares["train"] == pytest.approx(0.8, abs=0.03) and shares["test"] == pytest.approx(0.1, abs=0.02)
+
+
+def test_dedupe_keeps_the_first_of_each_normalised_text():
+    assert dedupe(["A b", "a  B ", "c", "A b"]) == [0, 2]
+    assert normalise("  Runs\tSMALL ") == "runs small"
