@@ -96,21 +96,33 @@ def _load_demo_data(run_date: date) -> None:
 @app.command()
 def demo(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Run date of the demo (YYYY-MM-DD, default today).")] = None,
+    history_days: Annotated[int, typer.Option(help="Nightly runs to replay, ending on the run date.")] = 7,
 ) -> None:
-    """Run the whole job end to end on the embedded demo data."""
-    from flows.sql_access import run_query
+    """The whole job on the embedded demo data: fetch, ingest, train (if no model is active), nightly runs."""
+    from datetime import timedelta
+
+    from flows.nightly import nightly
+    from flows.registry import active_model
+    from flows.store import connect
+    from flows.train_flow import train_flow
 
     settings = load_settings()
-    _load_demo_data(_parse_date(run_date))
-    run_query(
-        settings.db_path,
-        "SELECT language, count(*) AS reviews, count(label) AS gold_labels, count(rating) AS rated, "
-        "min(created_at)::DATE AS first_day, max(created_at)::DATE AS last_day FROM reviews GROUP BY ALL ORDER BY ALL",
-        "table", None, out,
-    )
-    run_query(settings.db_path, "SELECT source_file, reason, count(*) AS rows FROM reviews_rejected GROUP BY ALL ORDER BY ALL",
-              "table", None, out)
-    out.print(f"demo data is in {settings.db_path}; query it with `reviewlens sql \"SELECT ...\"`.")
+    day = _parse_date(run_date)
+    _load_demo_data(day)
+    con = connect(settings.db_path)
+    active = active_model(con)
+    con.close()
+    if active is None:
+        console.print("no active model: training the demo preset (about 6 minutes on 2 cores)")
+        summary = train_flow(settings, "demo")
+        _print_evaluation(summary.metrics)
+        out.print(f"model {summary.version}: {summary.reason}")
+    else:
+        console.print(f"using the active model {active[0]}")
+    for offset in range(history_days - 1, -1, -1):
+        result = nightly(day - timedelta(days=offset), str(settings.home))
+    _print_run(result)
+    out.print(f"run history: {(settings.reports_dir / 'index.html').resolve()}")
 
 
 @app.command()
@@ -202,6 +214,59 @@ def classify(
 
     for line in classify_texts(load_settings(), read_texts(texts or [], input), model):
         print(line)
+
+
+@app.command()
+def run(
+    run_date: Annotated[Optional[str], typer.Option("--date", help="Day to report on (YYYY-MM-DD, default today).")] = None,
+) -> None:
+    """The nightly job: score new reviews, rebuild insight tables and alerts, write the dashboard."""
+    from flows.nightly import nightly
+
+    summary = nightly(_parse_date(run_date), str(load_settings().home))
+    _print_run(summary)
+
+
+def _print_run(summary) -> None:
+    out.print(f"run {summary.run_id}: scored {summary.scored:,} new reviews with {summary.model_version}; "
+              f"{len(summary.alerts)} alerts; stages " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.durations.items()))
+    for alert in summary.alerts[:10]:
+        out.print(f"  [{alert['severity']}] {alert['message']}", markup=False, highlight=False)
+    out.print(f"dashboard: {Path(summary.report_path).resolve()}")
+
+
+@app.command()
+def report(
+    run_date: Annotated[Optional[str], typer.Option("--date", help="Day to report on (default today).")] = None,
+    standalone: Annotated[bool, typer.Option("--standalone", help="One self-contained file (plotly.js inlined) to mail around.")] = False,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+) -> None:
+    """Rebuild a dashboard page from the insight tables, without rescoring."""
+    import webbrowser
+
+    from flows.report_data import write_reports
+    from flows.store import connect
+
+    settings = load_settings()
+    con = connect(settings.db_path)
+    try:
+        page = write_reports(con, settings, _parse_date(run_date), None, standalone=standalone)
+    finally:
+        con.close()
+    out.print(f"dashboard: {page.resolve()}")
+    if open_page:
+        webbrowser.open(page.resolve().as_uri())
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "0 2 * * *",
+    timezone: Annotated[str, typer.Option(help="IANA time zone of the cron expression.")] = "UTC",
+) -> None:
+    """Serve the nightly deployment on a cron schedule (starts a local Prefect server if none is configured)."""
+    from flows.serve import serve_nightly
+
+    serve_nightly(cron, timezone, load_settings(), console)
 
 
 @app.command()

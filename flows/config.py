@@ -25,6 +25,13 @@ class Settings:
     score_batch_tokens: int = 16_384      # token budget of one inference batch
     score_commit_reviews: int = 2_048     # reviews written per scoring transaction
     device: str = "auto"                  # torch device: auto, cpu or cuda
+    min_alert_volume: int = 20            # reviews needed in both alert windows (last 7 days, 28 before)
+    alert_z: float = 3.0                  # two-proportion z needed to raise an alert
+    min_product_reviews: int = 10         # products with fewer reviews are not ranked
+    min_topic_mentions: int = 3           # mentions before a topic can be a product's worst topic
+    examples_per_topic: int = 3           # example reviews per topic and sentiment
+    min_term_count: int = 5               # recent reviews a term needs to count as emerging
+    discovery_sample: int = 4_000         # untopiced recent reviews clustered by topic discovery
 
     @property
     def db_path(self) -> Path:
@@ -49,6 +56,8 @@ def _coerce(name: str, raw: Any, kind: type) -> Any:
             return Path(raw).expanduser()
         if kind is int:
             return int(raw)
+        if kind is float:
+            return float(raw)
         return str(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting '{name}' must be {kind.__name__}, got {raw!r}.") from None
@@ -58,7 +67,7 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
     """Settings from the config file (if present) overlaid by REVIEWLENS_* environment variables."""
     env = os.environ if env is None else env
     config_file = config_file or Path(env.get("REVIEWLENS_CONFIG", CONFIG_FILE))
-    kinds = {f.name: {"Path": Path, "int": int}.get(str(f.type), str) for f in fields(Settings)}
+    kinds = {f.name: {"Path": Path, "int": int, "float": float}.get(str(f.type), str) for f in fields(Settings)}
     values: dict[str, Any] = {}
     if config_file.is_file():
         try:

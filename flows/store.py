@@ -12,7 +12,7 @@ import duckdb
 
 from flows.errors import UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 
 class StoreBusy(UserError):
@@ -70,9 +70,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         current = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
         migrations = resources.files("sql").joinpath("migrations")
         if migrations.is_dir():
-            for entry in sorted(migrations.iterdir(), key=lambda p: p.name):
+            for entry in sorted((e for e in migrations.iterdir() if e.name.endswith(".sql")), key=lambda e: e.name):
                 version = int(entry.name.split("_", 1)[0])
-                if entry.name.endswith(".sql") and version > current:
+                if version > current:
                     run_script(con, f"migrations/{entry.name}")
                     con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
                     current = version

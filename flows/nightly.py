@@ -1,0 +1,145 @@
+"""The nightly flow: score what is new, rebuild the insight tables, raise alerts, publish the run."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from prefect import flow, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from flows.config import Settings, load_settings
+from flows.discovery import discover_topics
+from flows.insights import rebuild_insights
+from flows.registry import require_active
+from flows.report_data import write_reports
+from flows.scoring import count_unscored, score_unscored
+from flows.store import connect, run_script
+from models.inference import ReviewModel
+
+console = Console(stderr=True)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    run_date: date
+    model_version: str
+    scored: int
+    tables: dict[str, int]
+    alerts: list[dict]
+    report_path: str
+    durations: dict[str, float] = field(default_factory=dict)
+
+
+@task(cache_policy=NO_CACHE)
+def start_run(con: duckdb.DuckDBPyConnection, run_date: date, model_version: str) -> str:
+    """Record the run; runs left 'running' by a killed process are marked failed (we hold the only write lock)."""
+    run_id = f"{run_date.isoformat()}-{uuid.uuid4().hex[:8]}"
+    run_script(con, "runs/start.sql", {"run_id": run_id, "run_date": run_date, "model_version": model_version,
+                                        "now": datetime.now()})
+    return run_id
+
+
+@task(cache_policy=NO_CACHE)
+def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ReviewModel, run_id: str, settings: Settings) -> int:
+    """Reviews the active model has not scored, in streamed batches, each its own transaction."""
+    total = count_unscored(con, model.version)
+    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("reviews"),
+                  TimeRemainingColumn(), console=console) as progress:
+        bar = progress.add_task("scoring", total=total)
+        return score_unscored(con, model, run_id, settings.score_commit_reviews, settings.score_batch_tokens,
+                              on_batch=lambda n: progress.advance(bar, n))
+
+
+@task(cache_policy=NO_CACHE)
+def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> dict[str, int]:
+    """Every insight table, one transaction."""
+    return rebuild_insights(con, settings, run_date)
+
+
+@task(cache_policy=NO_CACHE)
+def find_topic_candidates(con: duckdb.DuckDBPyConnection, model: ReviewModel, settings: Settings, run_date: date) -> int:
+    """Cluster recent reviews that no taxonomy topic covers."""
+    return discover_topics(con, model, settings, run_date)
+
+
+@task(cache_policy=NO_CACHE)
+def publish_dashboard(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str) -> Path:
+    """The run's page and the history index."""
+    return write_reports(con, settings, run_date, run_id)
+
+
+@task(cache_policy=NO_CACHE)
+def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, status: str, message: str | None = None) -> None:
+    run_script(con, "runs/finish.sql", {
+        "run_id": summary.run_id, "status": status, "now": datetime.now(), "scored": summary.scored,
+        "alerts": len(summary.alerts), "durations": json.dumps(summary.durations),
+        "report_path": summary.report_path or None, "message": message,
+    })
+
+
+def publish_artifacts(summary: RunSummary, headline: dict) -> None:
+    """A markdown summary, the alerts as a table, and a link to the dashboard, in the Prefect UI."""
+    create_markdown_artifact(key="nightly-summary", description=f"reviewlens {summary.run_date}", markdown="\n".join([
+        f"# reviewlens nightly run {summary.run_date}",
+        f"- model: `{summary.model_version}`; newly scored: **{summary.scored:,}**",
+        f"- reviews in the last 7 days: **{headline.get('reviews', 0):,}**; net sentiment **{headline.get('net', 0):+.1f}**; "
+        f"negative **{headline.get('negative_pct', 0):.1f}%**",
+        f"- alerts: **{len(summary.alerts)}**",
+        f"- dashboard: `{summary.report_path}`",
+    ]))
+    create_table_artifact(key="nightly-alerts", table=summary.alerts or [{"message": "no alerts"}],
+                          description="alerts, most severe first")
+    create_link_artifact(key="nightly-dashboard", link=Path(summary.report_path).resolve().as_uri(), link_text="dashboard")
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(run_date: date | None = None, home: str | None = None) -> RunSummary:
+    """Score new reviews, rebuild insights and alerts, write the dashboard, record the run."""
+    settings = load_settings()
+    if home:
+        settings = Settings(**{**asdict(settings), "home": Path(home)})
+    run_date = run_date or date.today()
+    con = connect(settings.db_path)                   # held for the whole run: a second run stops at once
+    try:
+        return _run(con, settings, run_date)
+    finally:
+        con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
+    version, folder = require_active(con)
+    model = ReviewModel.load(folder)
+    summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
+    try:
+        stage = time.perf_counter()
+        summary.scored = score_new_reviews(con, model, summary.run_id, settings)
+        summary.durations["score"], stage = time.perf_counter() - stage, time.perf_counter()
+        summary.tables = rebuild(con, settings, run_date)
+        summary.durations["insights"], stage = time.perf_counter() - stage, time.perf_counter()
+        summary.tables["topic_candidates"] = find_topic_candidates(con, model, settings, run_date)
+        summary.durations["discovery"], stage = time.perf_counter() - stage, time.perf_counter()
+        summary.alerts = [dict(zip(("severity", "scope", "scope_id", "message"), row)) for row in con.execute(
+            "SELECT severity, scope, scope_id, message FROM alerts WHERE run_date = ? ORDER BY statistic DESC",
+            [run_date]).fetchall()]
+        summary.report_path = str(publish_dashboard(con, settings, run_date, summary.run_id))
+        summary.durations["report"] = time.perf_counter() - stage
+    except BaseException as exc:
+        finish_run(con, summary, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finish_run(con, summary, "completed")
+    row = con.execute("SELECT sum(reviews), sum(positive) - sum(negative), sum(negative) FROM insight_daily "
+                      "WHERE day > ?::DATE - INTERVAL 7 DAY AND day <= ?", [run_date, run_date]).fetchone()
+    reviews = int(row[0] or 0)
+    publish_artifacts(summary, {"reviews": reviews, "net": 100 * (row[1] or 0) / max(reviews, 1),
+                                "negative_pct": 100 * (row[2] or 0) / max(reviews, 1)})
+    return summary

@@ -1,0 +1,32 @@
+-- insight_topics: 7-day periods ending on the run date x category x topic, with the change vs the previous period.
+DELETE FROM insight_topics;
+
+INSERT INTO insight_topics
+WITH periods AS (
+    SELECT *, date_diff('day', created_at::DATE, $run_date::DATE) // 7 AS period_no
+    FROM v_reviews_scored
+    WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
+), volume AS (
+    SELECT period_no, category, count(*) AS reviews FROM periods GROUP BY ALL
+), mentions AS (
+    SELECT date_diff('day', created_at::DATE, $run_date::DATE) // 7 AS period_no, category, topic,
+           count(*) AS mentions,
+           (count(*) FILTER (sentiment = 'positive') - count(*) FILTER (sentiment = 'negative')) * 100.0 / count(*) AS net_sentiment
+    FROM v_review_topics
+    WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
+    GROUP BY ALL
+)
+SELECT
+    $run_date::DATE - INTERVAL (m.period_no * 7 + 6) DAY AS period_start,
+    $run_date::DATE - INTERVAL (m.period_no * 7) DAY AS period_end,
+    m.category,
+    m.topic,
+    m.mentions,
+    m.mentions / v.reviews AS share,
+    m.net_sentiment,
+    lead(m.mentions) OVER w AS prev_mentions,
+    lead(m.net_sentiment) OVER w AS prev_net_sentiment,
+    m.net_sentiment - lead(m.net_sentiment) OVER w AS change_net_sentiment
+FROM mentions m
+JOIN volume v ON v.period_no = m.period_no AND v.category IS NOT DISTINCT FROM m.category
+WINDOW w AS (PARTITION BY m.category, m.topic ORDER BY m.period_no RANGE BETWEEN 1 FOLLOWING AND 1 FOLLOWING);

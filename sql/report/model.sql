@@ -1,0 +1,2 @@
+-- The active model's registry row.
+SELECT model_version, created_at, preset, metrics FROM model_registry WHERE active;
