@@ -1,0 +1,134 @@
+"""Insight tables and alerts: known answers on hand-built scored reviews."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from flows.config import Settings
+from flows.insights import rebuild_insights
+
+RUN = date(2026, 11, 28)
+
+
+def add(con, rows: list[dict], aspects: list[dict] | None = None) -> None:
+    """Insert reviews with their scores under the active model 'm1'."""
+    reviews = pd.DataFrame([{
+        "review_id": r["id"], "product_id": r.get("product", "p1"), "category": r.get("category", "Dresses"),
+        "rating": r.get("rating"), "title": None, "body": r.get("body", f"review {r['id']} about the dress"),
+        "language": "en", "created_at": datetime.combine(RUN, datetime.min.time()) - timedelta(days=r["age"], hours=-12),
+        "label": None, "source": "test", "ingested_at": datetime.now(),
+    } for r in rows])
+    p = {"negative": (0.9, 0.05, 0.05), "neutral": (0.1, 0.8, 0.1), "positive": (0.05, 0.05, 0.9)}
+    scores = pd.DataFrame([{
+        "review_id": r["id"], "model_version": "m1", "sentiment": r["s"], "p_negative": p[r["s"]][0], "p_neutral": p[r["s"]][1],
+        "p_positive": p[r["s"]][2], "sentiment_score": p[r["s"]][2] - p[r["s"]][0], "topics": r.get("topics", []),
+        "run_id": "t", "scored_at": datetime.now(),
+    } for r in rows])
+    con.register("new_reviews", reviews)
+    con.register("new_scores", scores)
+    con.execute("INSERT INTO reviews SELECT * FROM new_reviews")
+    con.execute("INSERT INTO review_scores SELECT review_id, model_version, sentiment, p_negative, p_neutral, p_positive, "
+                "sentiment_score, topics, MAP {}, run_id, scored_at FROM new_scores")
+    for a in aspects or []:
+        con.execute("INSERT INTO review_aspects VALUES (?, 'm1', ?, 0, 5, ?, ?, ?)", [a["id"], a.get("clause", 0), a["topic"], a["s"], a["score"]])
+
+
+@pytest.fixture
+def store(con):
+    con.execute("INSERT INTO model_registry VALUES ('m1', now(), 'test', '{}', 'f', '{}', '/nowhere', true)")
+    return con
+
+
+def settings(**overrides) -> Settings:
+    return Settings(**{"min_alert_volume": 20, "alert_z": 3.0, "min_product_reviews": 3, **overrides})
+
+
+def test_daily_counts_and_net_sentiment(store):
+    add(store, [{"id": "a", "age": 0, "s": "positive", "rating": 5}, {"id": "b", "age": 0, "s": "positive", "rating": 4},
+                {"id": "c", "age": 0, "s": "negative", "rating": 1}, {"id": "d", "age": 0, "s": "neutral"},
+                {"id": "e", "age": 1, "s": "negative", "rating": 2}])
+    rebuild_insights(store, settings(), RUN)
+    rows = store.execute("SELECT day::VARCHAR, reviews, negative, neutral, positive, net_sentiment, avg_rating "
+                         "FROM insight_daily ORDER BY day").fetchall()
+    assert rows == [("2026-11-27", 1, 1, 0, 0, -100.0, 2.0), ("2026-11-28", 4, 1, 1, 2, 25.0, pytest.approx(10 / 3))]
+
+
+def test_reviews_after_the_run_date_are_left_out(store):
+    add(store, [{"id": "a", "age": 0, "s": "positive"}, {"id": "future", "age": -3, "s": "negative"}])
+    rebuild_insights(store, settings(), RUN)
+    assert store.execute("SELECT sum(reviews) FROM insight_daily").fetchone()[0] == 1
+
+
+def test_product_trend_and_rank(store):
+    rows = [{"id": f"good{i}", "product": "good", "age": i, "s": "positive"} for i in range(6)]
+    rows += [{"id": f"bad{i}", "product": "bad", "age": i, "s": "negative" if i < 7 else "positive"} for i in range(14)]
+    rows += [{"id": "tiny", "product": "tiny", "age": 0, "s": "negative"}]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    got = {r[0]: r[1:] for r in store.execute("SELECT product_id, reviews, net_sentiment, trend_7d, rank FROM insight_products").fetchall()}
+    assert got["bad"] == (14, 0.0, -200.0, 1)          # last 7 days all negative, the 7 before all positive
+    assert got["good"] == (6, 100.0, None, 2)
+    assert got["tiny"][3] is None                       # under min_product_reviews: not ranked
+
+
+def test_topic_sentiment_comes_from_the_clause_that_names_it(store):
+    add(store, [{"id": "r1", "age": 0, "s": "positive", "topics": ["material"]},
+                {"id": "r2", "age": 1, "s": "positive", "topics": ["material"]}],
+        aspects=[{"id": "r1", "topic": "size_fit", "s": "negative", "score": -0.8},
+                 {"id": "r1", "topic": "material", "s": "positive", "score": 0.9, "clause": 1}])
+    rebuild_insights(store, settings(), RUN)
+    topics = dict(store.execute("SELECT topic, net_sentiment FROM insight_topics").fetchall())
+    assert topics == {"size_fit": -100.0, "material": 100.0}
+    assert store.execute("SELECT mentions, share FROM insight_topics WHERE topic = 'material'").fetchone() == (2, 1.0)
+
+
+def test_a_planted_spike_of_complaints_raises_an_alert(store):
+    rows = [{"id": f"old{i}", "age": 7 + i % 28, "s": "negative" if i % 10 == 0 else "positive", "topics": ["size_fit"]} for i in range(200)]
+    rows += [{"id": f"new{i}", "age": i % 7, "s": "negative" if i % 2 == 0 else "positive", "topics": ["size_fit"]} for i in range(60)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    alerts = store.execute("SELECT scope, scope_id, severity, message FROM alerts WHERE run_date = ?", [RUN]).fetchall()
+    scopes = {(a[0], a[1]) for a in alerts}
+    assert ("topic_category", "size_fit @ Dresses") in scopes and ("product", "p1") in scopes
+    message = next(a[3] for a in alerts if a[0] == "topic_category")
+    assert message == "size_fit complaints on Dresses rose from 10% to 50% (n=60)"
+
+
+def test_a_flat_series_raises_nothing(store):
+    rows = [{"id": f"r{i}", "age": i % 35, "s": "negative" if i % 5 == 0 else "positive", "topics": ["size_fit"]} for i in range(350)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    assert store.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+
+
+def test_small_volumes_never_alert(store):
+    rows = [{"id": f"old{i}", "age": 10, "s": "positive"} for i in range(30)]
+    rows += [{"id": f"new{i}", "age": 1, "s": "negative"} for i in range(5)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    assert store.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+
+
+def test_emerging_terms_find_a_new_word_in_both_scripts(store):
+    rows = [{"id": f"old{i}", "age": 10 + i % 20, "s": "positive", "body": "lovely dress, soft fabric"} for i in range(40)]
+    rows += [{"id": f"new{i}", "age": i % 7, "s": "negative", "body": "the zipper snapped right away"} for i in range(8)]
+    rows += [{"id": f"zh{i}", "age": i % 7, "s": "negative", "body": "拉链坏了，很失望"} for i in range(6)]
+    add(store, rows)
+    store.execute("UPDATE reviews SET language = 'zh' WHERE review_id LIKE 'zh%'")
+    rebuild_insights(store, settings(min_term_count=5), RUN)
+    terms = {r[0]: r[1:] for r in store.execute("SELECT term, language, recent, baseline FROM emerging_terms").fetchall()}
+    assert terms["zipper"] == ("en", 8, 0)
+    assert terms["拉链"] == ("zh", 6, 0)
+    assert "lovely" not in terms
+
+
+def test_rebuilding_twice_gives_identical_tables(store):
+    add(store, [{"id": f"r{i}", "age": i % 20, "s": ["negative", "neutral", "positive"][i % 3], "topics": ["quality"]} for i in range(60)])
+    tables = ["insight_daily", "insight_topics", "insight_products", "topic_examples", "emerging_terms", "alerts"]
+    rebuild_insights(store, settings(), RUN)
+    first = {t: store.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    rebuild_insights(store, settings(), RUN)
+    assert first == {t: store.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
