@@ -1,0 +1,89 @@
+"""Figure builders: the right traces with the right numbers from small frames; data labels escaped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from reports import figures
+from reports.dashboard import highlight, safe_json
+
+
+@pytest.fixture
+def daily():
+    return pd.DataFrame({
+        "day": [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2)],
+        "category": ["Dresses", "Knits", "Dresses"],
+        "reviews": [10, 10, 4], "positive": [6, 2, 1], "negative": [2, 6, 3], "neutral": [2, 2, 0],
+    })
+
+
+@pytest.fixture
+def topics():
+    return pd.DataFrame({
+        "period_start": [date(2026, 11, 22)] * 3, "period_end": [date(2026, 11, 28)] * 3,
+        "category": ["Dresses", "Knits", "Dresses"], "topic": ["size_fit", "size_fit", "material"],
+        "mentions": [30, 10, 8], "share": [0.3, 0.1, 0.08], "net_sentiment": [-40.0, 20.0, 50.0],
+        "prev_mentions": [None] * 3, "change_net_sentiment": [None] * 3,
+    })
+
+
+@pytest.mark.parametrize("pos, neg, total, expected", [(6, 2, 10, 40.0), (0, 5, 5, -100.0), (0, 0, 0, 0.0)])
+def test_net_sentiment(pos, neg, total, expected):
+    assert figures.net_sentiment(pos, neg, total) == expected
+
+
+def test_sentiment_trend_has_daily_overall_and_per_category_lines(daily):
+    fig = figures.sentiment_trend(daily)
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["All reviews (daily)", "All reviews (7-day)"]
+    assert {"Dresses (7-day)", "Knits (7-day)"} <= set(names)
+    assert list(fig.data[0].y) == [0.0, -50.0]                  # day 1: (8-8)/20, day 2: (1-3)/4
+    assert list(fig.data[1].y) == pytest.approx([0.0, -100 / 12])
+
+
+def test_volume_trend_stacks_the_three_sentiments(daily):
+    fig = figures.volume_trend(daily)
+    assert [t.name for t in fig.data] == ["negative", "neutral", "positive"]
+    assert list(fig.data[0].y) == [8, 3]
+
+
+def test_topic_map_weights_net_sentiment_by_mentions(topics):
+    fig = figures.topic_map(topics)
+    points = dict(zip(fig.data[0].text, zip(fig.data[0].x, fig.data[0].y)))
+    assert points["size_fit"] == (40, pytest.approx((-40 * 30 + 20 * 10) / 40))
+    assert points["material"] == (8, 50.0)
+
+
+def test_heatmap_blanks_cells_with_too_few_mentions(topics):
+    fig = figures.category_topic_heatmap(topics)
+    grid = dict(zip(fig.data[0].y, fig.data[0].z))
+    assert list(fig.data[0].x) == ["material", "size_fit"]
+    assert grid["Dresses"][1] == -40.0 and grid["Dresses"][0] == 50.0
+    assert grid["Knits"][0] is None or pd.isna(grid["Knits"][0])
+
+
+def test_empty_data_gives_a_figure_that_says_so():
+    fig = figures.topic_map(pd.DataFrame(columns=["period_end", "topic", "mentions", "net_sentiment"]))
+    assert fig.layout.annotations[0].text == "No topics found yet"
+
+
+def test_labels_from_data_are_escaped_for_plotly(daily):
+    daily = daily.assign(category=["<b onmouseover=x>", "Knits", "<b onmouseover=x>"])
+    names = [t.name for t in figures.sentiment_trend(daily).data]
+    assert "&lt;b onmouseover=x&gt; (7-day)" in names
+
+
+def test_figure_json_cannot_close_its_script_element():
+    fig = go.Figure(go.Scatter(x=[1], y=[1], text=["</script><script>alert(1)</script>"]))
+    text = safe_json(fig)
+    assert "</script>" not in text and "<" not in text
+    assert "\\u003cscript\\u003e" in text
+
+
+def test_highlight_splits_the_body_around_the_clause():
+    assert highlight("ab cd", 3, 5) == [("ab ", False), ("cd", True)]
+    assert highlight("ab cd", None, None) == [("ab cd", False)]
