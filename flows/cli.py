@@ -52,7 +52,7 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
 
 
 def _print_summary(summary) -> None:
-    table = Table(title=f"ingest {summary.file}", show_header=False, title_justify="left")
+    table = Table(title=f"ingest {Path(summary.file).name}", show_header=False, title_justify="left")
     for label, value in (
         ("rows read", summary.rows), ("inserted", summary.inserted), ("updated (newer)", summary.updated),
         ("unchanged", summary.unchanged), ("older than stored", summary.stale),
