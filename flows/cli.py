@@ -164,6 +164,12 @@ def _print_evaluation(metrics: dict) -> None:
                           fmt(entry["model"]), fmt(entry.get("baseline")), fmt(ablation))
         table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}", "", "")
     out.print(table)
+    topics = metrics.get("topics")
+    if topics:
+        out.print(f"topics on the hand-checked gold set (n={topics['model']['n']}): model micro-F1 "
+                  f"{topics['model']['micro_f1']:.3f} / macro-F1 {topics['model']['macro_f1']:.3f}; seed-word labeller "
+                  f"{topics['seed_words']['micro_f1']:.3f} / {topics['seed_words']['macro_f1']:.3f}; aspect sentiment "
+                  f"accuracy {topics['aspect_sentiment_accuracy'] or float('nan'):.3f} on {topics['aspect_pairs']} pairs")
     pre = metrics.get("pretrain", {})
     for language in ("zh", "en"):
         if language in pre:

@@ -10,6 +10,7 @@ from flows.errors import UserError
 from flows.pretraining import load_corpus
 from flows.registry import require_active
 from flows.store import connect
+from flows.topic_eval import evaluate_topics
 from flows.training import evaluate
 from models.inference import ReviewModel
 
@@ -33,6 +34,9 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     model = ReviewModel.load(folder)
     frame = load_corpus(settings.db_path).frame
     metrics = {"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"])}
+    topics = evaluate_topics(model, frame)
+    if topics is not None:
+        metrics["topics"] = topics
     stored = json.loads((folder / "metrics.json").read_text())
     for key in ("random_init", "pretrain"):
         if key in stored:

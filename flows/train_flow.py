@@ -15,6 +15,7 @@ from flows.config import Settings
 from flows.pretraining import Corpus, load_corpus, preset_named, run_pretraining
 from flows.registry import activation_decision, active_model, headline, register
 from flows.store import connect
+from flows.topic_eval import evaluate_topics
 from flows.training import evaluate, labelled, train_classifier
 from models.checkpoint import load_checkpoint
 from models.encoder import EncoderConfig
@@ -74,6 +75,9 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
                "pretrain": extra.get("pretrain", {}), "finetune_seconds": extra.get("finetune_seconds")}
     if "random_init" in extra:
         metrics["random_init"] = evaluate(extra["random_init"], train, test, with_baseline=False)
+    topics = evaluate_topics(model, frame)
+    if topics is not None:
+        metrics["topics"] = topics
     return metrics
 
 
