@@ -52,25 +52,27 @@ def _progress(console: Console) -> Progress:
                     console=console, transient=False)
 
 
-def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: Console) -> Path:
+def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: Console, extra_texts: list[str] | None = None) -> Path:
     """Tokenizer + MLM pretraining on the train and val texts; held-out test texts give the metrics.
 
-    An interrupted run resumes from its last checkpoint (same preset, same data).
+    An interrupted run resumes from its last checkpoint (same preset, same data). extra_texts (unlabelled
+    text such as general Chinese prose) join the tokenizer and MLM corpus, never the evaluation.
     """
+    extra_texts = extra_texts or []
     started = time.perf_counter()
     frame = corpus.frame
     train = frame[frame["split"] != "test"]
     held_out = frame[frame["split"] == "test"]
-    state_dir = models_dir / "pretrain-state" / f"{preset.name}-{corpus.fingerprint[:12]}"
+    state_dir = models_dir / "pretrain-state" / f"{preset.name}-{corpus.fingerprint[:12]}-x{len(extra_texts)}"
     state_dir.mkdir(parents=True, exist_ok=True)
     if (state_dir / "tokenizer.json").exists():
         tokenizer = load_tokenizer(state_dir / "tokenizer.json")
     else:
-        tokenizer = train_tokenizer(train["body"].tolist(), preset.vocab_size)
+        tokenizer = train_tokenizer(train["body"].tolist() + extra_texts, preset.vocab_size)
         tokenizer.save(str(state_dir / "tokenizer.json"))
     encoder_cfg = replace(preset.encoder, vocab_size=tokenizer.get_vocab_size())
     max_len = encoder_cfg.max_len
-    sequences = encode(tokenizer, train["body"].tolist(), max_len)
+    sequences = encode(tokenizer, train["body"].tolist() + extra_texts, max_len)
     continuation = continuation_table(tokenizer)
     resuming = (state_dir / "mlm" / "state.json").exists()
     with _progress(console) as progress:
@@ -80,7 +82,7 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
             progress.update(task, completed=step + 1, loss=loss, tps=tps)
         model, history = pretrain(sequences, encoder_cfg, preset.pretrain, continuation, state_dir / "mlm", on_step)
     metrics = {"pretrain": {"seconds": round(time.perf_counter() - started, 1), "steps": preset.pretrain.steps,
-                            "train_texts": len(train), "loss_curve": history[:: max(1, len(history) // 200)]}}
+                            "train_texts": len(train), "extra_texts": len(extra_texts), "loss_curve": history[:: max(1, len(history) // 200)]}}
     for language, group in held_out.groupby("language"):
         texts = group["body"].tolist()
         metrics["pretrain"][language] = {
