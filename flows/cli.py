@@ -14,7 +14,7 @@ from rich.table import Table
 
 from flows.config import load_settings
 from flows.errors import UserError
-from models.checkpoint import CheckpointError
+from models.errors import CheckpointError
 
 app = typer.Typer(
     help="reviewlens: nightly review analytics on DuckDB with a from-scratch bilingual encoder.",

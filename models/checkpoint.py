@@ -15,11 +15,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
+from models.errors import CheckpointError
+
 MANIFEST = "manifest.json"
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that is missing, incomplete or altered; the message names the file and the fix."""
 
 
 def _sha256(path: Path) -> str:

@@ -120,8 +120,9 @@ def _leaderboard(data: ReportData, n: int = 8) -> dict:
                 "worst_topics": list(row.worst_topics) if row.worst_topics is not None else [],
                 "topics": tp.head(6).to_dict("records"), "examples": ex.to_dict("records")}
 
-    worst = [entry(r) for r in ranked.head(n).itertuples()]
-    best = [entry(r) for r in ranked.tail(n).iloc[::-1].itertuples() if r.product_id not in {w["product_id"] for w in worst}]
+    n_worst = min(n, math.ceil(len(ranked) / 2))                 # few products: split them, never list one twice
+    worst = [entry(r) for r in ranked.head(n_worst).itertuples()]
+    best = [entry(r) for r in ranked.iloc[n_worst:].tail(n).iloc[::-1].itertuples()]
     return {"worst": worst, "best": best, "ranked": len(ranked)}
 
 
