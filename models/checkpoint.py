@@ -20,7 +20,8 @@ from models.errors import CheckpointError
 MANIFEST = "manifest.json"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -30,7 +31,7 @@ def _sha256(path: Path) -> str:
 
 def write_manifest(folder: Path) -> None:
     """Record the sha256 of every file in the folder (written last, atomically)."""
-    sums = {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+    sums = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
     tmp = folder / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(sums, indent=2))
     os.replace(tmp, folder / MANIFEST)
@@ -51,7 +52,7 @@ def verify(folder: Path) -> dict[str, str]:
         path = folder / name
         if not path.is_file():
             raise CheckpointError(f"{path} is missing from the checkpoint; restore it or train again.")
-        if _sha256(path) != expected:
+        if sha256_file(path) != expected:
             raise CheckpointError(f"{path} does not match its sha256 in {MANIFEST} (truncated or altered); restore it or train again.")
     return sums
 

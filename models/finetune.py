@@ -32,7 +32,8 @@ class FinetuneConfig:
     warmup_share: float = 0.06
     weight_decay: float = 0.01
     clip_norm: float = 1.0
-    topic_weight: float = 0.5       # topic loss relative to sentiment loss
+    topic_weight: float = 1.0       # topic loss (summed over topics) relative to sentiment loss
+    topic_pos_weight: float = 3.0   # topics are rare per review: up-weight the positives
     label_smoothing: float = 0.05
     seed: int = 0
 
@@ -102,6 +103,13 @@ def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Ten
     return (per_row * w).sum() / w.sum()
 
 
+def topic_loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float) -> torch.Tensor:
+    """BCE summed over topics, averaged over reviews: a mean over all (review, topic) cells would make each
+    rare topic's gradient vanish and leave the head predicting base rates."""
+    weight = torch.full((logits.shape[1],), pos_weight)
+    return F.binary_cross_entropy_with_logits(logits, target, pos_weight=weight, reduction="sum") / logits.shape[0]
+
+
 def finetune(
     data: Labelled,
     model_cfg: EncoderConfig,
@@ -139,7 +147,7 @@ def finetune(
             index = torch.tensor(batch)
             s_logits, t_logits, _ = model(ids, attention)
             loss = sentiment_loss(s_logits, sentiment[index], binary[index], weights, cfg.label_smoothing)
-            loss = loss + cfg.topic_weight * F.binary_cross_entropy_with_logits(t_logits, topics[index])
+            loss = loss + cfg.topic_weight * topic_loss(t_logits, topics[index], cfg.topic_pos_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
