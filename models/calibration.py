@@ -13,7 +13,7 @@ from models.metrics import macro_f1
 def masked_log_softmax(logits: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
     """log-probabilities (N, 3); binary rows renormalise over negative/positive."""
     off = torch.zeros_like(logits)
-    off[:, NEU] = torch.where(binary, torch.tensor(float("-inf")), torch.tensor(0.0))
+    off[:, NEU] = torch.where(binary, float("-inf"), 0.0)
     return F.log_softmax(logits + off, dim=-1)
 
 

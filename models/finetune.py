@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from models.batching import pad, token_budget_batches
 from models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from models.encoder import EncoderConfig
+from models.device import autocast, pick_device
 from models.pretrain import param_groups
 
 UNLABELLED = -1
@@ -92,7 +93,7 @@ def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Ten
         return logits.sum() * 0.0
     logits, target, binary = logits[labelled], target[labelled], binary[labelled]
     neutral_off = torch.zeros_like(logits)
-    neutral_off[:, NEU] = torch.where(binary, torch.tensor(float("-inf")), torch.tensor(0.0))
+    neutral_off[:, NEU] = torch.where(binary, float("-inf"), 0.0)
     logits = logits + neutral_off
     log_p = F.log_softmax(logits, dim=-1)                                      # (N, 3), -inf at masked neutral
     nll = -log_p.gather(1, target[:, None]).squeeze(1)
@@ -117,6 +118,7 @@ def finetune(
     n_topics: int,
     encoder_state: dict[str, torch.Tensor] | None = None,
     on_step: Callable[[int, int, float, float], None] | None = None,
+    device: str = "auto",
 ) -> ReviewClassifier:
     """Train the classifier (from a pretrained encoder state when given, else from random init)."""
     torch.manual_seed(cfg.seed)
@@ -124,15 +126,17 @@ def finetune(
     if encoder_state is not None:
         own = {k.removeprefix("encoder."): v for k, v in encoder_state.items() if k.startswith("encoder.")}
         model.encoder.load_state_dict(own, strict=True)
-    weights = class_weights(data.sentiment)
+    dev = pick_device(device)
+    model.to(dev)
+    weights = class_weights(data.sentiment).to(dev)
     lengths = [len(s) for s in data.sequences]
     per_epoch = len(token_budget_batches(lengths, cfg.max_tokens))
     total = max(1, int(per_epoch * cfg.epochs))
     warmup = max(1, int(total * cfg.warmup_share))
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
-    sentiment = torch.from_numpy(data.sentiment)
-    binary = torch.from_numpy(data.binary)
-    topics = torch.from_numpy(data.topics)
+    sentiment = torch.from_numpy(data.sentiment).to(dev)
+    binary = torch.from_numpy(data.binary).to(dev)
+    topics = torch.from_numpy(data.topics).to(dev)
     model.train()
     step = 0
     while step < total:
@@ -144,8 +148,10 @@ def finetune(
             for group in opt.param_groups:
                 group["lr"] = cfg.lr * lr_scale
             ids, attention = pad([data.sequences[i] for i in batch])
-            index = torch.tensor(batch)
-            s_logits, t_logits, _ = model(ids, attention)
+            index = torch.tensor(batch, device=dev)
+            with autocast(dev):
+                s_logits, t_logits, _ = model(ids.to(dev), attention.to(dev))
+            s_logits, t_logits = s_logits.float(), t_logits.float()
             loss = sentiment_loss(s_logits, sentiment[index], binary[index], weights, cfg.label_smoothing)
             loss = loss + cfg.topic_weight * topic_loss(t_logits, topics[index], cfg.topic_pos_weight)
             opt.zero_grad(set_to_none=True)
@@ -155,7 +161,7 @@ def finetune(
             if on_step:
                 on_step(step, total, loss.item(), int(attention.sum()) / (time.perf_counter() - started))
             step += 1
-    model.eval()
+    model.eval().cpu()
     return model
 
 
@@ -163,12 +169,16 @@ def finetune(
 def predict_logits(model: ReviewClassifier, sequences: list[list[int]], max_tokens: int = 16_384) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw sentiment logits (N, 3), topic probabilities (N, K) and pooled embeddings (N, C), in input order."""
     model.eval()
+    dev = next(model.parameters()).device
     n = len(sequences)
     s_out = np.zeros((n, 3), dtype=np.float32)
     t_out = np.zeros((n, model.topics.out_features), dtype=np.float32)
     e_out = np.zeros((n, model.encoder.cfg.d_model), dtype=np.float32)
     for batch in token_budget_batches([len(s) for s in sequences], max_tokens):
         ids, attention = pad([sequences[i] for i in batch])
-        s_logits, t_logits, pooled = model(ids, attention)
-        s_out[batch], t_out[batch], e_out[batch] = s_logits.numpy(), torch.sigmoid(t_logits).numpy(), pooled.numpy()
+        with autocast(dev):
+            s_logits, t_logits, pooled = model(ids.to(dev), attention.to(dev))
+        s_out[batch] = s_logits.float().cpu().numpy()
+        t_out[batch] = torch.sigmoid(t_logits.float()).cpu().numpy()
+        e_out[batch] = pooled.float().cpu().numpy()
     return s_out, t_out, e_out

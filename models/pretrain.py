@@ -18,6 +18,7 @@ import torch
 
 from models.batching import pad, special_mask, token_budget_batches
 from models.checkpoint import load_tensors, read_json, save_tensors, write_json
+from models.device import autocast, pick_device
 from models.encoder import EncoderConfig, MaskedLM
 from models.masking import IGNORE, MaskingConfig, mask_tokens
 from models.tokenizer import SPECIAL_TOKENS
@@ -92,12 +93,13 @@ def _save_state(folder: Path, model: MaskedLM, opt: torch.optim.Optimizer, step:
 
 def _load_state(folder: Path, model: MaskedLM, opt: torch.optim.Optimizer) -> tuple[int, list]:
     state = read_json(folder / "state.json")
-    model.load_state_dict(load_tensors(folder / "model.safetensors"), strict=False)
+    device = next(model.parameters()).device
+    model.load_state_dict({k: v.to(device) for k, v in load_tensors(folder / "model.safetensors").items()}, strict=False)
     flat = load_tensors(folder / "optimizer.safetensors")
     per_param: dict[int, dict] = {}
     for key, value in flat.items():
         index, name = key.split(".", 1)
-        per_param.setdefault(int(index), {})[name] = value
+        per_param.setdefault(int(index), {})[name] = value if name == "step" else value.to(device)
     opt.load_state_dict({"state": per_param, "param_groups": state["param_groups"]})
     return state["step"], state["history"]
 
@@ -110,6 +112,7 @@ def pretrain(
     state_dir: Path | None = None,
     on_step: Callable[[int, float, float], None] | None = None,
     stop_after: int | None = None,
+    device: str = "auto",
 ) -> tuple[MaskedLM, list[tuple[int, float]]]:
     """Train an MLM on token-id sequences; resumes from state_dir when it holds a checkpoint.
 
@@ -117,7 +120,8 @@ def pretrain(
     Returns the model and the loss history [(step, loss)].
     """
     torch.manual_seed(cfg.seed)
-    model = MaskedLM(model_cfg)
+    dev = pick_device(device)
+    model = MaskedLM(model_cfg).to(dev)
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
     start, history = 0, []
     if state_dir is not None and (state_dir / "state.json").exists():
@@ -135,7 +139,8 @@ def pretrain(
         torch.manual_seed(cfg.seed * 7_919 + step)                         # dropout, per step
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
-        loss, _ = model(masked, attention, labels)
+        with autocast(dev):
+            loss, _ = model(masked.to(dev), attention.to(dev), labels.to(dev))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
@@ -161,6 +166,7 @@ def evaluate_mlm(
 ) -> dict[str, float]:
     """Masked-token accuracy and perplexity on held-out sequences, with a fixed masking seed."""
     model.eval()
+    dev = next(model.parameters()).device
     total_loss, total_right, total = 0.0, 0, 0
     for n, batch in enumerate(token_budget_batches([len(s) for s in sequences], max_tokens)):
         ids, attention = pad([sequences[i] for i in batch])
@@ -168,7 +174,9 @@ def evaluate_mlm(
         picked = int((labels != IGNORE).sum())
         if picked == 0:
             continue
-        loss, logits = model(masked, attention, labels)
+        labels = labels.to(dev)
+        with autocast(dev):
+            loss, logits = model(masked.to(dev), attention.to(dev), labels)
         total_loss += float(loss) * picked
         total_right += int((logits.argmax(-1) == labels[labels != IGNORE]).sum())
         total += picked
