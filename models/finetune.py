@@ -33,7 +33,7 @@ class FinetuneConfig:
     warmup_share: float = 0.06
     weight_decay: float = 0.01
     clip_norm: float = 1.0
-    topic_weight: float = 1.0       # topic loss (summed over topics) relative to sentiment loss
+    topic_weight: float = 0.25      # topic loss (summed over topics) relative to sentiment loss
     topic_pos_weight: float = 3.0   # topics are rare per review: up-weight the positives
     label_smoothing: float = 0.05
     seed: int = 0
