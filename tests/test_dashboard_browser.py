@@ -41,8 +41,9 @@ def browser():
 @pytest.fixture(scope="module")
 def dashboard(trained_home, tmp_path_factory):
     settings, _ = trained_home
-    rows = pd.DataFrame([{"review_id": rid, "product_id": pid, "category": cat, "rating": 1, "body": body,
-                          "created_at": "2026-11-27 10:00:00"} for rid, pid, cat, body in MALICIOUS])
+    # a dozen reviews each, so the planted products are ranked and shown in the leaderboard drill-down
+    rows = pd.DataFrame([{"review_id": f"{rid}-{k}", "product_id": pid, "category": cat, "rating": 1, "body": f"{body} #{k}",
+                          "created_at": "2026-11-27 10:00:00"} for rid, pid, cat, body in MALICIOUS for k in range(12)])
     path = tmp_path_factory.mktemp("evil") / "evil.parquet"
     rows.to_parquet(path)
     con = connect(settings.db_path)
@@ -86,8 +87,9 @@ def test_malicious_reviews_are_shown_as_text_and_never_run(browser, dashboard):
     assert page.evaluate("() => typeof window.pwned") == "undefined"
     html = path.read_text(encoding="utf-8")
     assert "<script>window.pwned" not in html and "<img src=x" not in html
-    text = page.inner_text("body")
-    assert "<script>window.pwned='body'</script>" in text or "p-evil</textarea>" in text
+    text = page.inner_text("#products")
+    assert "p-evil</textarea><script>window.pwned='pid'</script>" in text
+    assert "<img src=x onerror=\"window.pwned='img'\">" in text
     page.close()
 
 

@@ -11,7 +11,9 @@ from datetime import date
 import pytest
 
 from flows.registry import register
-from flows.scoring import score_unscored
+from flows.ingest import ingest_file
+from flows.scoring import count_unscored, score_unscored
+from tests.fixtures import write_fixture
 from flows.serve import nightly_deployment
 from flows.store import StoreBusy, connect
 from models.inference import ReviewModel
@@ -36,17 +38,21 @@ def snapshot(settings) -> dict:
 def test_a_killed_run_resumes_without_duplicates_then_reruns_change_nothing(trained_home):
     settings, summary = trained_home
     con = connect(settings.db_path)
+    for path in write_fixture(settings.home / "new-input", seed=1, prefix="new-"):
+        ingest_file(con, path)                                  # 600 reviews nobody has scored yet
     model = ReviewModel.load(summary.folder)
     model.version = summary.version
+    unscored = count_unscored(con, summary.version)
     partial = score_unscored(con, model, "killed-run", batch_reviews=100, batch_tokens=4096, stop_after_batches=2)
     total = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
     con.close()
-    assert partial == 200
+    assert unscored >= 600 and partial == 200
 
     first = nightly(RUN, str(settings.home))
-    assert first.scored == total - 200
+    assert first.scored == unscored - 200
     con = connect(settings.db_path, read_only=True)
-    assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM review_scores").fetchone() == (total, total)
+    assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM review_scores WHERE model_version = ?",
+                       [summary.version]).fetchone() == (total, total)
     assert con.execute("SELECT count(*) FROM insight_daily").fetchone()[0] > 0
     con.close()
     before = snapshot(settings)

@@ -94,8 +94,12 @@ def main() -> None:
         kind, home, rows = args.child
         return (child_nightly if kind == "nightly" else child_insights)(home, int(rows))
     home = str(Path(args.home).resolve())
-    runs = [run_child("--child", "nightly", home, str(n)) for n in args.sizes]
     insights = run_child("--child", "insights", home, str(args.insight_rows)) if args.insight_rows else None
+    print("insights:", json.dumps(insights), flush=True)
+    runs = []
+    for n in args.sizes:
+        runs.append(run_child("--child", "nightly", home, str(n)))
+        print("run:", json.dumps(runs[-1]), flush=True)
     print(f"{'reviews':>8} {'wall s':>7} {'score s':>8} {'insights s':>10} {'report s':>8} {'reviews/s':>9} {'peak RSS MB':>11}")
     for r in runs:
         s = r["stages"]
