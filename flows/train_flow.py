@@ -90,7 +90,7 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
     version = f"{preset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
               "data_fingerprint": corpus.fingerprint}
-    folder = model.save(settings.models_dir / version, config, metrics)
+    folder = model.save(settings.models_dir / version, config, metrics).resolve()  # absolute: runs may start elsewhere
     con = connect(settings.db_path)
     try:
         current = active_model(con)

@@ -32,9 +32,12 @@ def build_store(source_home: Path, home: Path, rows: int) -> None:
     con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
     n = con.execute("SELECT count(*) FROM src.reviews").fetchone()[0]
     copies = -(-rows // n)
-    con.execute("INSERT INTO reviews SELECT * REPLACE (review_id || '-r' || k AS review_id) "
-                "FROM src.reviews, range(?) t(k) LIMIT ?", [copies, rows])
+    con.execute("INSERT INTO reviews SELECT r.* REPLACE (r.review_id || '-r' || k AS review_id) "
+                "FROM src.reviews r, range(?) t(k) LIMIT ?", [copies, rows])
     con.execute("INSERT INTO model_registry SELECT * FROM src.model_registry WHERE active")
+    path = Path(con.execute("SELECT path FROM model_registry").fetchone()[0])
+    if not path.is_absolute():                       # older registries stored paths relative to the workspace's parent
+        con.execute("UPDATE model_registry SET path = ?", [str(source_home.parent / path)])
     con.execute("DETACH src")
     con.close()
 
@@ -63,11 +66,11 @@ def child_insights(source_home: str, rows: int) -> None:
     con.execute(
         "INSERT INTO review_scores SELECT review_id, ?, s, (s = 'negative')::INT * 0.8 + 0.1, 0.1, (s = 'positive')::INT * 0.8, "
         "0.0, CASE WHEN hash(review_id) % 3 = 0 THEN ['size_fit'] WHEN hash(review_id) % 3 = 1 THEN ['quality', 'material'] ELSE [] END, "
-        "MAP {}, 'bench', now() FROM (SELECT review_id, ['negative', 'neutral', 'positive', 'positive'][1 + hash(review_id) % 4] AS s FROM reviews)",
+        "MAP {}, 'bench', now() FROM (SELECT review_id, ['negative', 'neutral', 'positive', 'positive'][1 + (hash(review_id) % 4)::BIGINT] AS s FROM reviews)",
         [version])
     con.execute(
         "INSERT INTO review_aspects SELECT review_id, ?, 0, 0, 10, 'size_fit', s, 0.5 FROM "
-        "(SELECT review_id, ['negative', 'positive'][1 + hash(review_id) % 2] AS s FROM reviews WHERE hash(review_id) % 3 = 0)",
+        "(SELECT review_id, ['negative', 'positive'][1 + (hash(review_id) % 2)::BIGINT] AS s FROM reviews WHERE hash(review_id) % 3 = 0)",
         [version])
     started = time.perf_counter()
     counts = rebuild_insights(con, Settings(home=home), RUN)
