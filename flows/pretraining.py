@@ -46,7 +46,7 @@ def load_corpus(db_path: Path) -> Corpus:
     return Corpus(frame, digest.hexdigest())
 
 
-def _progress(console: Console) -> Progress:
+def training_progress(console: Console) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("loss {task.fields[loss]:.3f} · {task.fields[tps]:,.0f} tok/s"), TimeRemainingColumn(),
                     console=console, transient=False)
@@ -75,7 +75,7 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
     sequences = encode(tokenizer, train["body"].tolist() + extra_texts, max_len)
     continuation = continuation_table(tokenizer)
     resuming = (state_dir / "mlm" / "state.json").exists()
-    with _progress(console) as progress:
+    with training_progress(console) as progress:
         task = progress.add_task(f"pretraining ({preset.name}{', resumed' if resuming else ''})",
                                  total=preset.pretrain.steps, loss=float("nan"), tps=0.0)
         def on_step(step: int, loss: float, tps: float) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 from rich.console import Console
 
-from flows.pretraining import _progress
+from flows.pretraining import training_progress
 from models.calibration import fit_bias, fit_temperature
 from models.classifier import ReviewClassifier
 from models.evaluation import baseline_report, sentiment_report
@@ -29,7 +29,7 @@ def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: in
 def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig, cfg: FinetuneConfig, n_topics: int,
                      encoder_state: dict | None, console: Console, label: str) -> ReviewClassifier:
     """Fine-tune with a progress bar, then fit bias, temperature and topic thresholds on validation."""
-    with _progress(console) as progress:
+    with training_progress(console) as progress:
         task = progress.add_task(f"fine-tuning ({label})", total=1, loss=float("nan"), tps=0.0)
         def on_step(step: int, total: int, loss: float, tps: float) -> None:
             progress.update(task, total=total, completed=step + 1, loss=loss, tps=tps)
