@@ -92,8 +92,8 @@ def publish_artifacts(summary: RunSummary, headline: dict) -> None:
     create_markdown_artifact(key="nightly-summary", description=f"reviewlens {summary.run_date}", markdown="\n".join([
         f"# reviewlens nightly run {summary.run_date}",
         f"- model: `{summary.model_version}`; newly scored: **{summary.scored:,}**",
-        f"- reviews in the last 7 days: **{headline.get('reviews', 0):,}**; net sentiment **{headline.get('net', 0):+.1f}**; "
-        f"negative **{headline.get('negative_pct', 0):.1f}%**",
+        f"- reviews in the last 7 days: **{headline.get('reviews') or 0:,}**; net sentiment "
+        f"**{headline.get('net_sentiment') or 0:+.1f}**; negative **{headline.get('negative_pct') or 0:.1f}%**",
         f"- alerts: **{len(summary.alerts)}**",
         f"- dashboard: `{summary.report_path}`",
     ]))
@@ -137,9 +137,6 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> 
         finish_run(con, summary, "failed", f"{type(exc).__name__}: {exc}")
         raise
     finish_run(con, summary, "completed")
-    row = con.execute("SELECT sum(reviews), sum(positive) - sum(negative), sum(negative) FROM insight_daily "
-                      "WHERE day > ?::DATE - INTERVAL 7 DAY AND day <= ?", [run_date, run_date]).fetchone()
-    reviews = int(row[0] or 0)
-    publish_artifacts(summary, {"reviews": reviews, "net": 100 * (row[1] or 0) / max(reviews, 1),
-                                "negative_pct": 100 * (row[2] or 0) / max(reviews, 1)})
+    headline = json.loads(con.execute("SELECT headline FROM runs WHERE run_id = ?", [summary.run_id]).fetchone()[0])
+    publish_artifacts(summary, headline["current"])
     return summary

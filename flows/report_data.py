@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from flows.config import Settings
-from flows.store import sql_text
+from flows.store import query
 from reports.dashboard import ReportData, write_history_page, write_run_page
 
 QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "examples", "alerts",
@@ -17,12 +17,8 @@ QUERIES = ("headline", "daily", "topics", "products", "product_examples", "produ
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None) -> ReportData:
-    frames = {name: con.execute(sql_text(f"report/{name}.sql"), _params(name, run_date)).fetchdf() for name in QUERIES}
+    frames = {name: query(con, f"report/{name}.sql", {"run_date": run_date}) for name in QUERIES}
     return ReportData(run_date=run_date, run_id=run_id, **frames)
-
-
-def _params(name: str, run_date: date) -> dict | None:
-    return {"run_date": run_date} if "$run_date" in sql_text(f"report/{name}.sql") else None
 
 
 def write_reports(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str | None,
@@ -33,7 +29,5 @@ def write_reports(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
     if run_id is not None:
         con.execute("UPDATE runs SET headline = ? WHERE run_id = ?", [json.dumps(data.headline_figures()), run_id])
     if not standalone:
-        runs = con.execute(sql_text("report/runs.sql"), {"run_id": run_id or ""}).fetchdf()
-        daily = con.execute(sql_text("report/daily.sql"), {"run_date": run_date}).fetchdf()
-        write_history_page(runs, daily, settings.reports_dir)
+        write_history_page(query(con, "report/runs.sql", {"run_id": run_id or ""}), data.daily, settings.reports_dir)
     return page

@@ -31,8 +31,18 @@ def sql_text(name: str) -> str:
 def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
     """Run every statement of a .sql file; named parameters ($name) are bound, never formatted in."""
     for statement in _statements(sql_text(name)):
-        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", statement)}
-        con.execute(statement, used or None)
+        con.execute(statement, _used(statement, params))
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
+    """The result of a one-statement .sql file as a DataFrame; only the parameters it names are bound."""
+    statement = sql_text(name)
+    return con.execute(statement, _used(statement, params)).fetchdf()
+
+
+def _used(statement: str, params: dict | None) -> dict | None:
+    """DuckDB refuses named parameters a statement does not use, so bind only those it names."""
+    return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", statement)} or None
 
 
 def _statements(script: str) -> list[str]:
