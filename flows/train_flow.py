@@ -19,6 +19,7 @@ from flows.store import connect
 from flows.topic_eval import evaluate_topics
 from flows.training import evaluate, labelled, train_classifier
 from models.checkpoint import load_checkpoint
+from models.errors import CheckpointError
 from models.encoder import EncoderConfig
 from models.inference import ReviewModel
 from models.presets import Preset
@@ -83,6 +84,19 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
     return metrics
 
 
+def active_score(folder: Path, corpus: Corpus) -> float | None:
+    """The active model's headline on this corpus's test split; None when its checkpoint is gone or damaged,
+    so a finished training run is never lost to a stale registry entry."""
+    try:
+        model = ReviewModel.load(folder)
+    except CheckpointError as error:
+        console.print(f"[yellow]the active model cannot be loaded: {error}[/]")
+        return None
+    frame = corpus.frame
+    return headline({"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"],
+                                           with_baseline=False)})
+
+
 @task(cache_policy=NO_CACHE)
 def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus: Corpus, preset: Preset,
                    force_activate: bool) -> TrainSummary:
@@ -94,12 +108,7 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
     con = connect(settings.db_path)
     try:
         current = active_model(con)
-        scored = None
-        if current is not None:
-            frame = corpus.frame
-            old = evaluate(ReviewModel.load(current[1]), frame[frame["split"] == "train"], frame[frame["split"] == "test"],
-                           with_baseline=False)
-            scored = (current[0], headline({"sentiment": old}))
+        scored = None if current is None else (current[0], active_score(current[1], corpus))
         activate, reason = activation_decision(headline(metrics), scored, force_activate)
         register(con, version, preset.name, config, corpus.fingerprint, metrics, folder, activate)
     finally:
@@ -109,8 +118,8 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
 
 @flow(name="train", log_prints=True)
 def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = False, ablation: bool | None = None,
-               taxonomy_path: Path | None = None, extra_chinese: bool = False) -> TrainSummary:
-    preset = preset_named(preset_name)
+               taxonomy_path: Path | None = None, extra_chinese: bool = False, seed: int = 0) -> TrainSummary:
+    preset = preset_named(preset_name).seeded(seed)
     taxonomy = load_taxonomy(taxonomy_path)
     corpus = read_corpus(settings.db_path)
     pretrained = pretrain_encoder(settings, corpus, preset, extra_chinese)

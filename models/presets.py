@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from models.encoder import EncoderConfig
 from models.finetune import FinetuneConfig
@@ -17,6 +17,10 @@ class Preset:
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     ablation: bool = False          # also fine-tune a random-init encoder, to show what pretraining buys
+
+    def seeded(self, seed: int) -> Preset:
+        """The same recipe with another seed: repeat runs measure how much of a difference is noise."""
+        return replace(self, pretrain=replace(self.pretrain, seed=seed), finetune=replace(self.finetune, seed=seed))
 
 
 PRESETS: dict[str, Preset] = {

@@ -60,6 +60,31 @@ def test_activation_rules():
     worse = activation_decision(0.69, ("old", 0.70), force=False)
     assert not worse[0] and "not activated" in worse[1]
     assert activation_decision(0.50, ("old", 0.70), force=True)[0]
+    unloadable = activation_decision(0.50, ("old", None), force=False)
+    assert unloadable[0] and "can no longer be loaded" in unloadable[1]
+
+
+def test_a_finished_training_run_is_registered_even_when_the_active_checkpoint_is_gone(trained_home, tmp_path):
+    from flows.config import Settings
+    from flows.ingest import ingest_file
+    from flows.pretraining import load_corpus
+    from flows.train_flow import register_model
+    from models.presets import PRESETS
+    from tests.fixtures import write_fixture
+
+    _, trained = trained_home
+    settings = Settings(home=tmp_path)
+    con = connect(settings.db_path)
+    for path in write_fixture(tmp_path / "input"):
+        ingest_file(con, path)
+    register(con, "stale", "tiny", {}, "f", {}, tmp_path / "deleted-checkpoint", activate=True)
+    con.close()
+    summary = register_model.fn(settings, ReviewModel.load(trained.folder), trained.metrics,
+                                load_corpus(settings.db_path), PRESETS["tiny"], False)
+    assert summary.active and "stale can no longer be loaded" in summary.reason
+    con = connect(settings.db_path, read_only=True)
+    assert active_model(con)[0] == summary.version
+    con.close()
 
 
 def test_only_one_model_is_active_and_unknown_versions_are_refused(con, tmp_path):
