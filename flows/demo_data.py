@@ -88,11 +88,11 @@ def _extract(archive: Path, member: str) -> bytes:
         raise DemoDataError(f"{archive.name} does not hold {member} ({exc}); delete {archive} and try again.") from None
 
 
-def fetch(cache_dir: Path, files: tuple[DataFile, ...] = DATA_FILES) -> dict[str, Path]:
+def fetch(cache_dir: Path) -> dict[str, Path]:
     """Cached, checksum-verified data files by name; downloads only what is missing."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for data in files:
+    for data in DATA_FILES:
         target = cache_dir / data.cached_name
         if not target.exists():
             archive = cache_dir / "downloads" / data.archive
