@@ -121,6 +121,7 @@ def demo(
         console.print(f"using the active model {active[0]}")
     for offset in range(history_days - 1, -1, -1):
         result = nightly(day - timedelta(days=offset), str(settings.home))
+        out.print(f"night {day - timedelta(days=offset)}: scored {result.scored:,} new reviews, {len(result.alerts)} alerts")
     _print_run(result)
     out.print(f"run history: {(settings.reports_dir / 'index.html').resolve()}")
 
