@@ -104,14 +104,13 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
     config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
               "data_fingerprint": corpus.fingerprint}
     folder = model.save(settings.models_dir / version, config, metrics).resolve()  # absolute: runs may start elsewhere
-    con = connect(settings.db_path)
-    try:
+    with connect(settings.db_path, read_only=True) as con:
         current = active_model(con)
-        scored = None if current is None else (current[0], active_score(current[1], corpus))
-        activate, reason = activation_decision(headline(metrics), scored, force_activate)
+    # the comparison takes about a minute: evaluate outside the write lock so a nightly run is not refused
+    scored = None if current is None else (current[0], active_score(current[1], corpus))
+    activate, reason = activation_decision(headline(metrics), scored, force_activate)
+    with connect(settings.db_path) as con:
         register(con, version, preset.name, config, corpus.fingerprint, metrics, folder, activate)
-    finally:
-        con.close()
     return TrainSummary(version, folder, metrics, activate, reason)
 
 
