@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.config import load_settings
-from flows.errors import UserError
-from models.errors import CheckpointError
+from reviewlens.flows.config import load_settings
+from reviewlens.flows.errors import UserError
+from reviewlens.models.checkpoint_error import CheckpointError
 
 app = typer.Typer(
     help="reviewlens: nightly review analytics on DuckDB with a from-scratch bilingual encoder.",
@@ -32,8 +32,8 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full traceba
 
 
 def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], fmt: Optional[str]) -> None:
-    from flows.ingest import ingest_file, parse_mapping
-    from flows.store import connect
+    from reviewlens.flows.ingest.files import ingest_file, parse_mapping
+    from reviewlens.flows.store.connection import connect
 
     settings = load_settings()
     mapping = parse_mapping(columns)
@@ -85,7 +85,7 @@ def demo_data(
 
 
 def _load_demo_data(run_date: date) -> None:
-    from flows.demo_data import write_demo_files
+    from reviewlens.flows.ingest.demo_data import write_demo_files
 
     settings = load_settings()
     console.print(f"fetching demo corpora into {settings.cache_dir} (checksums verified)")
@@ -101,10 +101,10 @@ def demo(
     """The whole job on the embedded demo data: fetch, ingest, train (if no model is active), nightly runs."""
     from datetime import timedelta
 
-    from flows.nightly import nightly
-    from flows.registry import active_model
-    from flows.store import connect
-    from flows.train_flow import train_flow
+    from reviewlens.flows.nightly.flow import nightly
+    from reviewlens.flows.store.registry import active_model
+    from reviewlens.flows.store.connection import connect
+    from reviewlens.flows.training.flow import train_flow
 
     settings = load_settings()
     day = _parse_date(run_date)
@@ -132,8 +132,8 @@ def pretrain(
     extra_text: Annotated[Optional[list[Path]], typer.Option("--extra-text", help="A UTF-8 file of unlabelled text (one text per line) to add to pretraining; repeatable.")] = None,
 ) -> None:
     """Train the tokenizer and pretrain the encoder (masked language modelling) on the stored reviews."""
-    from flows.extra_text import read_extra_texts
-    from flows.pretraining import load_corpus, preset_named, run_pretraining
+    from reviewlens.flows.training.extra_text import read_extra_texts
+    from reviewlens.flows.training.pretrain_step import load_corpus, preset_named, run_pretraining
 
     settings = load_settings()
     chosen = preset_named(preset)
@@ -153,7 +153,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for batch order, masking, dropout and initialisation.")] = 0,
 ) -> None:
     """Train a model: tokenizer, pretraining, fine-tuning, evaluation against the baseline, registry."""
-    from flows.train_flow import train_flow
+    from reviewlens.flows.training.flow import train_flow
 
     summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_text, seed)
     _print_evaluation(summary.metrics)
@@ -188,7 +188,7 @@ def eval_(
     model: Annotated[Optional[str], typer.Option(help="Model version (default: the active one).")] = None,
 ) -> None:
     """Evaluate a model on the fixed test split, with the TF-IDF baseline beside it."""
-    from flows.evaluate import evaluate_version
+    from reviewlens.flows.training.evaluation import evaluate_version
 
     _print_evaluation(evaluate_version(load_settings(), model))
 
@@ -198,9 +198,9 @@ def models(
     activate: Annotated[Optional[str], typer.Option(help="Make this version the active model.")] = None,
 ) -> None:
     """List trained models and their figures; --activate VERSION switches the active one."""
-    from flows.registry import activate as activate_version
-    from flows.store import connect
-    from flows.sql_access import run_query
+    from reviewlens.flows.store.registry import activate as activate_version
+    from reviewlens.flows.store.connection import connect
+    from reviewlens.flows.store.readonly_sql import run_query
 
     settings = load_settings()
     if activate:
@@ -222,7 +222,7 @@ def classify(
     model: Annotated[Optional[str], typer.Option(help="Model version (default: the active one).")] = None,
 ) -> None:
     """Score ad-hoc texts with the active model; one JSON line per text."""
-    from flows.classify import classify_texts, read_texts
+    from reviewlens.flows.scoring.adhoc import classify_texts, read_texts
 
     for line in classify_texts(load_settings(), read_texts(texts or [], input), model):
         print(line)
@@ -233,7 +233,7 @@ def run(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Day to report on (YYYY-MM-DD, default today).")] = None,
 ) -> None:
     """The nightly job: score new reviews, rebuild insight tables and alerts, write the dashboard."""
-    from flows.nightly import nightly
+    from reviewlens.flows.nightly.flow import nightly
 
     summary = nightly(_parse_date(run_date), str(load_settings().home))
     _print_run(summary)
@@ -256,8 +256,8 @@ def report(
     """Rebuild a dashboard page from the insight tables, without rescoring."""
     import webbrowser
 
-    from flows.report_data import write_reports
-    from flows.store import connect
+    from reviewlens.flows.nightly.dashboards import write_reports
+    from reviewlens.flows.store.connection import connect
 
     settings = load_settings()
     con = connect(settings.db_path)
@@ -276,7 +276,7 @@ def serve(
     timezone: Annotated[str, typer.Option(help="IANA time zone of the cron expression.")] = "UTC",
 ) -> None:
     """Serve the nightly deployment on a cron schedule (starts a local Prefect server if none is configured)."""
-    from flows.serve import serve_nightly
+    from reviewlens.flows.nightly.schedule import serve_nightly
 
     serve_nightly(cron, timezone, load_settings(), console)
 
@@ -288,7 +288,7 @@ def sql(
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
 ) -> None:
     """Run a read-only SQL query against the store."""
-    from flows.sql_access import run_query
+    from reviewlens.flows.store.readonly_sql import run_query
 
     run_query(load_settings().db_path, query, fmt, output, out)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from flows.errors import UserError
+from reviewlens.flows.errors import UserError
 
 CONFIG_FILE = "reviewlens.toml"
 

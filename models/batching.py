@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 
-from models.tokenizer import CLS_ID, PAD_ID, SEP_ID
+from reviewlens.models.tokenizer import CLS_ID, PAD_ID, SEP_ID
 
 
 def token_budget_batches(lengths: Sequence[int], max_tokens: int, shuffle_seed: int | None = None) -> list[list[int]]:

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.classifier import NEU
-from models.metrics import macro_f1
+from reviewlens.models.classifier import NEU
+from reviewlens.models.metrics import macro_f1
 
 
 def masked_log_softmax(logits: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:

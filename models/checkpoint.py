@@ -15,7 +15,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
-from models.errors import CheckpointError
+from reviewlens.models.checkpoint_error import CheckpointError
 
 MANIFEST = "manifest.json"
 

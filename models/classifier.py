@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from models.encoder import Encoder, EncoderConfig
+from reviewlens.models.encoder import Encoder, EncoderConfig
 
 SENTIMENTS = ("negative", "neutral", "positive")
 NEG, NEU, POS = range(3)

@@ -16,11 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.batching import pad, token_budget_batches
-from models.classifier import NEU, SENTIMENTS, ReviewClassifier
-from models.encoder import EncoderConfig
-from models.device import autocast, pick_device
-from models.pretrain import param_groups
+from reviewlens.models.batching import pad, token_budget_batches
+from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.device import autocast, pick_device
+from reviewlens.models.pretrain import param_groups
 
 UNLABELLED = -1
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
-from models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
-from models.clauses import split_clauses
-from models.encoder import EncoderConfig
-from models.finetune import predict_logits
-from models.taxonomy import Taxonomy, parse_taxonomy
-from models.tokenizer import encode
+from reviewlens.models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
+from reviewlens.models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
+from reviewlens.models.clauses import split_clauses
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.finetune import predict_logits
+from reviewlens.models.taxonomy import Taxonomy, parse_taxonomy
+from reviewlens.models.tokenizer import encode
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from models.tokenizer import MASK_ID
+from reviewlens.models.tokenizer import MASK_ID
 
 IGNORE = -100   # label of positions the loss skips
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from models.encoder import EncoderConfig
-from models.finetune import FinetuneConfig
-from models.pretrain import PretrainConfig
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.finetune import FinetuneConfig
+from reviewlens.models.pretrain import PretrainConfig
 
 
 @dataclass

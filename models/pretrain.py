@@ -16,12 +16,12 @@ from pathlib import Path
 
 import torch
 
-from models.batching import pad, special_mask, token_budget_batches
-from models.checkpoint import load_tensors, read_json, save_tensors, write_json
-from models.device import autocast, pick_device
-from models.encoder import EncoderConfig, MaskedLM
-from models.masking import IGNORE, MaskingConfig, mask_tokens
-from models.tokenizer import SPECIAL_TOKENS
+from reviewlens.models.batching import pad, special_mask, token_budget_batches
+from reviewlens.models.checkpoint import load_tensors, read_json, save_tensors, write_json
+from reviewlens.models.device import autocast, pick_device
+from reviewlens.models.encoder import EncoderConfig, MaskedLM
+from reviewlens.models.masking import IGNORE, MaskingConfig, mask_tokens
+from reviewlens.models.tokenizer import SPECIAL_TOKENS
 
 
 @dataclass

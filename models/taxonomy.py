@@ -34,7 +34,7 @@ class TaxonomyError(ValueError):
 
 
 def default_taxonomy_text() -> str:
-    return resources.files("models").joinpath("topics.toml").read_text(encoding="utf-8")
+    return resources.files("reviewlens.models").joinpath("topics.toml").read_text(encoding="utf-8")
 
 
 def parse_taxonomy(text: str) -> Taxonomy:

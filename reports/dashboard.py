@@ -16,7 +16,7 @@ import plotly
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from reports import figures
+from reviewlens.reports import figures
 
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
 
@@ -62,7 +62,7 @@ def safe_json(fig: go.Figure) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    loader = jinja2.FunctionLoader(lambda name: resources.files("reports").joinpath("templates", name).read_text(encoding="utf-8"))
+    loader = jinja2.FunctionLoader(lambda name: resources.files("reviewlens.reports").joinpath("templates", name).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["signed"] = lambda v, digits=1: "–" if v is None else f"{v:+.{digits}f}"
     env.filters["fixed"] = lambda v, digits=1: "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.config import load_settings
-from flows.store import connect
+from reviewlens.flows.config import load_settings
+from reviewlens.flows.store.connection import connect
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def demo_frame() -> pd.DataFrame:
     """The real demo corpora in contract columns (downloaded once into ./var/cache, then reused)."""
     from datetime import date
 
-    from flows.demo_data import write_demo_files
+    from reviewlens.flows.ingest.demo_data import write_demo_files
 
     files = write_demo_files(load_settings().cache_dir.resolve(), date(2026, 11, 28), 120)
     frame = pd.concat([pd.read_parquet(path) for path, _ in files.values()], ignore_index=True)
@@ -51,9 +51,9 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def trained_home(tmp_path_factory, prefect_harness):
     """A workspace with the template fixture ingested and a `tiny` model trained by the real train flow."""
-    from flows.config import Settings
-    from flows.ingest import ingest_file
-    from flows.train_flow import train_flow
+    from reviewlens.flows.config import Settings
+    from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.training.flow import train_flow
     from tests.fixtures import write_fixture
 
     home = tmp_path_factory.mktemp("home")

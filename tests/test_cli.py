@@ -12,7 +12,7 @@ import pytest
 
 def cli(*args: str, home=None, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, **({"REVIEWLENS_HOME": str(home)} if home else {})}
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env=env, input=stdin)
+    return subprocess.run([sys.executable, "-m", "reviewlens.flows.cli", *args], capture_output=True, text=True, env=env, input=stdin)
 
 
 def test_help_lists_the_commands():

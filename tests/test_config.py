@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.config import ConfigError, Settings, load_settings
+from reviewlens.flows.config import ConfigError, Settings, load_settings
 
 
 def test_defaults_work_with_no_file_and_no_environment(tmp_path):

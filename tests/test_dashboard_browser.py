@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.ingest import ingest_file
-from flows.nightly import nightly
-from flows.store import connect
+from reviewlens.flows.ingest.files import ingest_file
+from reviewlens.flows.nightly.flow import nightly
+from reviewlens.flows.store.connection import connect
 
 pytestmark = pytest.mark.slow
 RUN = date(2026, 11, 28)
@@ -110,7 +110,7 @@ def test_history_index_links_resolve(browser, dashboard):
 
 
 def test_standalone_page_inlines_plotly(browser, dashboard):
-    from flows.report_data import write_reports
+    from reviewlens.flows.nightly.dashboards import write_reports
     _, settings = dashboard
     con = connect(settings.db_path)
     page_path = write_reports(con, settings, RUN, None, standalone=True)

@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 import pytest
 
-from flows.config import load_settings
-from flows.demo_data import (
+from reviewlens.flows.config import load_settings
+from reviewlens.flows.ingest.demo_data import (
     DATA_FILES, ZH_PLACEHOLDER_PRODUCT, DemoDataError, chinese_reviews, fetch, simulated_time, write_demo_files,
 )
-from flows.ingest import ingest_file
+from reviewlens.flows.ingest.files import ingest_file
 
 
 def test_a_corrupted_cached_file_is_one_clear_error(tmp_path):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 import pytest
 
-from models.batching import pad, special_mask, token_budget_batches
-from models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
-from models.encoder import Encoder, EncoderConfig, MaskedLM
-from models.masking import IGNORE, MaskingConfig, mask_tokens
-from models.pretrain import PretrainConfig, pretrain
-from models.tokenizer import MASK_ID, train_tokenizer
+from reviewlens.models.batching import pad, special_mask, token_budget_batches
+from reviewlens.models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
+from reviewlens.models.encoder import Encoder, EncoderConfig, MaskedLM
+from reviewlens.models.masking import IGNORE, MaskingConfig, mask_tokens
+from reviewlens.models.pretrain import PretrainConfig, pretrain
+from reviewlens.models.tokenizer import MASK_ID, train_tokenizer
 
 CFG = EncoderConfig(vocab_size=300, d_model=32, n_layers=2, n_heads=4, d_ff=64, max_len=40, dropout=0.0)
 
@@ -60,7 +60,7 @@ def test_masking_picks_15_percent_split_80_10_10():
 
 def test_whole_words_are_masked_together():
     tokenizer = train_tokenizer(["unbelievably comfortable fabric"] * 5 + ["comfort fab"] * 3, vocab_size=60, min_frequency=1)
-    from models.masking import continuation_table
+    from reviewlens.models.masking import continuation_table
     continuation = continuation_table(tokenizer)
     ids, _ = pad([tokenizer.encode("unbelievably comfortable fabric " * 20).ids])
     _, labels = mask_tokens(ids, special_mask(ids), continuation, 5, torch.Generator().manual_seed(1), MaskingConfig(rate=0.3))

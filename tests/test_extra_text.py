@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.errors import UserError
-from flows.extra_text import read_extra_texts
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.training.extra_text import read_extra_texts
 
 
 def test_each_non_blank_line_is_one_text_across_files(tmp_path):
@@ -29,10 +29,10 @@ def test_a_missing_file_is_refused(tmp_path):
 def test_extra_text_joins_the_tokenizer_and_mlm_corpus_but_not_the_evaluation(tmp_path, con, db_path):
     from rich.console import Console
 
-    from flows.ingest import ingest_file
-    from flows.pretraining import load_corpus, run_pretraining
-    from models.checkpoint import load_checkpoint
-    from models.presets import PRESETS
+    from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.training.pretrain_step import load_corpus, run_pretraining
+    from reviewlens.models.checkpoint import load_checkpoint
+    from reviewlens.models.presets import PRESETS
     from tests.fixtures import write_fixture
 
     for path in write_fixture(tmp_path / "input"):

@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from reports import figures
-from reports.dashboard import highlight, safe_json
+from reviewlens.reports import figures
+from reviewlens.reports.dashboard import highlight, safe_json
 
 
 @pytest.fixture

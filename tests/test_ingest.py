@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.ingest import IngestError, ingest_file, parse_mapping
+from reviewlens.flows.ingest.files import IngestError, ingest_file, parse_mapping
 from tests.conftest import count
 
 HEADER = "review_id,product_id,category,rating,title,body,created_at\n"

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from flows.config import Settings
-from flows.insights import rebuild_insights
+from reviewlens.flows.config import Settings
+from reviewlens.flows.nightly.insights import rebuild_insights
 
 RUN = date(2026, 11, 28)
 

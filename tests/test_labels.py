@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from models.calibration import fit_bias
-from models.clauses import split_clauses
-from models.finetune import UNLABELLED, sentiment_loss, sentiment_targets
-from models.splits import dedupe, normalise, split_of
-from models.taxonomy import SeedLabeller, TaxonomyError, load_taxonomy, parse_taxonomy
+from reviewlens.models.calibration import fit_bias
+from reviewlens.models.clauses import split_clauses
+from reviewlens.models.finetune import UNLABELLED, sentiment_loss, sentiment_targets
+from reviewlens.models.splits import dedupe, normalise, split_of
+from reviewlens.models.taxonomy import SeedLabeller, TaxonomyError, load_taxonomy, parse_taxonomy
 
 
 @pytest.fixture(scope="module")

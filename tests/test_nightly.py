@@ -10,14 +10,14 @@ from datetime import date
 
 import pytest
 
-from flows.registry import register
-from flows.ingest import ingest_file
-from flows.scoring import count_unscored, score_unscored
+from reviewlens.flows.store.registry import register
+from reviewlens.flows.ingest.files import ingest_file
+from reviewlens.flows.scoring.stream import count_unscored, score_unscored
 from tests.fixtures import write_fixture
-from flows.serve import nightly_deployment
-from flows.store import StoreBusy, connect
-from models.inference import ReviewModel
-from flows.nightly import nightly
+from reviewlens.flows.nightly.schedule import nightly_deployment
+from reviewlens.flows.store.connection import StoreBusy, connect
+from reviewlens.models.inference import ReviewModel
+from reviewlens.flows.nightly.flow import nightly
 
 pytestmark = pytest.mark.slow
 RUN = date(2026, 11, 28)
@@ -106,7 +106,7 @@ def test_serve_builds_a_deployment_with_the_requested_cron_and_timezone(trained_
 
 
 def test_serve_refuses_an_invalid_schedule(trained_home):
-    from flows.errors import UserError
+    from reviewlens.flows.errors import UserError
     settings, _ = trained_home
     with pytest.raises(UserError, match="not a valid schedule"):
         nightly_deployment("every night", "Mars/Olympus", settings)

@@ -7,7 +7,7 @@ import json
 import pytest
 from rich.console import Console
 
-from flows.sql_access import QueryRefused, query_table, run_query
+from reviewlens.flows.store.readonly_sql import QueryRefused, query_table, run_query
 
 
 @pytest.fixture

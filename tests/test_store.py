@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.store import SCHEMA_VERSION, StoreBusy, StoreMissing, connect, migrate
+from reviewlens.flows.store.connection import SCHEMA_VERSION, StoreBusy, StoreMissing, connect, migrate
 
 CONTRACT_TABLES = {
     "reviews", "reviews_rejected", "review_scores", "review_aspects", "insight_daily", "insight_topics",
@@ -37,7 +37,7 @@ def test_applying_the_schema_twice_is_harmless(con):
 
 def test_a_second_writer_gets_a_clear_message(db_path):
     holder = connect(db_path)
-    probe = f"from flows.store import connect\nconnect(__import__('pathlib').Path({str(db_path)!r}))"
+    probe = f"from reviewlens.flows.store.connection import connect\nconnect(__import__('pathlib').Path({str(db_path)!r}))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     holder.close()
     assert "StoreBusy" in result.stderr
@@ -49,7 +49,7 @@ def test_the_cli_reports_a_busy_store_in_one_sentence(db_path, tmp_path):
     csv = tmp_path / "r.csv"
     csv.write_text("review_id,product_id,body,created_at\nr,p,b,2026-01-01\n")
     env = {**os.environ, "REVIEWLENS_HOME": str(db_path.parent)}
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(csv)], capture_output=True, text=True, env=env)
+    result = subprocess.run([sys.executable, "-m", "reviewlens.flows.cli", "ingest", str(csv)], capture_output=True, text=True, env=env)
     holder.close()
     assert result.returncode == 2
     assert result.stderr.startswith(f"reviewlens: another reviewlens run is using {db_path}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.splits import split_of
-from models.tokenizer import CLS_ID, SEP_ID, UNK_ID, HeadTail, encode, train_tokenizer, unk_rate
+from reviewlens.models.splits import split_of
+from reviewlens.models.tokenizer import CLS_ID, SEP_ID, UNK_ID, HeadTail, encode, train_tokenizer, unk_rate
 
 CORPUS = [
     "Runs small. Fabric is lovely!", "The dress fits perfectly and the colour is great",

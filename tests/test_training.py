@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flows.errors import UserError
-from flows.registry import activate, activation_decision, active_model, register
-from flows.store import connect
-from models.inference import ReviewModel
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.store.registry import activate, activation_decision, active_model, register
+from reviewlens.flows.store.connection import connect
+from reviewlens.models.inference import ReviewModel
 
 pytestmark = pytest.mark.slow
 
@@ -65,11 +65,11 @@ def test_activation_rules():
 
 
 def test_a_finished_training_run_is_registered_even_when_the_active_checkpoint_is_gone(trained_home, tmp_path):
-    from flows.config import Settings
-    from flows.ingest import ingest_file
-    from flows.pretraining import load_corpus
-    from flows.train_flow import register_model
-    from models.presets import PRESETS
+    from reviewlens.flows.config import Settings
+    from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.training.pretrain_step import load_corpus
+    from reviewlens.flows.training.flow import register_model
+    from reviewlens.models.presets import PRESETS
     from tests.fixtures import write_fixture
 
     _, trained = trained_home

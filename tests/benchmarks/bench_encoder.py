@@ -17,9 +17,9 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from models.batching import pad, token_budget_batches
-from models.encoder import Encoder, EncoderConfig
-from models.presets import PRESETS
+from reviewlens.models.batching import pad, token_budget_batches
+from reviewlens.models.encoder import Encoder, EncoderConfig
+from reviewlens.models.presets import PRESETS
 
 
 class TorchReference(nn.Module):

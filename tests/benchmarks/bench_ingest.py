@@ -45,8 +45,8 @@ def generate(rows: int, folder: Path) -> dict[str, Path]:
 
 def child(path: str, fmt: str) -> None:
     import duckdb
-    from flows.ingest import ingest_file
-    from flows.store import connect
+    from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.store.connection import connect
 
     folder = Path(tempfile.mkdtemp())
     con = connect(folder / "bench.duckdb")

@@ -26,7 +26,7 @@ RUN = date.today()
 def build_store(source_home: Path, home: Path, rows: int) -> None:
     """A fresh store holding `rows` reviews copied from the source (new ids) and its active model."""
     import duckdb
-    from flows.store import connect
+    from reviewlens.flows.store.connection import connect
     con = connect(home / "reviewlens.duckdb")
     src = str(source_home / "reviewlens.duckdb")
     con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
@@ -43,7 +43,7 @@ def build_store(source_home: Path, home: Path, rows: int) -> None:
 
 
 def child_nightly(source_home: str, rows: int) -> None:
-    from flows.nightly import nightly
+    from reviewlens.flows.nightly.flow import nightly
     home = Path(tempfile.mkdtemp())
     build_store(Path(source_home), home, rows)
     started = time.perf_counter()
@@ -56,9 +56,9 @@ def child_nightly(source_home: str, rows: int) -> None:
 
 def child_insights(source_home: str, rows: int) -> None:
     """Scores are synthesised in SQL (model output is not what this measures); then one timed rebuild."""
-    from flows.config import Settings
-    from flows.insights import rebuild_insights
-    from flows.store import connect
+    from reviewlens.flows.config import Settings
+    from reviewlens.flows.nightly.insights import rebuild_insights
+    from reviewlens.flows.store.connection import connect
     home = Path(tempfile.mkdtemp())
     build_store(Path(source_home), home, rows)
     con = connect(home / "reviewlens.duckdb")

@@ -7,16 +7,16 @@ import pandas as pd
 import torch
 from rich.console import Console
 
-from flows.pretraining import training_progress
-from models.calibration import fit_bias, fit_temperature
-from models.classifier import ReviewClassifier
-from models.evaluation import baseline_report, sentiment_report
-from models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
-from models.inference import ReviewModel
-from models.metrics import ece
-from models.taxonomy import SeedLabeller, Taxonomy
-from models.encoder import EncoderConfig
-from models.tokenizer import encode
+from reviewlens.flows.training.pretrain_step import training_progress
+from reviewlens.models.calibration import fit_bias, fit_temperature
+from reviewlens.models.classifier import ReviewClassifier
+from reviewlens.models.sentiment_report import baseline_report, sentiment_report
+from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
+from reviewlens.models.inference import ReviewModel
+from reviewlens.models.metrics import ece
+from reviewlens.models.taxonomy import SeedLabeller, Taxonomy
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.tokenizer import encode
 
 LANGUAGES = {"zh": True, "en": False}      # language -> gold labels are binary
 

@@ -16,14 +16,14 @@ from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from flows.config import Settings, load_settings
-from flows.discovery import discover_topics
-from flows.insights import rebuild_insights
-from flows.registry import require_active
-from flows.report_data import write_reports
-from flows.scoring import count_unscored, score_unscored
-from flows.store import connect, run_script
-from models.inference import ReviewModel
+from reviewlens.flows.config import Settings, load_settings
+from reviewlens.flows.nightly.topic_discovery import discover_topics
+from reviewlens.flows.nightly.insights import rebuild_insights
+from reviewlens.flows.store.registry import require_active
+from reviewlens.flows.nightly.dashboards import write_reports
+from reviewlens.flows.scoring.stream import count_unscored, score_unscored
+from reviewlens.flows.store.connection import connect, run_script
+from reviewlens.models.inference import ReviewModel
 
 console = Console(stderr=True)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.errors import UserError
-from models.checkpoint import sha256_file
+from reviewlens.flows.errors import UserError
+from reviewlens.models.checkpoint import sha256_file
 
 
 class DemoDataError(UserError):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.config import Settings
-from flows.errors import UserError
-from flows.evaluate import model_folder
-from models.classifier import SENTIMENTS
-from models.inference import ReviewModel
+from reviewlens.flows.config import Settings
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.training.evaluation import model_folder
+from reviewlens.models.classifier import SENTIMENTS
+from reviewlens.models.inference import ReviewModel
 
 
 def read_texts(args: list[str], source: str | None) -> list[str]:

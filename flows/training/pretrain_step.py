@@ -13,14 +13,14 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from flows.errors import UserError
-from flows.store import connect, sql_text
-from models.checkpoint import save_checkpoint
-from models.masking import continuation_table
-from models.presets import PRESETS, Preset
-from models.pretrain import evaluate_mlm, pretrain
-from models.splits import dedupe, split_of
-from models.tokenizer import encode, load_tokenizer, train_tokenizer, unk_rate
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.store.connection import connect, sql_text
+from reviewlens.models.checkpoint import save_checkpoint
+from reviewlens.models.masking import continuation_table
+from reviewlens.models.presets import PRESETS, Preset
+from reviewlens.models.pretrain import evaluate_mlm, pretrain
+from reviewlens.models.splits import dedupe, split_of
+from reviewlens.models.tokenizer import encode, load_tokenizer, train_tokenizer, unk_rate
 
 
 @dataclass

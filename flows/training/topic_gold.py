@@ -7,14 +7,14 @@ from importlib import resources
 
 import pandas as pd
 
-from models.inference import ReviewModel
-from models.taxonomy import SeedLabeller
-from models.topic_metrics import topic_f1
+from reviewlens.models.inference import ReviewModel
+from reviewlens.models.taxonomy import SeedLabeller
+from reviewlens.models.topic_metrics import topic_f1
 
 
 def load_gold() -> dict[str, dict[str, str]]:
     """{review_id: {topic: sentiment}}; 210 demo reviews (110 English, 100 Chinese) from the test split."""
-    text = resources.files("flows").joinpath("data", "gold_topics.jsonl").read_text(encoding="utf-8")
+    text = resources.files("reviewlens.flows.training").joinpath("data", "gold_topics.jsonl").read_text(encoding="utf-8")
     return {row["review_id"]: row["topics"] for row in map(json.loads, text.splitlines()) if row}
 
 

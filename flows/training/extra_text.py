@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.errors import UserError
+from reviewlens.flows.errors import UserError
 
 
 def read_extra_texts(paths: list[Path]) -> list[str]:

@@ -11,19 +11,19 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 
-from flows.config import Settings
-from flows.extra_text import read_extra_texts
-from flows.pretraining import Corpus, load_corpus, preset_named, run_pretraining
-from flows.registry import activation_decision, active_model, headline, register
-from flows.store import connect
-from flows.topic_eval import evaluate_topics
-from flows.training import evaluate, labelled, train_classifier
-from models.checkpoint import load_checkpoint
-from models.errors import CheckpointError
-from models.encoder import EncoderConfig
-from models.inference import ReviewModel
-from models.presets import Preset
-from models.taxonomy import SeedLabeller, Taxonomy, load_taxonomy
+from reviewlens.flows.config import Settings
+from reviewlens.flows.training.extra_text import read_extra_texts
+from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
+from reviewlens.flows.store.registry import activation_decision, active_model, headline, register
+from reviewlens.flows.store.connection import connect
+from reviewlens.flows.training.topic_gold import evaluate_topics
+from reviewlens.flows.training.finetune_step import evaluate, labelled, train_classifier
+from reviewlens.models.checkpoint import load_checkpoint
+from reviewlens.models.checkpoint_error import CheckpointError
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.inference import ReviewModel
+from reviewlens.models.presets import Preset
+from reviewlens.models.taxonomy import SeedLabeller, Taxonomy, load_taxonomy
 
 console = Console(stderr=True)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.errors import UserError
-from flows.store import transaction
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.store.connection import transaction
 
 
 class NoActiveModel(UserError):

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from flows.errors import UserError
-from flows.store import connect
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.store.connection import connect
 
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 MAX_PRINTED_ROWS = 200

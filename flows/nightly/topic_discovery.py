@@ -8,10 +8,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from flows.config import Settings
-from flows.store import sql_text, transaction
-from models.discovery import discover
-from models.inference import ReviewModel
+from reviewlens.flows.config import Settings
+from reviewlens.flows.store.connection import sql_text, transaction
+from reviewlens.models.clustering import discover
+from reviewlens.models.inference import ReviewModel
 
 
 def discover_topics(con: duckdb.DuckDBPyConnection, model: ReviewModel, settings: Settings, run_date: date) -> int:

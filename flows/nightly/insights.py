@@ -7,12 +7,12 @@ from importlib import resources
 
 import duckdb
 
-from flows.config import Settings
-from flows.store import run_script, transaction
+from reviewlens.flows.config import Settings
+from reviewlens.flows.store.connection import run_script, transaction
 
 
 def insight_files() -> list[str]:
-    return sorted(p.name for p in resources.files("sql").joinpath("insights").iterdir() if p.name.endswith(".sql"))
+    return sorted(p.name for p in resources.files("reviewlens.sql").joinpath("insights").iterdir() if p.name.endswith(".sql"))
 
 
 def insight_params(settings: Settings, run_date: date) -> dict:

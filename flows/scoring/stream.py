@@ -12,8 +12,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from flows.store import sql_text, transaction
-from models.inference import ReviewModel, Scored
+from reviewlens.flows.store.connection import sql_text, transaction
+from reviewlens.models.inference import ReviewModel, Scored
 
 SCORE_SCHEMA = pa.schema([
     ("review_id", pa.string()), ("model_version", pa.string()), ("sentiment", pa.string()),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from flows.config import Settings
-from flows.store import query
-from reports.dashboard import ReportData, write_history_page, write_run_page
+from reviewlens.flows.config import Settings
+from reviewlens.flows.store.connection import query
+from reviewlens.reports.dashboard import ReportData, write_history_page, write_run_page
 
 QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "examples", "alerts",
            "emerging", "candidates", "model")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.errors import UserError
-from flows.store import quote_ident, run_script, transaction
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.store.connection import quote_ident, run_script, transaction
 
 CONTRACT_COLUMNS = ("review_id", "product_id", "category", "rating", "title", "body", "language", "created_at", "label")
 REQUIRED_COLUMNS = ("review_id", "product_id", "body", "created_at")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flows.config import Settings
-from flows.errors import UserError
-from flows.pretraining import load_corpus
-from flows.registry import require_active
-from flows.store import connect
-from flows.topic_eval import evaluate_topics
-from flows.training import evaluate
-from models.inference import ReviewModel
+from reviewlens.flows.config import Settings
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.training.pretrain_step import load_corpus
+from reviewlens.flows.store.registry import require_active
+from reviewlens.flows.store.connection import connect
+from reviewlens.flows.training.topic_gold import evaluate_topics
+from reviewlens.flows.training.finetune_step import evaluate
+from reviewlens.models.inference import ReviewModel
 
 
 def model_folder(settings: Settings, version: str | None) -> Path:

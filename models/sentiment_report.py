@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.baseline import fit_predict
-from models.classifier import NEG, POS, SENTIMENTS
-from models.metrics import report
+from reviewlens.models.baseline import fit_predict
+from reviewlens.models.classifier import NEG, POS, SENTIMENTS
+from reviewlens.models.metrics import report
 
 
 def _binary_view(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.errors import UserError
+from reviewlens.flows.errors import UserError
 
 SCHEMA_VERSION = 3
 
@@ -25,7 +25,7 @@ class StoreMissing(UserError):
 
 def sql_text(name: str) -> str:
     """The text of a file under sql/, e.g. sql_text('ingest/03_plan.sql')."""
-    return resources.files("sql").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("reviewlens.sql").joinpath(name).read_text(encoding="utf-8")
 
 
 def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
@@ -78,7 +78,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         run_script(con, "schema.sql")
         con.execute("INSERT INTO schema_version (version) VALUES (1) ON CONFLICT DO NOTHING")
         current = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        migrations = resources.files("sql").joinpath("migrations")
+        migrations = resources.files("reviewlens.sql").joinpath("migrations")
         if migrations.is_dir():
             for entry in sorted((e for e in migrations.iterdir() if e.name.endswith(".sql")), key=lambda e: e.name):
                 version = int(entry.name.split("_", 1)[0])

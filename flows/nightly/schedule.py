@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from prefect.schedules import Cron
 from rich.console import Console
 
-from flows.config import Settings
-from flows.errors import UserError
-from flows.nightly import nightly
+from reviewlens.flows.config import Settings
+from reviewlens.flows.errors import UserError
+from reviewlens.flows.nightly.flow import nightly
 
 DEPLOYMENT = "reviewlens-nightly"
 
