@@ -30,8 +30,8 @@ def add(con, rows: list[dict], aspects: list[dict] | None = None) -> None:
     con.register("new_reviews", reviews)
     con.register("new_scores", scores)
     con.execute("INSERT INTO reviews SELECT * FROM new_reviews")
-    con.execute("INSERT INTO review_scores SELECT review_id, model_version, sentiment, p_negative, p_neutral, p_positive, "
-                "sentiment_score, topics, MAP {}, run_id, scored_at FROM new_scores")
+    con.execute("INSERT INTO review_scores BY NAME SELECT review_id, model_version, sentiment, p_negative, p_neutral, p_positive, "
+                "sentiment_score, topics, MAP {} AS topic_scores, run_id, scored_at FROM new_scores")
     for a in aspects or []:
         con.execute("INSERT INTO review_aspects VALUES (?, 'm1', ?, 0, 5, ?, ?, ?)", [a["id"], a.get("clause", 0), a["topic"], a["s"], a["score"]])
 

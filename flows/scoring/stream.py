@@ -1,7 +1,9 @@
-"""Incremental scoring: reviews the active model has not scored yet, in streamed batches, one transaction each.
+"""Incremental scoring: reviews the active model has not scored yet (or scored before an edit), in streamed
+batches, one transaction each.
 
 Memory is bounded by the batch: reviews are paged by review_id (keyset), so a run killed mid-way keeps
-every committed batch and the next run starts where it stopped, with no duplicates.
+every committed batch and the next run starts where it stopped, with no duplicates. Each score keeps the md5
+of the text it scored: a review whose body changed since is scored again, its old rows replaced.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ SCORE_SCHEMA = pa.schema([
     ("p_negative", pa.float32()), ("p_neutral", pa.float32()), ("p_positive", pa.float32()),
     ("sentiment_score", pa.float32()), ("topics", pa.list_(pa.string())),
     ("topic_scores", pa.map_(pa.string(), pa.float32())), ("run_id", pa.string()), ("scored_at", pa.timestamp("us")),
+    ("text_hash", pa.string()),
 ])
 ASPECT_SCHEMA = pa.schema([
     ("review_id", pa.string()), ("model_version", pa.string()), ("clause_no", pa.int32()), ("char_start", pa.int32()),
@@ -31,7 +34,8 @@ def count_unscored(con: duckdb.DuckDBPyConnection, model_version: str) -> int:
     return con.execute(sql_text("scoring/count_unscored.sql"), {"model_version": model_version}).fetchone()[0]
 
 
-def score_tables(ids: list[str], results: list[Scored], model_version: str, run_id: str) -> tuple[pa.Table, pa.Table]:
+def score_tables(ids: list[str], results: list[Scored], model_version: str, run_id: str,
+                 text_hashes: list[str]) -> tuple[pa.Table, pa.Table]:
     """Arrow tables for review_scores and review_aspects from one scored batch."""
     now = datetime.now()
     scores = pa.table({
@@ -39,7 +43,7 @@ def score_tables(ids: list[str], results: list[Scored], model_version: str, run_
         "p_negative": [float(r.probs[0]) for r in results], "p_neutral": [float(r.probs[1]) for r in results],
         "p_positive": [float(r.probs[2]) for r in results], "sentiment_score": [r.score for r in results],
         "topics": [r.topics for r in results], "topic_scores": [list(r.topic_scores.items()) for r in results],
-        "run_id": [run_id] * len(ids), "scored_at": [now] * len(ids),
+        "run_id": [run_id] * len(ids), "scored_at": [now] * len(ids), "text_hash": text_hashes,
     }, schema=SCORE_SCHEMA)
     rows = [(rid, a) for rid, r in zip(ids, results) for a in r.aspects]
     aspects = pa.table({
@@ -60,21 +64,24 @@ def score_unscored(
     on_batch: Callable[[int], None] = lambda n: None,
     stop_after_batches: int | None = None,
 ) -> int:
-    """Score every review the model has not scored; returns how many were scored now."""
+    """Score every review the model has not scored, or scored before its body changed; returns how many now."""
     query = sql_text("scoring/next_unscored.sql")
     after, done, batches = "", 0, 0
     while stop_after_batches is None or batches < stop_after_batches:
         page = con.execute(query, {"model_version": model.version, "after": after, "limit": batch_reviews}).fetchall()
         if not page:
             break
-        ids, texts = [r[0] for r in page], [r[1] for r in page]
+        ids, texts, hashes = [r[0] for r in page], [r[1] for r in page], [r[2] for r in page]
         results = model.score(texts, batch_tokens, embeddings=False)
-        scores, aspects = score_tables(ids, results, model.version, run_id)
+        scores, aspects = score_tables(ids, results, model.version, run_id, hashes)
         with transaction(con):
             con.register("batch_scores", scores)
             con.register("batch_aspects", aspects)
-            con.execute("INSERT INTO review_scores SELECT * FROM batch_scores")
-            con.execute("INSERT INTO review_aspects SELECT * FROM batch_aspects")
+            for table in ("review_scores", "review_aspects"):  # an edited review's old rows go
+                con.execute(f"DELETE FROM {table} WHERE model_version = ? AND review_id IN (SELECT review_id FROM batch_scores)",
+                            [model.version])
+            con.execute("INSERT INTO review_scores BY NAME SELECT * FROM batch_scores")
+            con.execute("INSERT INTO review_aspects BY NAME SELECT * FROM batch_aspects")
             con.unregister("batch_scores")
             con.unregister("batch_aspects")
         after, done, batches = ids[-1], done + len(ids), batches + 1

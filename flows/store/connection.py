@@ -12,7 +12,7 @@ import duckdb
 
 from reviewlens.flows.errors import UserError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class StoreBusy(UserError):

@@ -1,4 +1,5 @@
--- How many reviews the given model has not scored yet.
+-- How many reviews the given model has not scored yet, or scored when the body was different (edited since).
 SELECT count(*)
 FROM reviews r
-WHERE NOT EXISTS (SELECT 1 FROM review_scores s WHERE s.review_id = r.review_id AND s.model_version = $model_version);
+LEFT JOIN review_scores s ON s.review_id = r.review_id AND s.model_version = $model_version
+WHERE s.text_hash IS DISTINCT FROM md5(r.body);

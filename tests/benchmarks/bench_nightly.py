@@ -66,7 +66,7 @@ def child_insights(source_home: str, rows: int) -> None:
     con.execute(
         "INSERT INTO review_scores SELECT review_id, ?, s, (s = 'negative')::INT * 0.8 + 0.1, 0.1, (s = 'positive')::INT * 0.8, "
         "0.0, CASE WHEN hash(review_id) % 3 = 0 THEN ['size_fit'] WHEN hash(review_id) % 3 = 1 THEN ['quality', 'material'] ELSE [] END, "
-        "MAP {}, 'bench', now() FROM (SELECT review_id, ['negative', 'neutral', 'positive', 'positive'][1 + (hash(review_id) % 4)::BIGINT] AS s FROM reviews)",
+        "MAP {}, 'bench', now(), md5(body) FROM (SELECT review_id, body, ['negative', 'neutral', 'positive', 'positive'][1 + (hash(review_id) % 4)::BIGINT] AS s FROM reviews)",
         [version])
     con.execute(
         "INSERT INTO review_aspects SELECT review_id, ?, 0, 0, 10, 'size_fit', s, 0.5 FROM "

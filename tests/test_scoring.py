@@ -1,0 +1,73 @@
+"""Incremental scoring: what the next run scores, on a small real store (a stand-in model, no training)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from reviewlens.flows.ingest.files import ingest_file
+from reviewlens.flows.scoring.stream import count_unscored, score_unscored
+from reviewlens.models.inference import Aspect, Scored
+
+HEADER = "review_id,product_id,body,created_at\n"
+
+
+class WordModel:
+    """Scores like a model would, from the words alone: 'terrible' is negative, anything else positive;
+    one aspect spanning the whole text, so stale offsets are visible."""
+
+    version = "stand-in"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def score(self, texts: list[str], max_tokens: int = 16_384, embeddings: bool = True) -> list[Scored]:
+        self.seen += texts
+        out = []
+        for text in texts:
+            negative = "terrible" in text.lower()
+            probs = np.array([0.9, 0.05, 0.05] if negative else [0.05, 0.05, 0.9], dtype=np.float32)
+            sentiment = "negative" if negative else "positive"
+            out.append(Scored(sentiment, probs, {"quality": 0.9}, ["quality"],
+                              [Aspect(0, 0, len(text), "quality", sentiment, float(probs[2] - probs[0]))]))
+        return out
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def score_all(con, model: WordModel) -> int:
+    return score_unscored(con, model, "run", batch_reviews=10, batch_tokens=4096)
+
+
+def test_an_edited_review_is_rescored_and_its_old_score_and_aspects_replaced(con, tmp_path):
+    model = WordModel()
+    ingest_file(con, write_csv(tmp_path / "a.csv", ["r1,p,Lovely and well made,2026-10-01", "r2,p,Fine dress,2026-10-01"]))
+    assert score_all(con, model) == 2
+    ingest_file(con, write_csv(tmp_path / "b.csv", ["r1,p,Terrible: it fell apart,2026-10-05"]))
+    assert count_unscored(con, model.version) == 1
+    model.seen.clear()
+    assert score_all(con, model) == 1
+    assert model.seen == ["Terrible: it fell apart"]
+    assert con.execute("SELECT sentiment FROM review_scores WHERE review_id = 'r1'").fetchall() == [("negative",)]
+    assert con.execute("SELECT char_end FROM review_aspects WHERE review_id = 'r1'").fetchall() == [(len("Terrible: it fell apart"),)]
+    assert con.execute("SELECT count(*) FROM review_scores").fetchone()[0] == 2
+
+
+def test_an_unchanged_reingest_rescores_nothing(con, tmp_path):
+    model = WordModel()
+    path = write_csv(tmp_path / "a.csv", ["r1,p,Lovely and well made,2026-10-01", "r2,p,Terrible fit,2026-10-01"])
+    ingest_file(con, path)
+    assert score_all(con, model) == 2
+    ingest_file(con, path)
+    assert count_unscored(con, model.version) == 0
+    assert score_all(con, model) == 0
+
+
+def test_each_score_stores_the_hash_of_the_text_it_scored(con, tmp_path):
+    ingest_file(con, write_csv(tmp_path / "a.csv", ["r1,p,Lovely and well made,2026-10-01"]))
+    score_all(con, WordModel())
+    assert con.execute("SELECT s.text_hash = md5(r.body) FROM review_scores s JOIN reviews r USING (review_id)").fetchall() == [(True,)]
