@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans
 
-_EN_WORD = re.compile(r"[a-z][a-z']{3,}")
-_ZH_RUN = re.compile(r"[\u4e00-\u9fff]+")
-STOP = {"this", "that", "with", "have", "they", "were", "very", "just", "like", "what", "when", "would", "could", "there",
-        "their", "will", "been", "from", "more", "much", "also", "only", "some", "than", "then", "because", "really",
-        "which", "about", "into", "other", "even", "after", "these", "those", "your", "it's", "i'm", "it's"}
+from reviewlens.models.terms import terms_of
 
 
 @dataclass
@@ -20,15 +15,6 @@ class Candidate:
     size: int
     terms: list[str]
     example_indices: list[int]
-
-
-def terms_of(text: str) -> set[str]:
-    """English words of 4+ letters and Chinese character bigrams.  terms_of('物流很快') -> {'物流', '流很', '很快'}"""
-    lowered = text.lower()
-    words = {w for w in _EN_WORD.findall(lowered) if w not in STOP}
-    for run in _ZH_RUN.findall(text):
-        words |= {run[i:i + 2] for i in range(len(run) - 1)}
-    return words
 
 
 def discover(embeddings: np.ndarray, texts: list[str], n_clusters: int = 8, n_terms: int = 6, n_examples: int = 3,

@@ -1,5 +1,6 @@
 -- reviewlens schema, version 1. Applying it again is harmless (IF NOT EXISTS everywhere);
--- later versions add files under sql/migrations/ that run once, in order, after this one.
+-- later versions add files under sql/migrations/ that run once, in order, after this one. The shared
+-- macros (sql/macros.sql) and analyst views (sql/views/) are re-created after them on every connect.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version    INTEGER PRIMARY KEY,
@@ -162,7 +163,7 @@ COMMENT ON COLUMN insight_daily.reviews IS 'Reviews that day.';
 COMMENT ON COLUMN insight_daily.negative IS 'Reviews classified negative.';
 COMMENT ON COLUMN insight_daily.neutral IS 'Reviews classified neutral.';
 COMMENT ON COLUMN insight_daily.positive IS 'Reviews classified positive.';
-COMMENT ON COLUMN insight_daily.net_sentiment IS '(% positive - % negative) x 100.';
+COMMENT ON COLUMN insight_daily.net_sentiment IS '% positive - % negative, on -100..100 (macro net_sentiment).';
 COMMENT ON COLUMN insight_daily.avg_rating IS 'Average star rating of rated reviews.';
 
 CREATE TABLE IF NOT EXISTS insight_topics (

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from reviewlens.flows.config import Settings
-from reviewlens.flows.nightly.insights import rebuild_insights
+from reviewlens.flows.nightly.insights import insight_tables, rebuild_insights
+from reviewlens.models.terms import STOP_WORDS
 
 RUN = date(2026, 11, 28)
 
@@ -125,9 +126,30 @@ def test_emerging_terms_find_a_new_word_in_both_scripts(store):
     assert "lovely" not in terms
 
 
+def test_stop_words_of_topic_discovery_never_emerge(store):
+    rows = [{"id": f"old{i}", "age": 10 + i % 20, "s": "positive", "body": "lovely dress, soft fabric"} for i in range(40)]
+    rows += [{"id": f"new{i}", "age": i % 7, "s": "negative", "body": "really because zipper"} for i in range(8)]
+    add(store, rows)
+    rebuild_insights(store, settings(min_term_count=5), RUN)
+    terms = {r[0] for r in store.execute("SELECT term FROM emerging_terms").fetchall()}
+    assert "zipper" in terms
+    assert {"really", "because"} <= STOP_WORDS and not terms & STOP_WORDS
+
+
+def test_rebuild_counts_the_rows_each_file_wrote_under_the_table_it_declares(store):
+    add(store, [{"id": "a", "age": 0, "s": "positive"}, {"id": "b", "age": 1, "s": "negative"}])
+    store.execute("INSERT INTO alerts BY NAME SELECT DATE '2020-01-01' AS run_date, 'product' AS scope, 'p' AS scope_id, "
+                  "'negative_share' AS metric, 0.5 AS value, 0.1 AS baseline, 50 AS n, 5.0 AS statistic, "
+                  "'high' AS severity, 'an old alert' AS message")
+    counts = rebuild_insights(store, settings(), RUN)
+    assert list(counts) == insight_tables()
+    assert counts["insight_daily"] == 2 and counts["alerts"] == 0       # the old date's alert is kept, not counted
+    assert {"insight_daily", "insight_products", "alerts"} <= set(counts)
+
+
 def test_rebuilding_twice_gives_identical_tables(store):
     add(store, [{"id": f"r{i}", "age": i % 20, "s": ["negative", "neutral", "positive"][i % 3], "topics": ["quality"]} for i in range(60)])
-    tables = ["insight_daily", "insight_topics", "insight_products", "topic_examples", "emerging_terms", "alerts"]
+    tables = insight_tables()
     rebuild_insights(store, settings(), RUN)
     first = {t: store.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     rebuild_insights(store, settings(), RUN)

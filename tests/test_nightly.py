@@ -18,17 +18,17 @@ from reviewlens.flows.nightly.schedule import nightly_deployment
 from reviewlens.flows.store.connection import StoreBusy, connect
 from reviewlens.models.inference import ReviewModel
 from reviewlens.flows.nightly.flow import nightly
+from reviewlens.flows.nightly.insights import insight_tables
 
 pytestmark = pytest.mark.slow
 RUN = date(2026, 11, 28)
-INSIGHTS = ["insight_daily", "insight_topics", "insight_products", "topic_examples", "emerging_terms", "topic_candidates"]
+INSIGHTS = [*insight_tables(), "topic_candidates"]
 
 
 def snapshot(settings) -> dict:
     con = connect(settings.db_path, read_only=True)
     try:
         tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in INSIGHTS}
-        tables["alerts"] = con.execute("SELECT * FROM alerts WHERE run_date = ? ORDER BY ALL", [RUN]).fetchall()
         tables["scores"] = con.execute("SELECT review_id, model_version, sentiment, scored_at FROM review_scores ORDER BY ALL").fetchall()
         return tables
     finally:

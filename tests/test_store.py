@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from reviewlens.flows.store.connection import SCHEMA_VERSION, StoreBusy, StoreMissing, connect, migrate
+from reviewlens.flows.store.connection import (SCHEMA_VERSION, StoreBusy, StoreMissing, connect, migrate, run_script,
+                                               sql_files)
 
 CONTRACT_TABLES = {
     "reviews", "reviews_rejected", "review_scores", "review_aspects", "insight_daily", "insight_topics",
@@ -59,3 +61,21 @@ def test_the_cli_reports_a_busy_store_in_one_sentence(db_path, tmp_path):
 def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path):
     with pytest.raises(StoreMissing, match="run `reviewlens ingest` or `reviewlens demo` first"):
         connect(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_a_store_made_before_the_views_moved_gets_the_macros_and_views_on_connect(db_path):
+    db_path.parent.mkdir(parents=True)
+    old = duckdb.connect(str(db_path))                      # tables and versions only, as older code left them
+    run_script(old, "schema.sql")
+    old.execute("INSERT INTO schema_version (version) SELECT range FROM range(1, ?)", [SCHEMA_VERSION + 1])
+    for name in sql_files("migrations"):
+        run_script(old, f"migrations/{name}")
+    old.close()
+    con = connect(db_path)
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    macros = {r[0] for r in con.execute("SELECT function_name FROM duckdb_functions() WHERE function_type = 'macro' "
+                                        "AND NOT internal").fetchall()}
+    assert {"v_reviews_scored", "v_review_topics"} <= views
+    assert {"net_sentiment", "net_sentiment_of", "review_age", "active_model"} <= macros
+    assert con.execute("SELECT count(*) FROM v_review_topics").fetchone()[0] == 0
+    con.close()

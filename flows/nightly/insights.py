@@ -1,18 +1,36 @@
-"""Rebuild every insight table from sql/insights/*.sql, in file order, as one transaction: all or nothing."""
+"""Rebuild every insight table from sql/insights/*.sql, in file order, as one transaction: all or nothing.
+
+Each file starts with `-- fills: <table>`, the table it rebuilds: adding an insight table is adding a file."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from importlib import resources
 
 import duckdb
 
 from reviewlens.flows.config import Settings
-from reviewlens.flows.store.connection import run_script, transaction
+from reviewlens.flows.store.connection import run_script, sql_files, sql_text, transaction
+from reviewlens.models.terms import STOP_WORDS
+
+_FILLS = re.compile(r"--\s*fills:\s*(\w+)\s*$")
 
 
 def insight_files() -> list[str]:
-    return sorted(p.name for p in resources.files("reviewlens.sql").joinpath("insights").iterdir() if p.name.endswith(".sql"))
+    return sql_files("insights")
+
+
+def fills(name: str) -> str:
+    """The table an insight file declares on its first line.  fills('10_insight_daily.sql') -> 'insight_daily'"""
+    first = sql_text(f"insights/{name}").partition("\n")[0]
+    if not (match := _FILLS.match(first)):
+        raise ValueError(f"sql/insights/{name} must start with `-- fills: <table>` naming the table it rebuilds.")
+    return match.group(1)
+
+
+def insight_tables() -> list[str]:
+    """The insight tables, in the order they are rebuilt."""
+    return [fills(name) for name in insight_files()]
 
 
 def insight_params(settings: Settings, run_date: date) -> dict:
@@ -20,16 +38,13 @@ def insight_params(settings: Settings, run_date: date) -> dict:
         "run_date": run_date, "min_alert_volume": settings.min_alert_volume, "alert_z": settings.alert_z,
         "min_product_reviews": settings.min_product_reviews, "min_topic_mentions": settings.min_topic_mentions,
         "examples_per_topic": settings.examples_per_topic, "min_term_count": settings.min_term_count,
+        "stop_words": sorted(STOP_WORDS),
     }
 
 
 def rebuild_insights(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> dict[str, int]:
-    """Row counts per insight table after the rebuild; a failure leaves the previous tables intact."""
+    """Rows each insight file wrote, by the table it fills (alerts: the run date's); a failure leaves the
+    previous tables intact."""
     params = insight_params(settings, run_date)
     with transaction(con):
-        for name in insight_files():
-            run_script(con, f"insights/{name}", params)
-    tables = ["insight_daily", "insight_topics", "insight_products", "topic_examples", "emerging_terms"]
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-    counts["alerts"] = con.execute("SELECT count(*) FROM alerts WHERE run_date = ?", [run_date]).fetchone()[0]
-    return counts
+        return {fills(name): run_script(con, f"insights/{name}", params) for name in insight_files()}

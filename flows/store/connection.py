@@ -28,10 +28,19 @@ def sql_text(name: str) -> str:
     return resources.files("reviewlens.sql").joinpath(name).read_text(encoding="utf-8")
 
 
-def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
-    """Run every statement of a .sql file; named parameters ($name) are bound, never formatted in."""
+def sql_files(folder: str) -> list[str]:
+    """Names of the .sql files in a folder under sql/, in the order they run (their numeric prefixes)."""
+    return sorted(e.name for e in resources.files("reviewlens.sql").joinpath(folder).iterdir() if e.name.endswith(".sql"))
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> int:
+    """Run every statement of a .sql file; named parameters ($name) are bound, never formatted in.
+    Returns the row count DuckDB reports for the last statement (rows inserted, updated or deleted), else 0."""
+    changed = 0
     for statement in _statements(sql_text(name)):
-        con.execute(statement, _used(statement, params))
+        row = con.execute(statement, _used(statement, params)).fetchone()
+        changed = row[0] if row else 0
+    return changed
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
@@ -73,19 +82,22 @@ def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the database to SCHEMA_VERSION: schema.sql, then each sql/migrations/N_*.sql not yet applied."""
+    """Bring the database to SCHEMA_VERSION: schema.sql, then each sql/migrations/N_*.sql not yet applied;
+    then re-create the shared macros (sql/macros.sql) and the analyst views (sql/views/), so every store,
+    however old, has their current definitions."""
     with transaction(con):
         run_script(con, "schema.sql")
         con.execute("INSERT INTO schema_version (version) VALUES (1) ON CONFLICT DO NOTHING")
         current = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        migrations = resources.files("reviewlens.sql").joinpath("migrations")
-        if migrations.is_dir():
-            for entry in sorted((e for e in migrations.iterdir() if e.name.endswith(".sql")), key=lambda e: e.name):
-                version = int(entry.name.split("_", 1)[0])
-                if version > current:
-                    run_script(con, f"migrations/{entry.name}")
-                    con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-                    current = version
+        for name in sql_files("migrations"):
+            version = int(name.split("_", 1)[0])
+            if version > current:
+                run_script(con, f"migrations/{name}")
+                con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+                current = version
+        run_script(con, "macros.sql")
+        for name in sql_files("views"):
+            run_script(con, f"views/{name}")
     return current
 
 

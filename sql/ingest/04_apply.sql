@@ -13,7 +13,8 @@ UPDATE reviews AS r SET
 FROM ingest_plan p
 WHERE p.review_id = r.review_id AND p.action = 'update';
 
-INSERT INTO reviews
-SELECT review_id, product_id, category, rating, title, body, language, created_at, label, $source, $now
+INSERT INTO reviews BY NAME
+SELECT review_id, product_id, category, rating, title, body, language, created_at, label,
+       $source AS source, $now AS ingested_at
 FROM ingest_plan
 WHERE action = 'insert';

@@ -1,7 +1,8 @@
--- insight_daily: one row per day x product (x category) up to the run date.
+-- fills: insight_daily
+-- One row per day x product (x category) up to the run date.
 DELETE FROM insight_daily;
 
-INSERT INTO insight_daily
+INSERT INTO insight_daily BY NAME
 SELECT
     created_at::DATE AS day,
     product_id,
@@ -10,7 +11,7 @@ SELECT
     count(*) FILTER (sentiment = 'negative') AS negative,
     count(*) FILTER (sentiment = 'neutral') AS neutral,
     count(*) FILTER (sentiment = 'positive') AS positive,
-    (count(*) FILTER (sentiment = 'positive') - count(*) FILTER (sentiment = 'negative')) * 100.0 / count(*) AS net_sentiment,
+    net_sentiment_of(sentiment) AS net_sentiment,
     avg(rating) AS avg_rating
 FROM v_reviews_scored
 WHERE created_at < $run_date::DATE + INTERVAL 1 DAY

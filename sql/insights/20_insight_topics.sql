@@ -1,17 +1,18 @@
--- insight_topics: 7-day periods ending on the run date x category x topic, with the change vs the previous period.
+-- fills: insight_topics
+-- 7-day periods ending on the run date x category x topic, with the change vs the previous period.
 DELETE FROM insight_topics;
 
-INSERT INTO insight_topics
+INSERT INTO insight_topics BY NAME
 WITH periods AS (
-    SELECT *, date_diff('day', created_at::DATE, $run_date::DATE) // 7 AS period_no
+    SELECT *, review_age(created_at, $run_date) // 7 AS period_no
     FROM v_reviews_scored
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
 ), volume AS (
     SELECT period_no, category, count(*) AS reviews FROM periods GROUP BY ALL
 ), mentions AS (
-    SELECT date_diff('day', created_at::DATE, $run_date::DATE) // 7 AS period_no, category, topic,
+    SELECT review_age(created_at, $run_date) // 7 AS period_no, category, topic,
            count(*) AS mentions,
-           (count(*) FILTER (sentiment = 'positive') - count(*) FILTER (sentiment = 'negative')) * 100.0 / count(*) AS net_sentiment
+           net_sentiment_of(sentiment) AS net_sentiment
     FROM v_review_topics
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
     GROUP BY ALL

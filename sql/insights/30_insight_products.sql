@@ -1,9 +1,10 @@
--- insight_products: per product volume, net sentiment, worst topics, 7- and 28-day trends, rank (1 = worst).
+-- fills: insight_products
+-- Per product volume, net sentiment, worst topics, 7- and 28-day trends, rank (1 = worst).
 DELETE FROM insight_products;
 
-INSERT INTO insight_products
+INSERT INTO insight_products BY NAME
 WITH scored AS (
-    SELECT *, date_diff('day', created_at::DATE, $run_date::DATE) AS age
+    SELECT *, review_age(created_at, $run_date) AS age
     FROM v_reviews_scored
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
 ), net AS (
@@ -11,21 +12,13 @@ WITH scored AS (
         product_id,
         mode(category) AS category,
         count(*) AS reviews,
-        (count(*) FILTER (sentiment = 'positive') - count(*) FILTER (sentiment = 'negative')) * 100.0 / count(*) AS net_sentiment,
-        (count(*) FILTER (sentiment = 'positive' AND age < 7) - count(*) FILTER (sentiment = 'negative' AND age < 7)) * 100.0
-            / nullif(count(*) FILTER (age < 7), 0)
-        - (count(*) FILTER (sentiment = 'positive' AND age BETWEEN 7 AND 13) - count(*) FILTER (sentiment = 'negative' AND age BETWEEN 7 AND 13)) * 100.0
-            / nullif(count(*) FILTER (age BETWEEN 7 AND 13), 0) AS trend_7d,
-        (count(*) FILTER (sentiment = 'positive' AND age < 28) - count(*) FILTER (sentiment = 'negative' AND age < 28)) * 100.0
-            / nullif(count(*) FILTER (age < 28), 0)
-        - (count(*) FILTER (sentiment = 'positive' AND age BETWEEN 28 AND 55) - count(*) FILTER (sentiment = 'negative' AND age BETWEEN 28 AND 55)) * 100.0
-            / nullif(count(*) FILTER (age BETWEEN 28 AND 55), 0) AS trend_28d
+        net_sentiment_of(sentiment) AS net_sentiment,
+        net_sentiment_of(sentiment, age < 7) - net_sentiment_of(sentiment, age BETWEEN 7 AND 13) AS trend_7d,
+        net_sentiment_of(sentiment, age < 28) - net_sentiment_of(sentiment, age BETWEEN 28 AND 55) AS trend_28d
     FROM scored
     GROUP BY product_id
 ), topic_net AS (
-    SELECT product_id, topic,
-           (count(*) FILTER (sentiment = 'positive') - count(*) FILTER (sentiment = 'negative')) * 100.0 / count(*) AS net,
-           count(*) AS mentions
+    SELECT product_id, topic, net_sentiment_of(sentiment) AS net, count(*) AS mentions
     FROM v_review_topics
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
     GROUP BY ALL

@@ -1,8 +1,9 @@
--- topic_examples: per topic and sentiment, the most confident reviews, at most one per opening phrase
+-- fills: topic_examples
+-- Per topic and sentiment, the most confident reviews, at most one per opening phrase
 -- (so near-identical reviews do not crowd the list).
 DELETE FROM topic_examples;
 
-INSERT INTO topic_examples
+INSERT INTO topic_examples BY NAME
 WITH candidates AS (
     SELECT t.topic, t.sentiment, t.review_id,
            CASE t.sentiment WHEN 'positive' THEN v.p_positive WHEN 'negative' THEN v.p_negative ELSE v.p_neutral END AS confidence,

@@ -1,11 +1,13 @@
--- emerging_terms: words (English) and character bigrams (Chinese) whose share of reviews in the last
+-- fills: emerging_terms
+-- Words (English) and character bigrams (Chinese) whose share of reviews in the last
 -- 7 days rose most against the 28 days before; add-one smoothed lift, minimum recent count.
+-- $stop_words: the English words never counted (models/terms.py STOP_WORDS, passed by the flow).
 DELETE FROM emerging_terms;
 
-INSERT INTO emerging_terms
+INSERT INTO emerging_terms BY NAME
 WITH recent_window AS (
     SELECT review_id, language, body,
-           date_diff('day', created_at::DATE, $run_date::DATE) < 7 AS is_recent
+           review_age(created_at, $run_date) < 7 AS is_recent
     FROM v_reviews_scored
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
       AND created_at >= $run_date::DATE - INTERVAL 34 DAY
@@ -17,10 +19,7 @@ WITH recent_window AS (
     FROM (SELECT review_id, is_recent, body, unnest(range(1, length(left(body, 300)))) AS i FROM recent_window WHERE language = 'zh')
 ), terms AS (
     SELECT * FROM english
-    WHERE length(term) >= 4 AND term NOT IN (
-        'this', 'that', 'with', 'have', 'they', 'were', 'very', 'just', 'like', 'what', 'when', 'would', 'could',
-        'there', 'their', 'will', 'been', 'from', 'more', 'much', 'also', 'only', 'some', 'than', 'then', 'because',
-        'really', 'which', 'about', 'into', 'other', 'even', 'after', 'these', 'those', 'your', 'it''s', 'i''m')
+    WHERE length(term) >= 4 AND NOT list_contains($stop_words::VARCHAR[], term)
     UNION ALL
     SELECT * FROM chinese WHERE regexp_full_match(term, '[\x{4e00}-\x{9fff}]{2}')
 ), windows AS (

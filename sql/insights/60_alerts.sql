@@ -1,14 +1,15 @@
--- alerts for the run date: negative share in the last 7 days against the 28 days before, per product,
+-- fills: alerts
+-- Alerts for the run date: negative share in the last 7 days against the 28 days before, per product,
 -- category, topic and topic within category; two-proportion z-test, minimum volume in both windows.
 DELETE FROM alerts WHERE run_date = $run_date::DATE;
 
-INSERT INTO alerts
+INSERT INTO alerts BY NAME
 WITH windowed AS (
-    SELECT *, date_diff('day', created_at::DATE, $run_date::DATE) AS age
+    SELECT *, review_age(created_at, $run_date) AS age
     FROM v_reviews_scored
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY AND created_at >= $run_date::DATE - INTERVAL 34 DAY
 ), topic_windowed AS (
-    SELECT *, date_diff('day', created_at::DATE, $run_date::DATE) AS age
+    SELECT *, review_age(created_at, $run_date) AS age
     FROM v_review_topics
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY AND created_at >= $run_date::DATE - INTERVAL 34 DAY
 ), scoped AS (
@@ -31,10 +32,11 @@ WITH windowed AS (
     FROM tested
 )
 SELECT
-    $run_date::DATE, scope, scope_id, 'negative_share', p1, p0, n1, z,
-    CASE WHEN z >= 5 THEN 'high' WHEN z >= 4 THEN 'medium' ELSE 'low' END,
+    $run_date::DATE AS run_date, scope, scope_id, 'negative_share' AS metric, p1 AS value, p0 AS baseline, n1 AS n,
+    z AS statistic,
+    CASE WHEN z >= 5 THEN 'high' WHEN z >= 4 THEN 'medium' ELSE 'low' END AS severity,
     CASE WHEN scope = 'topic_category' THEN what ELSE 'negative ' || what || ' for ' || scope || ' ' || scope_id END
-        || ' rose from ' || round(p0 * 100)::INT || '% to ' || round(p1 * 100)::INT || '% (n=' || n1 || ')'
+        || ' rose from ' || round(p0 * 100)::INT || '% to ' || round(p1 * 100)::INT || '% (n=' || n1 || ')' AS message
 FROM scored
 WHERE z >= $alert_z AND p1 - p0 >= 0.05
 ORDER BY z DESC;

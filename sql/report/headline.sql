@@ -2,7 +2,7 @@
 SELECT
     CASE WHEN day > $run_date::DATE - INTERVAL 7 DAY THEN 'current' ELSE 'previous' END AS period,
     sum(reviews) AS reviews,
-    (sum(positive) - sum(negative)) * 100.0 / sum(reviews) AS net_sentiment,
+    net_sentiment(sum(positive), sum(negative), sum(reviews)) AS net_sentiment,
     sum(negative) * 100.0 / sum(reviews) AS negative_pct
 FROM insight_daily
 WHERE day > $run_date::DATE - INTERVAL 14 DAY AND day <= $run_date::DATE
