@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS reviews_rejected (
 );
 COMMENT ON TABLE reviews_rejected IS 'Input rows that failed validation, kept verbatim so nothing is silently dropped.';
 COMMENT ON COLUMN reviews_rejected.source_file IS 'Path of the file the row came from, as given to ingest.';
-COMMENT ON COLUMN reviews_rejected.line IS 'Record number in the file, counted as lines (CSV: header is line 1; JSONL: first record is line 1; Parquet: row number).';
+COMMENT ON COLUMN reviews_rejected.line IS 'Line the record starts on, from 1 (CSV: the header is line 1 and a quoted field may span lines; JSONL: the line; Parquet: the row number).';
 COMMENT ON COLUMN reviews_rejected.reason IS 'Why the row was rejected: missing_review_id, missing_product_id, empty_body, invalid_rating, invalid_created_at, invalid_label, invalid_encoding.';
 COMMENT ON COLUMN reviews_rejected.raw IS 'The row as read from the file (mapped column names), as JSON.';
 COMMENT ON COLUMN reviews_rejected.rejected_at IS 'When the row was first rejected.';

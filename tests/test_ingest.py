@@ -189,3 +189,69 @@ def test_language_is_detected_when_absent_and_kept_when_given(con, tmp_path):
     ], header="review_id,product_id,body,created_at,language\n")
     ingest_file(con, path)
     assert dict(con.execute("SELECT review_id, language FROM reviews").fetchall()) == {"a": "en", "b": "zh", "c": "other", "d": "zh"}
+
+
+def test_a_csv_reject_reports_the_physical_line_it_is_on_after_a_dropped_row(con, tmp_path):
+    path = write_csv(tmp_path / "shifted.csv", [
+        GOOD[0],                                                    # line 2
+        "r8,p1,,5,,too,many,columns,here,2026-10-01",               # line 3: the reader drops it
+        "r9,p1,,six,,text,2026-10-01",                              # line 4
+        GOOD[1],                                                    # line 5
+    ])
+    ingest_file(con, path)
+    assert con.execute("SELECT line, reason FROM reviews_rejected ORDER BY line").fetchall() == [
+        (3, "malformed_row"), (4, "invalid_rating")]
+
+
+def test_a_csv_reject_after_multi_line_fields_and_blank_lines_reports_its_true_line(con, tmp_path):
+    path = write_csv(tmp_path / "multiline.csv", [
+        'r1,p1,,5,,"Fits well.',                                   # line 2: a body over three lines
+        "",
+        'The fabric is soft",2026-10-01',
+        "",                                                         # line 5: blank
+        'r4,p1,,4,,"two ""quoted""',                              # line 6: over two lines
+        'lines",2026-10-01',
+        "r9,p1,,0,,rating zero,2026-10-01",                         # line 8
+        "r7,p1,,5,,x,y,2026-10-01",                                 # line 9: too many columns
+        GOOD[1],
+    ])
+    summary = ingest_file(con, path)
+    assert summary.inserted == 3
+    assert con.execute("SELECT body FROM reviews WHERE review_id = 'r1'").fetchone()[0] == "Fits well.\n\nThe fabric is soft"
+    assert con.execute("SELECT line, reason FROM reviews_rejected ORDER BY line").fetchall() == [
+        (8, "invalid_rating"), (9, "malformed_row")]
+
+
+def test_a_csv_row_rejected_by_the_reader_is_logged_once(con, tmp_path):
+    path = write_csv(tmp_path / "wide.csv", [GOOD[0], "r8,p1,,5,,a,b,c,d,2026-10-01"])
+    summary = ingest_file(con, path)
+    assert dict(summary.rejected) == {"malformed_row": 1}
+    assert con.execute("SELECT count(*) FROM reviews_rejected").fetchone()[0] == 1
+
+
+def test_a_json_lines_reject_after_a_blank_and_an_unreadable_line_reports_its_true_line(con, tmp_path):
+    path = tmp_path / "r.jsonl"
+    good = b'{"review_id":"a","product_id":"p","body":"fine","created_at":"2026-10-01"}\n'
+    path.write_bytes(good + b"\n" + b'{"review_id":"b","body":"caf\xe9"}\n' + b"{oops\n" + good.replace(b'"a"', b'"c"'))
+    summary = ingest_file(con, path)
+    assert summary.inserted == 2
+    assert con.execute("SELECT line, reason FROM reviews_rejected ORDER BY line").fetchall() == [
+        (3, "invalid_encoding"), (4, "invalid_json")]
+
+
+@pytest.mark.parametrize("text, starts", [
+    ('id,body\n1,"a\nb"\n\n2,c\n', [(1, False), (2, False), (4, True), (5, False)]),
+    ('id,body\r\n1,"x ""y""\r\nz"\r\n2,w', [(1, False), (2, False), (4, False)]),
+])
+def test_csv_record_starts_follow_quoted_newlines(tmp_path, text, starts):
+    from reviewlens.flows.ingest.files import csv_record_starts
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.encode())
+    assert csv_record_starts(path) == starts
+
+
+def test_when_python_csv_reads_the_records_differently_rejects_keep_the_record_number(con, tmp_path):
+    path = write_csv(tmp_path / "stray.csv", [     # DuckDB reads the stray quote as text; Python's csv runs to the end
+        "r1,p1,,5,,fine,2026-10-01", 'r2,p1,,5,,"oops,2026-10-01', "r3,p1,,5,,fine,2026-10-01", "r4,p1,,5,,x,yesterday"])
+    ingest_file(con, path)
+    assert con.execute("SELECT line, reason FROM reviews_rejected").fetchall() == [(5, "invalid_created_at")]

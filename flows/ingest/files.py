@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -11,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import quote_ident, run_script, transaction
@@ -66,21 +69,29 @@ def detect_format(path: Path, fmt: str | None) -> str:
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]:
-    """Create temp view ingest_raw (_line + file columns as text) and table ingest_parse_errors; return the columns."""
+    """Create temp table or view ingest_source (_line + file columns as text) and tables ingest_parse_errors and
+    ingest_line_numbers; return the file's columns.
+
+    _line is the row's line for JSON Lines and Parquet; for CSV it is the row's position among the rows the
+    reader kept (a record may span lines), and ingest_parse_errors holds the reader's record numbers until
+    _csv_physical_lines turns both into lines, only when something is rejected."""
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_parse_errors (_line BIGINT, reason VARCHAR, _raw JSON)")
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_line_numbers (_line BIGINT, line BIGINT)")
     try:
         if fmt == "csv":
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE ingest_source AS "
-                "SELECT row_number() OVER () + 1 AS _line, * FROM read_csv(?, all_varchar = true, header = true, "
+                "SELECT row_number() OVER () AS _line, * FROM read_csv(?, all_varchar = true, header = true, "
                 "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
                 [str(path)],
             )
-            con.execute(
-                "INSERT INTO ingest_parse_errors SELECT line, CASE WHEN error_type = 'INVALID ENCODING' "
-                "THEN 'invalid_encoding' ELSE 'malformed_row' END, to_json({'csv_line': csv_line, 'error': error_message}) "
-                "FROM ingest_rejects"
+            con.execute(  # one row per record: a row with three extra columns is reported three times
+                "INSERT INTO ingest_parse_errors SELECT line, CASE WHEN bool_or(error_type = 'INVALID ENCODING') "
+                "THEN 'invalid_encoding' ELSE 'malformed_row' END, "
+                "to_json({'csv_line': min(csv_line), 'error': min(error_message)}) FROM ingest_rejects GROUP BY line"
             )
+            con.execute("CREATE OR REPLACE TEMP TABLE ingest_csv_dialect AS "   # what the reader detected, if it rejected rows
+                        "SELECT delimiter, quote, escape, skip_rows FROM ingest_reject_scans")
             con.execute("DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans")
         elif fmt == "parquet":
             con.execute(
@@ -113,8 +124,16 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
         [str(path)],
     )
+    # blank lines are kept, lines the reader rejects are not: the n-th kept line is line n plus the rejected lines
+    # before it (the j-th rejected line, r_j, has r_j - j kept lines before it)
+    if con.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0]:
+        con.execute(
+            "UPDATE ingest_lines SET _line = _line + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) "
+            "AS kept_before FROM (SELECT DISTINCT line FROM ingest_rejects)) WHERE kept_before < ingest_lines._line)"
+        )
     con.execute(
-        "INSERT INTO ingest_parse_errors SELECT line, 'invalid_encoding', to_json({'line': csv_line}) FROM ingest_rejects;"
+        "INSERT INTO ingest_parse_errors SELECT line, 'invalid_encoding', to_json({'line': min(csv_line)}) "
+        "FROM ingest_rejects GROUP BY line;"
         "INSERT INTO ingest_parse_errors SELECT _line, 'invalid_json', to_json({'line': line}) FROM ingest_lines "
         "WHERE trim(line) <> '' AND (NOT json_valid(line) OR json_type(line) <> 'OBJECT');"
         "DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans"
@@ -131,6 +150,60 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         + " FROM ingest_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT'",
         ["$." + quote_ident(k) for k in keys] or None,
     )
+
+
+def csv_record_starts(path: Path, delimiter: str = ",", quote: str = '"', escape: str = '"') -> list[tuple[int, bool]]:
+    """(line it starts on, blank?) of every record of a CSV file, header included, as DuckDB numbers records
+    (a quoted field may span lines; a blank line is a record of its own).
+    'id,body\\n1,"a\\nb"\\n\\n2,c\\n' -> [(1, False), (2, False), (4, True), (5, False)]"""
+    csv.field_size_limit(sys.maxsize)                       # 1 MB bodies are fine
+    if not quote:
+        dialect = {"quoting": csv.QUOTE_NONE}
+    elif escape in ("", quote):
+        dialect = {"quotechar": quote, "doublequote": True}
+    else:
+        dialect = {"quotechar": quote, "doublequote": False, "escapechar": escape}
+    starts, line = [], 1
+    # latin-1 reads any byte: delimiters, quotes and newlines are ASCII, so records split as in UTF-8
+    with path.open(encoding="latin-1", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=False, **dialect)
+        for record in reader:
+            starts.append((line, not record))
+            line = reader.line_num + 1
+    return starts
+
+
+def _csv_physical_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Put the line each rejected CSV record starts on into ingest_line_numbers (by row position) and
+    ingest_parse_errors (by record number), from one scan of the file with Python's csv module in the
+    dialect DuckDB detected. Where the two readers disagree on the records (a dialect Python's csv cannot
+    follow), rejects keep DuckDB's record number (header = 1) instead."""
+    dialect = con.execute("SELECT * FROM ingest_csv_dialect LIMIT 1").fetchone() or con.execute(
+        "SELECT Delimiter, Quote, Escape, SkipRows FROM sniff_csv(?, header = true, all_varchar = true, ignore_errors = true)",
+        [str(path)]).fetchone()
+    delimiter, quote, escape, skip_rows = ("" if v == "(empty)" else v for v in dialect)  # sniff_csv's word for none
+    failed = {k for (k,) in con.execute("SELECT _line FROM ingest_parse_errors").fetchall()}
+    rows = con.execute("SELECT count(*) FROM ingest_source").fetchone()[0]
+    starts = None
+    if len(delimiter) == 1 and len(quote) <= 1 and len(escape) <= 1 and not skip_rows:
+        starts = csv_record_starts(path, delimiter, quote, escape)
+        kept = [k for k, (_, blank) in enumerate(starts, 1) if k > 1 and not blank and k not in failed]
+        if len(kept) != rows or max(failed, default=0) > len(starts):
+            starts = None
+    if starts is None:
+        kept = [k for k in range(2, rows + len(failed) + 2) if k not in failed][:rows]
+    line_of = (lambda k: k) if starts is None else (lambda k: starts[k - 1][0])
+    positions = [p for (p,) in con.execute("SELECT _line FROM ingest_staged WHERE reason IS NOT NULL").fetchall()]
+    records = sorted(failed)
+    int64 = pa.int64()
+    con.register("csv_lines_by_position", pa.table({"_line": pa.array(positions, int64),
+                                                    "line": pa.array([line_of(kept[p - 1]) for p in positions], int64)}))
+    con.register("csv_lines_by_record", pa.table({"record": pa.array(records, int64),
+                                                  "line": pa.array([line_of(k) for k in records], int64)}))
+    con.execute("INSERT INTO ingest_line_numbers SELECT _line, line FROM csv_lines_by_position")
+    con.execute("UPDATE ingest_parse_errors e SET _line = r.line FROM csv_lines_by_record r WHERE e._line = r.record")
+    con.unregister("csv_lines_by_position")
+    con.unregister("csv_lines_by_record")
 
 
 def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], mapping: dict[str, str]) -> None:
@@ -195,6 +268,8 @@ def ingest_file(
             step("writing")
             if con.execute("SELECT EXISTS (SELECT 1 FROM ingest_staged WHERE reason IS NOT NULL UNION ALL "
                            "SELECT 1 FROM ingest_parse_errors)").fetchone()[0]:
+                if fmt == "csv":
+                    _csv_physical_lines(con, path)
                 run_script(con, "ingest/03_reject.sql", params)
             run_script(con, "ingest/04_apply.sql", params)
         summary.rejected.update(dict(con.execute(
