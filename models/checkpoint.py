@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
+from reviewlens.models.atomic import atomic_path
 from reviewlens.models.checkpoint_error import CheckpointError
 
 MANIFEST = "manifest.json"
@@ -32,9 +31,8 @@ def sha256_file(path: Path) -> str:
 def write_manifest(folder: Path) -> None:
     """Record the sha256 of every file in the folder (written last, atomically)."""
     sums = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(sums, indent=2))
-    os.replace(tmp, folder / MANIFEST)
+    with atomic_path(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(sums, indent=2))
 
 
 def verify(folder: Path) -> dict[str, str]:
@@ -100,18 +98,15 @@ def read_json(path: Path) -> dict:
 def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], config: dict, tokenizer, metrics: dict,
                     extra_files: dict[str, str] | None = None) -> Path:
     """Write a complete checkpoint folder atomically: files, then the manifest, then the rename."""
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_tensors(tensors, tmp / "model.safetensors")
-    write_json(tmp / "config.json", config)
-    write_json(tmp / "metrics.json", metrics)
-    tokenizer.save(str(tmp / "tokenizer.json"))
-    for name, text in (extra_files or {}).items():
-        (tmp / name).write_text(text, encoding="utf-8")
-    write_manifest(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    with atomic_path(folder) as tmp:
+        tmp.mkdir(parents=True)
+        save_tensors(tensors, tmp / "model.safetensors")
+        write_json(tmp / "config.json", config)
+        write_json(tmp / "metrics.json", metrics)
+        tokenizer.save(str(tmp / "tokenizer.json"))
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        write_manifest(tmp)
     return folder
 
 

@@ -16,6 +16,7 @@ import plotly
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from reviewlens.models.atomic import atomic_path
 from reviewlens.reports import figures
 
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
@@ -75,12 +76,16 @@ def _plotly_script(out_dir: Path, page_dir: Path, standalone: bool) -> dict:
     target = out_dir / PLOTLY_JS
     if not target.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
-        target.write_text(get_plotlyjs(), encoding="utf-8")
+        _write(target, get_plotlyjs())
     return {"inline": None, "src": Path("..", PLOTLY_JS).as_posix() if page_dir != out_dir else PLOTLY_JS}
 
 
 def highlight(body: str, start, end) -> list[tuple[str, bool]]:
-    """The body as (text, highlighted) pieces; the template escapes each.  highlight('ab cd', 3, 5) -> [('ab ', False), ('cd', True)]"""
+    """The body as (text, highlighted) pieces; the template escapes each.
+
+    >>> highlight('ab cd', 3, 5)
+    [('ab ', False), ('cd', True)]
+    """
     if pd.isna(start) or pd.isna(end):
         return [(body, False)]
     start, end = int(start), int(end)
@@ -163,7 +168,7 @@ def write_run_page(data: ReportData, out_dir: Path, standalone: bool = False) ->
     page_dir = out_dir if standalone else out_dir / data.run_date.isoformat()
     page_dir.mkdir(parents=True, exist_ok=True)
     path = page_dir / (f"{data.run_date.isoformat()}-standalone.html" if standalone else "index.html")
-    path.write_text(render_run_page(data, _plotly_script(out_dir, page_dir, standalone)), encoding="utf-8")
+    _write(path, render_run_page(data, _plotly_script(out_dir, page_dir, standalone)))
     return path
 
 
@@ -184,5 +189,11 @@ def write_history_page(runs: pd.DataFrame, daily: pd.DataFrame, out_dir: Path) -
         plotly=_plotly_script(out_dir, out_dir, False),
     )
     path = out_dir / "index.html"
-    path.write_text(html, encoding="utf-8")
+    _write(path, html)
     return path
+
+
+def _write(path: Path, text: str) -> None:
+    """A page is replaced whole: a browser or web server never reads half of one."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -15,7 +15,12 @@ LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40), heig
 
 
 def net_sentiment(positive: float, negative: float, total: float) -> float:
-    """Percent positive minus percent negative, on -100..100.  net_sentiment(6, 2, 10) -> 40.0"""
+    """Percent positive minus percent negative, on -100..100; 0 for no reviews. The charts need it on rolled
+    and resampled counts; the tables get it from the SQL macro of the same name (sql/macros.sql).
+
+    >>> net_sentiment(6, 2, 10)
+    40.0
+    """
     return (positive - negative) * 100.0 / total if total else 0.0
 
 

@@ -13,7 +13,7 @@ from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.sentiment_report import baseline_report, sentiment_report
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
 from reviewlens.models.inference import ReviewModel
-from reviewlens.models.metrics import ece
+from reviewlens.models.metrics import ece, f1
 from reviewlens.models.taxonomy import SeedLabeller, Taxonomy
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
@@ -55,12 +55,9 @@ def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.
         truth = weak[:, k] > 0.5
         if truth.sum() < 5:
             continue
-        f1s = []
-        for t in grid:
-            pred = probs[:, k] >= t
-            tp = (pred & truth).sum()
-            f1s.append(2 * tp / max(1, pred.sum() + truth.sum()))
-        out[k] = grid[int(np.argmax(f1s))]
+        pred = probs[:, k, None] >= grid                               # (N, thresholds)
+        tp = (pred & truth[:, None]).sum(0)
+        out[k] = grid[int(np.argmax(f1(tp, pred.sum(0) - tp, truth.sum() - tp)))]
     return out
 
 

@@ -8,8 +8,8 @@ from importlib import resources
 import pandas as pd
 
 from reviewlens.models.inference import ReviewModel
+from reviewlens.models.metrics import topic_f1
 from reviewlens.models.taxonomy import SeedLabeller
-from reviewlens.models.topic_metrics import topic_f1
 
 
 def load_gold() -> dict[str, dict[str, str]]:

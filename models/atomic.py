@@ -1,0 +1,42 @@
+"""Write-then-rename, the one way reviewlens replaces a file or folder: a reader finds the old version or the
+new one, never half of one. Standard library only, so reports/ can use it without torch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A fresh sibling path (target + '.partial') to write a file or build a folder at; it replaces target when
+    the block ends, and is removed if the block raises. A file replaces its old self in one step; a folder
+    (which cannot) replaces it by remove-then-rename.
+
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "index.html"
+    >>> with atomic_path(page) as tmp:
+    ...     _ = tmp.write_text("new")
+    >>> page.read_text(), sorted(p.name for p in page.parent.iterdir())
+    ('new', ['index.html'])
+    """
+    tmp = target.with_name(target.name + ".partial")
+    _remove(tmp)
+    try:
+        yield tmp
+    except BaseException:
+        _remove(tmp)
+        raise
+    if tmp.is_dir():
+        _remove(target)
+    os.replace(tmp, target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
