@@ -284,7 +284,7 @@ def serve(
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
-    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, jsonl or parquet.")] = "table",
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
 ) -> None:
     """Run a read-only SQL query against the store."""

@@ -21,7 +21,6 @@ class ConfigError(UserError):
 class Settings:
     home: Path = Path("var")              # workspace: database, models, reports, cache
     demo_days: int = 120                  # simulated history the demo spreads its reviews over
-    ingest_chunk_rows: int = 500_000      # rows validated per progress step on large files
     score_batch_tokens: int = 16_384      # token budget of one inference batch
     score_commit_reviews: int = 2_048     # reviews written per scoring transaction
     device: str = "auto"                  # torch device: auto, cpu or cuda

@@ -35,7 +35,7 @@ def test_sql_refuses_writes(tmp_path):
     assert cli("ingest", str(tmp_path / "r.csv"), home=tmp_path).returncode == 0
     result = cli("sql", "DELETE FROM reviews", home=tmp_path)
     assert result.returncode == 2 and "read-only" in result.stderr
-    rows = cli("sql", "SELECT count(*) AS n FROM reviews", "--format", "json", home=tmp_path)
+    rows = cli("sql", "SELECT count(*) AS n FROM reviews", "--format", "jsonl", home=tmp_path)
     assert json.loads(rows.stdout) == {"n": 1}
 
 

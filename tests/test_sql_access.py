@@ -7,6 +7,7 @@ import json
 import pytest
 from rich.console import Console
 
+from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.readonly_sql import QueryRefused, query_table, run_query
 
 
@@ -42,14 +43,19 @@ def test_reading_files_from_a_query_is_refused(store, tmp_path):
         query_table(store, f"SELECT * FROM read_csv('{tmp_path / 'x.csv'}')")
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
 def test_results_can_be_written_to_a_file(store, tmp_path, fmt):
     target = tmp_path / f"out.{fmt}"
     run_query(store, "SELECT review_id FROM reviews", fmt, target, Console(file=open(tmp_path / "log", "w")))
     if fmt == "csv":
         assert target.read_text().splitlines() == ['"review_id"', '"r1"']
-    elif fmt == "json":
+    elif fmt == "jsonl":
         assert json.loads(target.read_text()) == {"review_id": "r1"}
     else:
         import pyarrow.parquet as pq
         assert pq.read_table(target).to_pylist() == [{"review_id": "r1"}]
+
+
+def test_the_json_lines_format_is_called_jsonl(store, tmp_path):
+    with pytest.raises(UserError, match="not one of table, csv, jsonl"):
+        run_query(store, "SELECT review_id FROM reviews", "json", tmp_path / "out.json", Console(file=open(tmp_path / "log", "w")))

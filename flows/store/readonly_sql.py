@@ -1,4 +1,4 @@
-"""`reviewlens sql`: read-only queries for analysts, printed as a table or written as CSV/JSON/Parquet."""
+"""`reviewlens sql`: read-only queries for analysts, printed as a table or written as CSV, JSON Lines or Parquet."""
 
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ def query_table(db_path: Path, query: str):
 
 
 def run_query(db_path: Path, query: str, fmt: str, output: Path | None, console: Console) -> None:
-    if fmt not in {"table", "csv", "json", "parquet"}:
-        raise UserError(f"--format {fmt!r} is not one of table, csv, json, parquet.")
+    if fmt not in {"table", "csv", "jsonl", "parquet"}:
+        raise UserError(f"--format {fmt!r} is not one of table, csv, jsonl (JSON Lines), parquet.")
     if fmt == "parquet" and output is None:
         raise UserError("--format parquet needs --output FILE.")
     result = query_table(db_path, query)

@@ -53,7 +53,7 @@ def require_active(con: duckdb.DuckDBPyConnection) -> tuple[str, Path]:
     return found
 
 
-def headline(metrics: dict) -> float:
+def model_score(metrics: dict) -> float:
     """One number to compare models on: mean of Chinese accuracy and English macro-F1 (what exists of them)."""
     parts = [metrics.get("sentiment", {}).get("zh", {}).get("model", {}).get("accuracy"),
              metrics.get("sentiment", {}).get("en", {}).get("model", {}).get("macro_f1")]

@@ -14,7 +14,7 @@ from rich.console import Console
 from reviewlens.flows.config import Settings
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
-from reviewlens.flows.store.registry import activation_decision, active_model, headline, register
+from reviewlens.flows.store.registry import activation_decision, active_model, model_score, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
 from reviewlens.flows.training.finetune_step import evaluate, labelled, train_classifier
@@ -92,7 +92,7 @@ def active_score(folder: Path, corpus: Corpus) -> float | None:
         console.print(f"[yellow]the active model cannot be loaded: {error}[/]")
         return None
     frame = corpus.frame
-    return headline({"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"],
+    return model_score({"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"],
                                            with_baseline=False)})
 
 
@@ -108,7 +108,7 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
         current = active_model(con)
     # the comparison takes about a minute: evaluate outside the write lock so a nightly run is not refused
     scored = None if current is None else (current[0], active_score(current[1], corpus))
-    activate, reason = activation_decision(headline(metrics), scored, force_activate)
+    activate, reason = activation_decision(model_score(metrics), scored, force_activate)
     with connect(settings.db_path) as con:
         register(con, version, preset.name, config, corpus.fingerprint, metrics, folder, activate)
     return TrainSummary(version, folder, metrics, activate, reason)
