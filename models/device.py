@@ -8,7 +8,11 @@ import torch
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """'auto' → cuda when available, else cpu.  pick_device('cpu') -> device('cpu')"""
+    """'auto' → cuda when available, else cpu.
+
+    >>> pick_device('cpu')
+    device(type='cpu')
+    """
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)

@@ -15,7 +15,11 @@ SHARES = (("test", 0.10), ("val", 0.10), ("train", 0.80))
 
 
 def normalise(text: str) -> str:
-    """The form duplicates are judged on.  normalise('  Runs  SMALL ') -> 'runs small'"""
+    """The form duplicates are judged on.
+
+    >>> normalise('  Runs  SMALL ')
+    'runs small'
+    """
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
