@@ -181,6 +181,10 @@ def _print_evaluation(metrics: dict) -> None:
         if language in pre:
             out.print(f"pretraining {language}: masked-token accuracy {pre[language]['masked_accuracy']:.3f}, "
                       f"perplexity {pre[language]['perplexity']:.1f}")
+    cross = metrics.get("cross_domain")
+    if cross:
+        out.print(f"cross-domain (Rotten Tomatoes, never trained on): English binary accuracy on {cross['n']:,} critic "
+                  f"snippets: model {cross['model_accuracy']:.3f}, TF-IDF + LR baseline {cross['baseline_accuracy']:.3f}")
 
 
 @app.command("eval")

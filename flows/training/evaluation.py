@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+from rich.console import Console
+
 from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
+from reviewlens.flows.ingest.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
+from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.training.pretrain_step import load_corpus
 from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
 from reviewlens.flows.training.finetune_step import evaluate
+from reviewlens.models.baseline import fit_predict
+from reviewlens.models.classifier import NEG, POS
+from reviewlens.models.finetune import sentiment_targets
 from reviewlens.models.inference import ReviewModel
+
+console = Console(stderr=True)
 
 
 def model_folder(settings: Settings, version: str | None) -> Path:
@@ -37,8 +48,59 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics
+    cross = cross_domain_check(settings.cache_dir, model, frame[frame["split"] == "train"])
+    if cross is not None:
+        metrics["cross_domain"] = cross
     stored = json.loads((folder / "metrics.json").read_text())
     for key in ("random_init", "pretrain"):
         if key in stored:
             metrics[key] = stored[key]
     return metrics
+
+
+def binary_accuracy(p_negative: np.ndarray, p_positive: np.ndarray, positive: np.ndarray) -> float:
+    """Share of rows where the larger of p_negative and p_positive names the gold polarity (a tie says negative).
+
+    binary_accuracy(np.array([0.7, 0.2]), np.array([0.1, 0.5]), np.array([False, False])) -> 0.5
+    """
+    return float(np.mean((p_positive > p_negative) == positive))
+
+
+def english_training_rows(train: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Texts and sentiment classes of the labelled English rows, labelled as the model learns them."""
+    english = train[train["language"] == "en"]
+    y, _ = sentiment_targets(english["label"].tolist(), english["rating"].tolist(), english["source"].tolist())
+    return english["body"][y >= 0].tolist(), y[y >= 0]
+
+
+def cross_domain_accuracy(model: ReviewModel | None, train: pd.DataFrame, snippets: pd.DataFrame) -> dict:
+    """Binary accuracy on out-of-domain snippets (`text`, `label` positive/negative) of the model and of the
+    TF-IDF + LR baseline fitted on the English rows of `train`; without a model, no `model_accuracy`."""
+    train_texts, train_y = english_training_rows(train)
+    texts, positive = snippets["text"].tolist(), (snippets["label"] == "positive").to_numpy()
+    _, proba = fit_predict("en", train_texts, train_y, texts)
+    full = np.zeros((len(texts), 3))
+    full[:, sorted(set(train_y.tolist()))] = proba            # columns = sentiments seen in training
+    out = {"n": len(texts), "baseline_accuracy": binary_accuracy(full[:, NEG], full[:, POS], positive)}
+    if model is not None:
+        probs = np.stack([s.probs for s in model.score(texts, aspects=False, embeddings=False)])   # (N, 3)
+        out["model_accuracy"] = binary_accuracy(probs[:, NEG], probs[:, POS], positive)
+    return out
+
+
+def cross_domain_check(cache_dir: Path, model: ReviewModel, train: pd.DataFrame) -> dict | None:
+    """The cross-domain figures, or None after one yellow line when the snippets cannot be fetched (offline)
+    or there are no English training rows with two sentiments to compare against."""
+    if len(set(english_training_rows(train)[1].tolist())) < 2:
+        return _skipped("the store has no labelled English reviews of two sentiments to train the baseline on.")
+    try:
+        path = fetch_snippets(cache_dir)
+    except DemoDataError as error:
+        return _skipped(str(error))
+    return {**cross_domain_accuracy(model, train, read_snippets(path)), "source": ROTTEN_TOMATOES_SOURCE}
+
+
+def _skipped(reason: str) -> None:
+    console.print(f"cross-domain check skipped, nothing recorded: {reason}", style="yellow", markup=False,
+                  highlight=False, soft_wrap=True)
+    return None

@@ -68,7 +68,11 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
 
 @task(cache_policy=NO_CACHE)
 def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
-    """Test-split figures per language, the TF-IDF baseline beside them, the ablation if trained."""
+    """Test-split figures per language, the TF-IDF baseline beside them, the ablation if trained, and English
+    accuracy on film-review snippets never trained on (skipped with a yellow line when they cannot be fetched)."""
+    from reviewlens.flows.config import load_settings
+    from reviewlens.flows.training.evaluation import cross_domain_check
+
     frame = corpus.frame
     train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
     metrics = {"sentiment": evaluate(model, train, test),
@@ -80,6 +84,9 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics
+    cross = cross_domain_check(load_settings().cache_dir, model, train)
+    if cross is not None:
+        metrics["cross_domain"] = cross
     return metrics
 
 
