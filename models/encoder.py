@@ -1,6 +1,8 @@
 """A small BERT-style encoder: readable top to bottom, shapes annotated.
 
-Pre-LayerNorm blocks (attention through F.scaled_dot_product_attention with a key-padding mask, GELU
+Token + learned position embeddings plus hashed n-gram embeddings (token bi- and trigrams: Chinese
+character n-grams, English word n-grams) summed in, as fastText does for its inputs: on small review sets
+n-grams carry most of the signal, and the blocks add context on top of them. Pre-LayerNorm blocks (attention through F.scaled_dot_product_attention with a key-padding mask, GELU
 feed-forward), learned positions, a final LayerNorm, a masked mean-pooled output for classification
 heads, and an MLM head whose output matrix is the token embedding (tied).
 """
@@ -13,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from reviewlens.models.ngrams import hashed_ngrams
+
 
 @dataclass
 class EncoderConfig:
@@ -24,8 +28,11 @@ class EncoderConfig:
     max_len: int = 128      # longer reviews are truncated (head + tail kept) by the tokenizer
     dropout: float = 0.1
     pad_id: int = 0
+    ngram_buckets: int = 0  # hashed n-gram embedding rows; 0 turns n-gram embeddings off
+    ngram_orders: tuple[int, ...] = (2, 3)
 
     def __post_init__(self) -> None:
+        self.ngram_orders = tuple(self.ngram_orders)                    # JSON gives a list back
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model {self.d_model} must divide by n_heads {self.n_heads}")
 
@@ -72,6 +79,7 @@ class Encoder(nn.Module):
         self.cfg = cfg
         self.tok = nn.Embedding(cfg.vocab_size, cfg.d_model, padding_idx=cfg.pad_id)
         self.pos = nn.Embedding(cfg.max_len, cfg.d_model)
+        self.ngram = nn.Embedding(cfg.ngram_buckets, cfg.d_model, padding_idx=0) if cfg.ngram_buckets else None
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
@@ -81,7 +89,11 @@ class Encoder(nn.Module):
         """Hidden states (B, T, C) for token ids (B, T) and attention_mask (B, T), 1 for real tokens."""
         B, T = ids.shape
         positions = torch.arange(T, device=ids.device)                  # (T,)
-        x = self.drop(self.tok(ids) + self.pos(positions))              # (B, T, C)
+        x = self.tok(ids) + self.pos(positions)                         # (B, T, C)
+        if self.ngram is not None:
+            for n in self.cfg.ngram_orders:                             # the n-gram ending at each token
+                x = x + self.ngram(hashed_ngrams(ids, attention_mask, n, self.cfg.ngram_buckets))
+        x = self.drop(x)
         keep = attention_mask.bool()[:, None, None, :]                  # (B, 1, 1, T): attend to real keys only
         for block in self.blocks:
             x = block(x, keep)

@@ -1,5 +1,9 @@
 """Fine-tuning the classifier: sentiment from gold labels or ratings, topics from weak seed labels.
 
+Each review's clauses train beside it: the topic head learns from seed labels computed on each clause
+(so "The fabric is lovely" teaches material alone, not the fit words elsewhere in its review), and
+clause sentiment learns from the review's label by multiple-instance learning (classifier.mil_logits).
+
 Binary sources (the Chinese corpus knows only negative/positive) train the sentiment head over
 {negative, positive} alone, so they never teach the model that nothing is neutral. Class imbalance is
 handled by inverse-square-root class weights in the loss and a per-class bias fitted for macro-F1.
@@ -10,10 +14,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from reviewlens.models.batching import pad, token_budget_batches
@@ -21,6 +26,7 @@ from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
 from reviewlens.models.pretrain import param_groups
+from reviewlens.models.schedule import warmup_cosine
 
 UNLABELLED = -1
 
@@ -36,6 +42,10 @@ class FinetuneConfig:
     topic_weight: float = 0.25      # topic loss (summed over topics) relative to sentiment loss
     topic_pos_weight: float = 3.0   # topics are rare per review: up-weight the positives
     label_smoothing: float = 0.05
+    clause_weight: float = 0.5      # multiple-instance sentiment loss over clauses; 0 trains on whole reviews only
+    wide_buckets: int = 0           # hashed n-gram rows of the wide linear path; 0 turns it off
+    wide_lr_scale: float = 10.0     # a linear model over sparse n-grams wants a larger step than the encoder
+    wide_only: bool = False         # ablation: train the wide path alone (deep logits held at zero)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -50,6 +60,16 @@ class Labelled:
     sentiment: np.ndarray          # (N,) int
     binary: np.ndarray             # (N,) bool
     topics: np.ndarray             # (N, K) float
+    clauses: list[list[int]] = field(default_factory=list)        # (M,) token ids of the clauses of multi-clause reviews
+    clause_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))   # (M,) review row
+    clause_topics: np.ndarray | None = None                       # (M, K) seed labels of each clause
+
+    def clauses_of(self) -> list[list[int]]:
+        """Per review, the indices of its clauses (empty for single-clause reviews)."""
+        out: list[list[int]] = [[] for _ in self.sequences]
+        for j, owner in enumerate(self.clause_owner):
+            out[owner].append(j)
+        return out
 
 
 def sentiment_from_rating(rating: float | None) -> int:
@@ -107,8 +127,21 @@ def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Ten
 def topic_loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float) -> torch.Tensor:
     """BCE summed over topics, averaged over reviews: a mean over all (review, topic) cells would make each
     rare topic's gradient vanish and leave the head predicting base rates."""
-    weight = torch.full((logits.shape[1],), pos_weight)
+    weight = torch.full((logits.shape[1],), pos_weight, device=logits.device)
     return F.binary_cross_entropy_with_logits(logits, target, pos_weight=weight, reduction="sum") / logits.shape[0]
+
+
+def optimizer(model: ReviewClassifier, cfg: FinetuneConfig) -> torch.optim.AdamW:
+    """AdamW (fused where this torch supports it); the wide path's sparse n-gram weights take a larger step."""
+    wide = [p for n, p in model.named_parameters() if n.startswith("wide.")]
+    groups = param_groups(torch.nn.ModuleDict({k: m for k, m in model.named_children() if k != "wide"}), cfg.weight_decay)
+    groups = [{**g, "lr_scale": 1.0} for g in groups]
+    if wide:
+        groups.append({"params": wide, "weight_decay": 0.0, "lr_scale": cfg.wide_lr_scale})
+    try:
+        return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
 
 
 def finetune(
@@ -122,21 +155,29 @@ def finetune(
 ) -> ReviewClassifier:
     """Train the classifier (from a pretrained encoder state when given, else from random init)."""
     torch.manual_seed(cfg.seed)
-    model = ReviewClassifier(model_cfg, n_topics)
+    model = ReviewClassifier(model_cfg, n_topics, wide_buckets=cfg.wide_buckets)
     if encoder_state is not None:
         own = {k.removeprefix("encoder."): v for k, v in encoder_state.items() if k.startswith("encoder.")}
         model.encoder.load_state_dict(own, strict=True)
+    if cfg.wide_only:
+        for head in (model.sentiment, model.topics):
+            nn.init.zeros_(head.weight), nn.init.zeros_(head.bias)
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith("wide."))
     dev = pick_device(device)
     model.to(dev)
     weights = class_weights(data.sentiment).to(dev)
-    lengths = [len(s) for s in data.sequences]
+    clauses_of = data.clauses_of() if cfg.clause_weight > 0 else [[] for _ in data.sequences]
+    # a review's cost is its tokens plus its clauses' tokens: batches stay within the budget either way
+    lengths = [len(s) + sum(len(data.clauses[j]) for j in clauses_of[i]) for i, s in enumerate(data.sequences)]
     per_epoch = len(token_budget_batches(lengths, cfg.max_tokens))
     total = max(1, int(per_epoch * cfg.epochs))
     warmup = max(1, int(total * cfg.warmup_share))
-    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
+    opt = optimizer(model, cfg)
     sentiment = torch.from_numpy(data.sentiment).to(dev)
     binary = torch.from_numpy(data.binary).to(dev)
     topics = torch.from_numpy(data.topics).to(dev)
+    clause_topics = torch.from_numpy(data.clause_topics).to(dev) if data.clause_topics is not None else None
     model.train()
     step = 0
     while step < total:
@@ -144,22 +185,37 @@ def finetune(
             if step >= total:
                 break
             started = time.perf_counter()
-            lr_scale = (step + 1) / warmup if step < warmup else 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
             for group in opt.param_groups:
-                group["lr"] = cfg.lr * lr_scale
+                group["lr"] = cfg.lr * group["lr_scale"] * warmup_cosine(step, total, warmup)
             ids, attention = pad([data.sequences[i] for i in batch])
             index = torch.tensor(batch, device=dev)
             with autocast(dev):
                 s_logits, t_logits, _ = model(ids.to(dev), attention.to(dev))
             s_logits, t_logits = s_logits.float(), t_logits.float()
             loss = sentiment_loss(s_logits, sentiment[index], binary[index], weights, cfg.label_smoothing)
-            loss = loss + cfg.topic_weight * topic_loss(t_logits, topics[index], cfg.topic_pos_weight)
+            t_all, t_target = t_logits, topics[index]
+            tokens = int(attention.sum())
+            picked = [(row, j) for row, i in enumerate(batch) for j in clauses_of[i]]
+            if picked:
+                c_ids, c_attention = pad([data.clauses[j] for _, j in picked])
+                owner = torch.tensor([row for row, _ in picked], device=dev)
+                with autocast(dev):
+                    c_logits, c_topics, c_pooled = model(c_ids.to(dev), c_attention.to(dev))
+                mil = model.mil_logits(c_logits.float(), c_pooled.float(), owner, len(batch))    # (R, 3)
+                has = torch.zeros(len(batch), dtype=torch.bool, device=dev)
+                has[owner] = True
+                target = torch.where(has, sentiment[index], torch.full_like(sentiment[index], UNLABELLED))
+                loss = loss + cfg.clause_weight * sentiment_loss(mil, target, binary[index], weights, cfg.label_smoothing)
+                t_all = torch.cat([t_all, c_topics.float()])
+                t_target = torch.cat([t_target, clause_topics[torch.tensor([j for _, j in picked], device=dev)]])
+                tokens += int(c_attention.sum())
+            loss = loss + cfg.topic_weight * topic_loss(t_all, t_target, cfg.topic_pos_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
             opt.step()
             if on_step:
-                on_step(step, total, loss.item(), int(attention.sum()) / (time.perf_counter() - started))
+                on_step(step, total, loss.item(), tokens / (time.perf_counter() - started))
             step += 1
     model.eval().cpu()
     return model

@@ -58,12 +58,14 @@ class ReviewModel:
         if ckpt.config.get("kind") != "classifier":
             raise CheckpointError(f"{folder} is not a classifier checkpoint (kind {ckpt.config.get('kind')!r}).")
         taxonomy = parse_taxonomy((folder / "taxonomy.toml").read_text(encoding="utf-8"))
-        model = ReviewClassifier(EncoderConfig(**ckpt.config["encoder"]), len(taxonomy.ids))
+        model = ReviewClassifier(EncoderConfig(**ckpt.config["encoder"]), len(taxonomy.ids),
+                                 wide_buckets=ckpt.config.get("wide_buckets", 0))
         load_state(model, ckpt.tensors, folder / "model.safetensors")
         return cls(model, ckpt.tokenizer, taxonomy, folder.name)
 
     def save(self, folder: Path, config: dict, metrics: dict) -> Path:
-        config = {**config, "kind": "classifier", "encoder": self.classifier.encoder.cfg.to_dict(), "topics": self.taxonomy.ids}
+        config = {**config, "kind": "classifier", "encoder": self.classifier.encoder.cfg.to_dict(), "topics": self.taxonomy.ids,
+                  "wide_buckets": self.classifier.wide_buckets}
         return save_checkpoint(folder, self.classifier.state_dict(), config, self.tokenizer, metrics,
                                {"taxonomy.toml": self.taxonomy.source_text})
 

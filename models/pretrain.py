@@ -21,6 +21,7 @@ from reviewlens.models.checkpoint import load_tensors, read_json, save_tensors, 
 from reviewlens.models.device import autocast, pick_device
 from reviewlens.models.encoder import EncoderConfig, MaskedLM
 from reviewlens.models.masking import IGNORE, MaskingConfig, mask_tokens
+from reviewlens.models.schedule import warmup_cosine
 from reviewlens.models.tokenizer import SPECIAL_TOKENS
 
 
@@ -42,11 +43,8 @@ class PretrainConfig:
 
 
 def lr_at(step: int, cfg: PretrainConfig) -> float:
-    """Linear warmup, then cosine decay to min_lr_ratio.  lr_at(0, cfg) is lr / warmup_steps."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+    """Linear warmup, then cosine decay to min_lr_ratio of the peak."""
+    return cfg.lr * warmup_cosine(step, cfg.steps, cfg.warmup_steps, cfg.min_lr_ratio)
 
 
 def param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:

@@ -10,6 +10,7 @@ from rich.console import Console
 from reviewlens.flows.training.pretrain_step import training_progress
 from reviewlens.models.calibration import fit_bias, fit_temperature
 from reviewlens.models.classifier import ReviewClassifier
+from reviewlens.models.clauses import split_clauses
 from reviewlens.models.sentiment_report import baseline_report, sentiment_report
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
 from reviewlens.models.inference import ReviewModel
@@ -22,8 +23,30 @@ LANGUAGES = {"zh": True, "en": False}      # language -> gold labels are binary
 
 
 def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: int) -> Labelled:
+    """Reviews with their targets, and the clauses of multi-clause reviews with seed labels of their own."""
+    bodies = frame["body"].tolist()
     sentiment, binary = sentiment_targets(frame["label"].tolist(), frame["rating"].tolist(), frame["source"].tolist())
-    return Labelled(encode(tokenizer, frame["body"].tolist(), max_len), sentiment, binary, labeller.labels(frame["body"].tolist()))
+    clause_texts, owner = review_clauses(bodies, max_len)
+    return Labelled(encode(tokenizer, bodies, max_len), sentiment, binary, labeller.labels(bodies),
+                    encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64), labeller.labels(clause_texts))
+
+
+def review_clauses(texts: list[str], max_len: int) -> tuple[list[str], list[int]]:
+    """Clause texts of the multi-clause reviews and the review each belongs to; a review's clauses stop at
+    about max_len characters' worth, so a very long review costs its clauses no more than itself."""
+    clauses, owner = [], []
+    for i, text in enumerate(texts):
+        spans = split_clauses(text)
+        if len(spans) < 2:
+            continue
+        used = 0
+        for s, e in spans:
+            if used > 3 * max_len:
+                break
+            clauses.append(text[s:e])
+            owner.append(i)
+            used += e - s
+    return clauses, owner
 
 
 def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig, cfg: FinetuneConfig, n_topics: int,

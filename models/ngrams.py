@@ -1,0 +1,42 @@
+"""Hashed token n-grams, computed from the token ids inside the model.
+
+With one token per Chinese character these are character n-grams; with WordPiece on English they are
+(mostly) word n-grams. Hashing from ids needs no extra input, so scoring stays one pass over one tensor,
+and a masked token ([MASK]) hashes as itself: nothing of the hidden token leaks into its n-grams.
+Bucket 0 is reserved for "no n-gram here" (the first tokens of a text, and padding).
+"""
+
+from __future__ import annotations
+
+import torch
+
+_MULT = 1_000_003            # odd multiplier of the rolling hash; values stay far below 2**63
+_MOD = 2_147_483_647         # 2**31 - 1
+
+
+def hashed_ngrams(ids: torch.Tensor, attention_mask: torch.Tensor, n: int, buckets: int) -> torch.Tensor:
+    """Bucket (B, T) of the n-gram that ends at each position; 0 where it would reach before the text or into padding.
+
+    >>> ids = torch.tensor([[2, 7, 8, 3, 0]]); real = (ids != 0).long()
+    >>> b = hashed_ngrams(ids, real, 2, 1000)
+    >>> b[0, 0].item(), b[0, 4].item(), bool((b[0, 1:4] > 0).all())
+    (0, 0, True)
+    >>> bool((hashed_ngrams(ids, real, 2, 1000) != hashed_ngrams(ids, real, 3, 1000))[0, 2:4].all())
+    True
+    """
+    B, T = ids.shape
+    h = torch.full_like(ids, n)                                           # (B, T) salted by the order
+    valid = attention_mask.bool()                                         # (B, T)
+    for k in range(n):                                                    # token at t - k
+        shifted = torch.zeros_like(ids)
+        shifted[:, k:] = ids[:, : T - k]
+        h = (h * _MULT + shifted + 1) % _MOD
+        inside = torch.zeros_like(valid)
+        inside[:, k:] = valid[:, : T - k]
+        valid = valid & inside
+    return torch.where(valid, 1 + h % (buckets - 1), torch.zeros_like(h))
+
+
+def ngram_bag(ids: torch.Tensor, attention_mask: torch.Tensor, orders: tuple[int, ...], buckets: int) -> torch.Tensor:
+    """Buckets (B, T * len(orders)) of every n-gram of the given orders: the input of a wide (bag) path."""
+    return torch.cat([hashed_ngrams(ids, attention_mask, n, buckets) for n in orders], dim=1)

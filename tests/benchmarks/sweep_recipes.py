@@ -1,0 +1,157 @@
+"""Training recipes compared on the same data in one process: the table the presets are chosen from.
+
+Each named recipe (optional pretraining, then fine-tuning) is trained over seeds on the store's fixed
+train split; figures on the validation split are for choosing, the test split gives the final table.
+The TF-IDF + logistic regression baseline is trained once on the same rows. Wall time is measured per
+run in this process, so compare recipes only within one printed table.
+
+    python tests/benchmarks/sweep_recipes.py --home var [--recipes ngram_wide,plain] [--seeds 0,1,2]
+
+Needs a store with the demo reviews (`reviewlens demo-data`). Prints a table and writes
+<home>/bench/sweep_recipes.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+
+from reviewlens.flows.training.finetune_step import LANGUAGES, calibrate, evaluate, labelled
+from reviewlens.flows.training.pretrain_step import load_corpus
+from reviewlens.flows.training.topic_gold import evaluate_topics
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.finetune import FinetuneConfig, finetune
+from reviewlens.models.inference import ReviewModel
+from reviewlens.models.masking import MaskingConfig, continuation_table
+from reviewlens.models.presets import PRESETS
+from reviewlens.models.pretrain import PretrainConfig, pretrain
+from reviewlens.models.taxonomy import SeedLabeller, load_taxonomy
+from reviewlens.models.tokenizer import encode, train_tokenizer
+
+
+@dataclass
+class Recipe:
+    encoder: EncoderConfig
+    finetune: FinetuneConfig
+    pretrain: PretrainConfig | None = None
+    note: str = ""
+
+
+BASE = PRESETS["demo"]
+NGRAM = replace(BASE.encoder, ngram_buckets=65_536)
+
+
+def recipes() -> dict[str, Recipe]:
+    ft = replace(BASE.finetune, wide_buckets=262_144)
+    return {
+        "plain": Recipe(BASE.encoder, replace(BASE.finetune, clause_weight=0.0), note="the previous demo recipe, no pretraining"),
+        "wide_only": Recipe(NGRAM, replace(ft, wide_only=True, clause_weight=0.0), note="wide n-gram path alone"),
+        "ngram": Recipe(NGRAM, replace(ft, wide_buckets=0), note="n-gram embeddings, no wide path"),
+        "ngram_wide": Recipe(NGRAM, ft, note="n-gram embeddings + wide path + clause MIL"),
+        "ngram_wide_noclause": Recipe(NGRAM, replace(ft, clause_weight=0.0), note="as ngram_wide, whole reviews only"),
+        "ngram_wide_2ep": Recipe(NGRAM, replace(ft, epochs=2.0), note="as ngram_wide, 2 epochs"),
+        "ngram_wide_mlm40": Recipe(NGRAM, ft, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
+                                                             masking=MaskingConfig(rate=0.4)), note="+ MLM 40% pretraining"),
+        "ngram_wide_mlm15": Recipe(NGRAM, ft, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15),
+                                   note="+ MLM 15% pretraining"),
+    }
+
+
+def headline(sentiment: dict) -> dict[str, float]:
+    """zh accuracy, en macro-F1 and en negative recall from an evaluate() result."""
+    zh, en = sentiment.get("zh", {}).get("model", {}), sentiment.get("en", {}).get("model", {})
+    confusion = np.array(en.get("confusion", [[0]]))
+    recall = float(confusion[0, 0] / max(1, confusion[0].sum())) if confusion.shape[0] == 3 else float("nan")
+    return {"zh_acc": zh.get("accuracy", float("nan")), "en_f1": en.get("macro_f1", float("nan")), "en_neg_recall": recall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=Path("var"))
+    parser.add_argument("--recipes", default="plain,wide_only,ngram,ngram_wide")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--final", action="store_true", help="also report the test split (once the recipe is chosen)")
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    console = Console(stderr=True)
+    corpus = load_corpus(args.home / "reviewlens.duckdb")
+    frame = corpus.frame
+    train, val, test = (frame[frame["split"] == s] for s in ("train", "val", "test"))
+    started = time.perf_counter()
+    tokenizer = train_tokenizer(frame[frame["split"] != "test"]["body"].tolist(), BASE.vocab_size)
+    taxonomy = load_taxonomy()
+    labeller = SeedLabeller(taxonomy)
+    max_len = BASE.encoder.max_len
+    data = {name: labelled(part, tokenizer, labeller, max_len) for name, part in (("train", train), ("val", val))}
+    console.print(f"tokenizer + labelled splits: {time.perf_counter() - started:.1f} s; "
+                  f"{len(data['train'].sequences)} train reviews, {len(data['train'].clauses)} clauses")
+    baseline = {part: evaluate_baseline(train, split) for part, split in (("val", val), ("test", test))}
+    rows = [{"recipe": "tf-idf + LR baseline", "seed": "-", "seconds": None, **{f"val_{k}": v for k, v in baseline["val"].items()},
+             **({f"test_{k}": v for k, v in baseline["test"].items()} if args.final else {})}]
+    table = recipes()
+    for name in args.recipes.split(","):
+        recipe = table[name]
+        for seed in (int(s) for s in args.seeds.split(",")):
+            rows.append(run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, args.final, console))
+            print_table(rows)
+            out = args.home / "bench" / "sweep_recipes.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(rows, indent=2))
+
+
+def evaluate_baseline(train, split) -> dict[str, float]:
+    from reviewlens.models.sentiment_report import baseline_report
+    from reviewlens.models.finetune import sentiment_targets
+    y_tr, _ = sentiment_targets(train["label"].tolist(), train["rating"].tolist(), train["source"].tolist())
+    y, _ = sentiment_targets(split["label"].tolist(), split["rating"].tolist(), split["source"].tolist())
+    out = {}
+    for language, binary in LANGUAGES.items():
+        tr, te = (train["language"] == language).to_numpy(), (split["language"] == language).to_numpy() & (y >= 0)
+        out[language] = {"model": baseline_report(train.loc[tr, "body"].tolist(), y_tr[tr], split.loc[te, "body"].tolist(), y[te], language, binary)}
+    return headline(out)
+
+
+def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, final, console) -> dict:
+    started = time.perf_counter()
+    encoder_cfg = replace(recipe.encoder, vocab_size=tokenizer.get_vocab_size())
+    state = None
+    if recipe.pretrain is not None:
+        sequences = encode(tokenizer, frame[frame["split"] != "test"]["body"].tolist(), encoder_cfg.max_len)
+        mlm, _ = pretrain(sequences, encoder_cfg, replace(recipe.pretrain, seed=seed), continuation_table(tokenizer))
+        state = mlm.state_dict()
+    pretrain_s = time.perf_counter() - started
+    classifier = finetune(data["train"], encoder_cfg, replace(recipe.finetune, seed=seed), len(taxonomy.ids), state)
+    calibrate(classifier, data["val"])
+    seconds = time.perf_counter() - started
+    model = ReviewModel(classifier, tokenizer, taxonomy, name)
+    row = {"recipe": name, "seed": seed, "seconds": round(seconds, 1), "pretrain_seconds": round(pretrain_s, 1),
+           **{f"val_{k}": v for k, v in headline(evaluate(model, train, val, with_baseline=False)).items()}}
+    if final:
+        row.update({f"test_{k}": v for k, v in headline(evaluate(model, train, test, with_baseline=False)).items()})
+    topics = evaluate_topics(model, frame)
+    if topics:
+        row["topic_micro_f1"] = topics["model"]["micro_f1"] if "micro_f1" in topics["model"] else None
+        row["aspect_acc"] = topics["aspect_sentiment_accuracy"]
+    example = model.score(["The fabric is lovely but it runs small"])[0]
+    row["example"] = "; ".join(f"{a.topic}:{a.sentiment}" for a in example.aspects)
+    console.print(f"{name} seed {seed}: {row}")
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    keys = [k for k in ("recipe", "seed", "seconds", "val_zh_acc", "val_en_f1", "val_en_neg_recall", "test_zh_acc", "test_en_f1",
+                        "test_en_neg_recall", "topic_micro_f1", "aspect_acc", "example") if any(k in r for r in rows)]
+    print(" | ".join(keys))
+    for r in rows:
+        print(" | ".join(f"{r[k]:.3f}" if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The n-gram-aware classifier: hashed n-grams, the wide path, multiple-instance clause sentiment, checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from reviewlens.models.batching import pad
+from reviewlens.models.classifier import ReviewClassifier
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits
+from reviewlens.models.inference import ReviewModel
+from reviewlens.models.ngrams import hashed_ngrams
+from reviewlens.models.taxonomy import load_taxonomy
+from reviewlens.models.tokenizer import train_tokenizer
+
+CFG = EncoderConfig(vocab_size=300, d_model=32, n_layers=1, n_heads=4, d_ff=64, max_len=40, dropout=0.0, ngram_buckets=997)
+
+
+def sequences(n: int, seed: int = 0) -> list[list[int]]:
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(4, 30, (n,), generator=g).tolist()
+    return [[2, *torch.randint(5, CFG.vocab_size, (L - 2,), generator=g).tolist(), 3] for L in lengths]
+
+
+def test_an_ngram_hashes_by_its_tokens_not_by_where_it_stands():
+    ids, mask = pad([[2, 10, 11, 3], [2, 9, 9, 10, 11, 3]])
+    buckets = hashed_ngrams(ids, mask, 2, 997)
+    assert buckets[0, 2] == buckets[1, 4]                 # "10 11" in both texts
+    assert buckets[0, 0] == 0 and (buckets[0, 4:] == 0).all()   # before the text and in padding: no n-gram
+
+
+def test_padding_never_changes_a_reviews_logits():
+    torch.manual_seed(0)
+    model = ReviewClassifier(CFG, n_topics=4, wide_buckets=1009).eval()
+    torch.nn.init.normal_(model.wide["out"].weight)        # a trained wide path, not the zero it starts at
+    short, long = sequences(1, seed=1)[0][:7], sequences(1, seed=2)[0] + [8] * 12
+    with torch.no_grad():
+        alone = model(*pad([short]))
+        batched = model(*pad([long, short]))
+    for a, b in zip(alone, batched):
+        torch.testing.assert_close(b[1], a[0], atol=1e-5, rtol=0)
+
+
+def test_a_review_with_one_clause_gets_that_clauses_sentiment():
+    model = ReviewClassifier(CFG, n_topics=2)
+    logits = torch.tensor([[1.0, 0.0, -1.0], [0.0, 0.0, 3.0], [2.0, 0.0, 0.0]])
+    pooled = torch.randn(3, CFG.d_model)
+    mixed = model.mil_logits(logits, pooled, torch.tensor([0, 1, 1]), 2)
+    torch.testing.assert_close(mixed[0], logits[0])
+    w = torch.softmax(model.clause_attention(pooled[1:]).squeeze(-1), 0)   # review 1 mixes its two clauses
+    torch.testing.assert_close(mixed[1], w[0] * logits[1] + w[1] * logits[2])
+
+
+def test_the_wide_only_ablation_trains_only_the_wide_path():
+    rng = np.random.default_rng(0)
+    seqs = sequences(60)
+    data = Labelled(seqs, rng.integers(0, 3, 60), np.zeros(60, bool), np.zeros((60, 2), np.float32))
+    model = finetune(data, CFG, FinetuneConfig(epochs=1, max_tokens=512, wide_buckets=1009, wide_only=True), 2, device="cpu")
+    fresh = ReviewClassifier(CFG, n_topics=2, wide_buckets=1009)
+    assert torch.count_nonzero(model.sentiment.weight) == 0
+    assert torch.count_nonzero(model.wide["out"].weight) > 0
+    assert fresh.encoder.tok.weight.shape == model.encoder.tok.weight.shape
+
+
+def test_clauses_learn_the_sentiment_their_reviews_disagree_on():
+    """Reviews "A" are positive, reviews "B" negative, and "A B" (two clauses) is labelled by its second
+    clause: trained by multiple-instance learning, clause "B" alone comes out negative, "A" positive."""
+    A, B = [2, 20, 21, 3], [2, 40, 41, 3]
+    reviews, labels, clauses, owner = [], [], [], []
+    for i in range(120):
+        kind = i % 3
+        if kind == 0:
+            reviews.append(A), labels.append(2)
+        elif kind == 1:
+            reviews.append(B), labels.append(0)
+        else:
+            reviews.append([2, 20, 21, 40, 41, 3]), labels.append(0)
+            clauses += [A, B]
+            owner += [len(reviews) - 1] * 2
+    n = len(reviews)
+    data = Labelled(reviews, np.array(labels), np.zeros(n, bool), np.zeros((n, 1), np.float32),
+                    clauses, np.array(owner), np.zeros((len(clauses), 1), np.float32))
+    model = finetune(data, CFG, FinetuneConfig(epochs=20, max_tokens=256, lr=3e-3, clause_weight=1.0), 1, device="cpu")
+    logits, _, _ = predict_logits(model, [A, B])
+    assert logits[0].argmax() == 2 and logits[1].argmax() == 0
+
+
+def test_a_wide_and_ngram_checkpoint_loads_to_the_same_scores(tmp_path):
+    taxonomy = load_taxonomy()
+    tokenizer = train_tokenizer(["fabric fits well", "质量很好", "runs small"] * 10, vocab_size=120, min_frequency=1)
+    cfg = EncoderConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_layers=1, n_heads=4, d_ff=64, max_len=40,
+                        ngram_buckets=997)
+    torch.manual_seed(0)
+    classifier = ReviewClassifier(cfg, len(taxonomy.ids), wide_buckets=1009)
+    torch.nn.init.normal_(classifier.wide["out"].weight)
+    model = ReviewModel(classifier, tokenizer, taxonomy, "v")
+    folder = model.save(tmp_path / "v", {"preset": "test"}, {})
+    again = ReviewModel.load(folder)
+    texts = ["The fabric is lovely but it runs small", "质量很好，物流太慢"]
+    for a, b in zip(model.score(texts), again.score(texts)):
+        np.testing.assert_allclose(a.probs, b.probs, atol=1e-6)
+        assert a.topics == b.topics and [x.topic for x in a.aspects] == [x.topic for x in b.aspects]
+
+
+@pytest.mark.parametrize("orders", [(2,), (2, 3)])
+def test_ngram_embeddings_take_part_in_the_encoding(orders):
+    from dataclasses import replace
+    from reviewlens.models.encoder import Encoder
+    torch.manual_seed(0)
+    encoder = Encoder(replace(CFG, ngram_orders=orders)).eval()
+    ids, mask = pad([[2, 10, 11, 12, 3]])
+    with torch.no_grad():
+        before = encoder(ids, mask)
+        encoder.ngram.weight.add_(1.0)
+        after = encoder(ids, mask)
+    assert not torch.allclose(before, after)
