@@ -106,6 +106,8 @@ def demo(
     from reviewlens.flows.store.connection import connect
     from reviewlens.flows.training.flow import train_flow
 
+    if history_days < 1:
+        raise UserError(f"--history-days must be at least 1 (got {history_days}): the demo replays that many nightly runs.")
     settings = load_settings()
     day = _parse_date(run_date)
     _load_demo_data(day)
@@ -155,9 +157,25 @@ def train(
     """Train a model: tokenizer, pretraining, fine-tuning, evaluation against the baseline, registry."""
     from reviewlens.flows.training.flow import train_flow
 
+    if topics is not None:
+        _check_topics(topics)
     summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_text, seed)
     _print_evaluation(summary.metrics)
     out.print(f"model {summary.version} saved to {summary.folder}; {summary.reason}")
+
+
+def _check_topics(path: Path) -> None:
+    """A --topics file that cannot be used is one sentence before training starts, not a traceback from the flow."""
+    from reviewlens.models.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        load_taxonomy(path)
+    except FileNotFoundError:
+        raise UserError(f"--topics {path} does not exist; pass the path of a topics.toml or leave --topics out.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"--topics {path} cannot be read as UTF-8 text ({exc}); fix it or leave --topics out.") from None
+    except TaxonomyError as exc:
+        raise UserError(f"--topics {path}: {str(exc).rstrip('.')}; fix it or leave --topics out to use the shipped topics.") from None
 
 
 def _print_evaluation(metrics: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -59,3 +60,27 @@ def test_classify_writes_one_json_line_per_text(trained_home):
         assert abs(line["p_negative"] + line["p_neutral"] + line["p_positive"] - 1) < 1e-3
         assert line["model_version"] == summary.version
         assert isinstance(line["aspects"], list)
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, r"--topics .*missing\.toml does not exist; pass the path of a topics\.toml or leave --topics out\."),
+    ("[fit\nen = ", r"--topics .*bad\.toml: topics\.toml is not valid TOML .*; fix it or leave --topics out"),
+    ("[fit]\ndescription = 'no seeds'\n", r"--topics .*bad\.toml: topic 'fit' in topics\.toml needs seed words"),
+    ("", r"--topics .*bad\.toml: topics\.toml defines no topics; fix it or leave --topics out"),
+])
+def test_a_bad_topics_file_is_one_sentence_not_a_traceback(tmp_path, content, message):
+    path = tmp_path / ("missing.toml" if content is None else "bad.toml")
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = cli("train", "--preset", "tiny", "--topics", str(path), home=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert re.fullmatch(r"reviewlens: " + message + r".*", result.stderr.strip())
+
+
+@pytest.mark.parametrize("days", ["0", "-3"])
+def test_demo_with_no_nights_to_replay_is_one_sentence(tmp_path, days):
+    result = cli("demo", "--history-days", days, home=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"reviewlens: --history-days must be at least 1 (got {days}): the demo replays that many nightly runs."
+    assert not (tmp_path / "reviewlens.duckdb").exists()
