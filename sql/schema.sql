@@ -67,7 +67,7 @@ COMMENT ON COLUMN model_registry.preset IS 'Training preset (demo, full, ...).';
 COMMENT ON COLUMN model_registry.config IS 'Encoder and training configuration.';
 COMMENT ON COLUMN model_registry.data_fingerprint IS 'sha256 over the training review ids and texts.';
 COMMENT ON COLUMN model_registry.metrics IS 'Evaluation figures (metrics.json of the checkpoint).';
-COMMENT ON COLUMN model_registry.path IS 'Checkpoint folder.';
+COMMENT ON COLUMN model_registry.path IS 'Checkpoint folder, relative to the workspace''s models folder (absolute in rows written before; a folder of the same name in this workspace wins).';
 COMMENT ON COLUMN model_registry.active IS 'True for the model the nightly run uses.';
 
 CREATE TABLE IF NOT EXISTS review_scores (

@@ -117,7 +117,7 @@ def nightly(run_date: date | None = None, home: str | None = None) -> RunSummary
 
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
-    version, folder = require_active(con)
+    version, folder = require_active(con, settings.models_dir)
     model = ReviewModel.load(folder)
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
     try:

@@ -1,4 +1,7 @@
-"""The model registry table: register trained models, activate one, find the active one."""
+"""The model registry table: register trained models, activate one, find the active one.
+
+Checkpoint paths are stored relative to the workspace's models folder and resolved against the settings in
+use, so a copied or moved workspace loads its own models whatever the working directory."""
 
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ def register(con: duckdb.DuckDBPyConnection, version: str, preset: str, config: 
              metrics: dict, path: Path, activate: bool) -> None:
     with transaction(con):
         con.execute(
-            "INSERT OR REPLACE INTO model_registry VALUES (?, ?, ?, ?, ?, ?, ?, false)",
+            "INSERT OR REPLACE INTO model_registry (model_version, created_at, preset, config, data_fingerprint, "
+            "metrics, path, active) VALUES (?, ?, ?, ?, ?, ?, ?, false)",
             [version, datetime.now(), preset, json.dumps(config, default=str), fingerprint,
              json.dumps(metrics, default=str), str(path)],
         )
@@ -41,13 +45,27 @@ def activate(con: duckdb.DuckDBPyConnection, version: str) -> None:
         _activate(con, version)
 
 
-def active_model(con: duckdb.DuckDBPyConnection) -> tuple[str, Path] | None:
+def checkpoint_folder(models_dir: Path, stored: str) -> Path:
+    """The folder a registry path names in this workspace. A relative path is a folder under models_dir (rows
+    written as 'var/models/NAME' relative to an old working directory count by NAME); an absolute one (rows
+    written before paths were relative) is used as it is, unless this workspace holds a folder of that name.
+    checkpoint_folder(Path('/srv/rl/models'), 'demo-20261128-021500-3fa9') -> Path('/srv/rl/models/demo-20261128-021500-3fa9')"""
+    path = Path(stored)
+    if not path.is_absolute() or (models_dir / path.name).is_dir():
+        return models_dir / path.name
+    return path
+
+
+def active_model(con: duckdb.DuckDBPyConnection, models_dir: Path | None = None) -> tuple[str, Path] | None:
+    """The active version and its checkpoint folder, resolved against models_dir (without it, the path as stored)."""
     row = con.execute("SELECT model_version, path FROM model_registry WHERE active").fetchone()
-    return (row[0], Path(row[1])) if row else None
+    if row is None:
+        return None
+    return row[0], Path(row[1]) if models_dir is None else checkpoint_folder(models_dir, row[1])
 
 
-def require_active(con: duckdb.DuckDBPyConnection) -> tuple[str, Path]:
-    found = active_model(con)
+def require_active(con: duckdb.DuckDBPyConnection, models_dir: Path | None = None) -> tuple[str, Path]:
+    found = active_model(con, models_dir)
     if found is None:
         raise NoActiveModel("no model is active yet; run `reviewlens train --preset demo` first.")
     return found

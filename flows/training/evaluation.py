@@ -14,7 +14,7 @@ from reviewlens.flows.errors import UserError
 from reviewlens.flows.ingest.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
 from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.training.pretrain_step import load_corpus
-from reviewlens.flows.store.registry import require_active
+from reviewlens.flows.store.registry import checkpoint_folder, require_active
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
 from reviewlens.flows.training.finetune_step import evaluate
@@ -31,13 +31,13 @@ def model_folder(settings: Settings, version: str | None) -> Path:
     con = connect(settings.db_path, read_only=True)
     try:
         if version is None:
-            return require_active(con)[1]
+            return require_active(con, settings.models_dir)[1]
         row = con.execute("SELECT path FROM model_registry WHERE model_version = ?", [version]).fetchone()
     finally:
         con.close()
     if row is None:
         raise UserError(f"no model {version!r} in the registry; `reviewlens models` lists them.")
-    return Path(row[0])
+    return checkpoint_folder(settings.models_dir, row[0])
 
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from rich.console import Console
 from reviewlens.flows.config import Settings
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
-from reviewlens.flows.store.registry import activation_decision, active_model, model_score, register
+from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, model_score, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
 from reviewlens.flows.training.finetune_step import evaluate, labelled, train_classifier
@@ -103,22 +104,49 @@ def active_score(folder: Path, corpus: Corpus) -> float | None:
                                            with_baseline=False)})
 
 
+def new_version(models_dir: Path, preset: str) -> str:
+    """A version no other run has: the time to the second plus a random suffix, its folder claimed atomically
+    (mkdir fails if another run took it).  new_version(Path('var/models'), 'demo') -> 'demo-20261128-021500-3fa9c1'"""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    while True:
+        version = f"{preset}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        try:
+            (models_dir / version).mkdir()
+            return version
+        except FileExistsError:
+            continue
+
+
+def active_changed_since(con, compared_with: str | None, version: str) -> str | None:
+    """None if the active model is still the one the new model was compared with; else why not to activate."""
+    now = active_model(con)
+    if (now and now[0]) == compared_with:
+        return None
+    return (f"not activated: the active model changed from {compared_with or 'none'!r} to {now[0] if now else 'none'!r} "
+            f"while this one was evaluated; compare them with `reviewlens eval --model VERSION` and activate with "
+            f"`reviewlens models --activate {version}`")
+
+
 @task(cache_policy=NO_CACHE)
 def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus: Corpus, preset: Preset,
                    force_activate: bool) -> TrainSummary:
     """Save the checkpoint; activate it unless it is worse than the active model on the same test split."""
-    version = f"{preset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    version = new_version(settings.models_dir, preset.name)
     config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
               "data_fingerprint": corpus.fingerprint}
-    folder = model.save(settings.models_dir / version, config, metrics).resolve()  # absolute: runs may start elsewhere
+    model.save(settings.models_dir / version, config, metrics)
     with connect(settings.db_path, read_only=True) as con:
-        current = active_model(con)
+        current = active_model(con, settings.models_dir)
     # the comparison takes about a minute: evaluate outside the write lock so a nightly run is not refused
     scored = None if current is None else (current[0], active_score(current[1], corpus))
     activate, reason = activation_decision(model_score(metrics), scored, force_activate)
-    with connect(settings.db_path) as con:
-        register(con, version, preset.name, config, corpus.fingerprint, metrics, folder, activate)
-    return TrainSummary(version, folder, metrics, activate, reason)
+    with connect(settings.db_path) as con:                # the write lock: nobody changes the registry meanwhile
+        changed = active_changed_since(con, current and current[0], version) if activate and not force_activate else None
+        if changed:
+            activate, reason = False, changed
+        # stored relative to the models folder: a copied or moved workspace loads its own checkpoint
+        register(con, version, preset.name, config, corpus.fingerprint, metrics, Path(version), activate)
+    return TrainSummary(version, checkpoint_folder(settings.models_dir, version), metrics, activate, reason)
 
 
 @flow(name="train", log_prints=True)

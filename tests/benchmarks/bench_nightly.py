@@ -36,8 +36,8 @@ def build_store(source_home: Path, home: Path, rows: int) -> None:
                 "FROM src.reviews r, range(?) t(k) LIMIT ?", [copies, rows])
     con.execute("INSERT INTO model_registry SELECT * FROM src.model_registry WHERE active")
     path = Path(con.execute("SELECT path FROM model_registry").fetchone()[0])
-    if not path.is_absolute():                       # older registries stored paths relative to the workspace's parent
-        con.execute("UPDATE model_registry SET path = ?", [str(source_home.parent / path)])
+    if not path.is_absolute():                       # relative to the source workspace's models folder
+        con.execute("UPDATE model_registry SET path = ?", [str((source_home / "models" / path.name).resolve())])
     con.execute("DETACH src")
     con.close()
 
