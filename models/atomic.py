@@ -14,7 +14,8 @@ from pathlib import Path
 def atomic_path(target: Path) -> Iterator[Path]:
     """A fresh sibling path (target + '.partial') to write a file or build a folder at; it replaces target when
     the block ends, and is removed if the block raises. A file replaces its old self in one step; a folder
-    (which cannot) replaces it by remove-then-rename.
+    (which cannot) moves the old one aside (target + '.old'), moves the new one in, and only then removes the
+    old one; if the new one cannot move in, the old one moves back.
 
     >>> import tempfile
     >>> page = Path(tempfile.mkdtemp()) / "index.html"
@@ -30,9 +31,21 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         _remove(tmp)
         raise
-    if tmp.is_dir():
-        _remove(target)
-    os.replace(tmp, target)
+    if not tmp.is_dir():
+        os.replace(tmp, target)
+        return
+    old = target.with_name(target.name + ".old")
+    if target.exists():
+        _remove(old)
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old.exists() and not target.exists():
+            os.replace(old, target)
+        _remove(tmp)
+        raise
+    _remove(old)                            # also what a replacement killed between the two moves left behind
 
 
 def _remove(path: Path) -> None:

@@ -17,6 +17,8 @@ from reviewlens.models.atomic import atomic_path
 from reviewlens.models.checkpoint_error import CheckpointError
 
 MANIFEST = "manifest.json"
+REQUIRED = ("model.safetensors", "config.json", "metrics.json", "tokenizer.json")   # what load_checkpoint reads
+REQUIRED_BY_KIND = {"classifier": ("taxonomy.toml",)}                               # what ReviewModel.load adds
 
 
 def sha256_file(path: Path) -> str:
@@ -36,9 +38,14 @@ def write_manifest(folder: Path) -> None:
 
 
 def verify(folder: Path) -> dict[str, str]:
-    """The manifest, after checking every listed file is present and unchanged."""
+    """The manifest, after checking it lists every file the loader reads (for the checkpoint's kind) and every
+    listed file is present and unchanged: an empty or partial manifest is a damaged checkpoint."""
     manifest = folder / MANIFEST
     if not folder.is_dir():
+        aside = folder.with_name(folder.name + ".old")
+        if aside.is_dir():
+            raise CheckpointError(f"no checkpoint at {folder}, but {aside} holds the previous one (a save was interrupted); "
+                                  f"rename it back to {folder.name}.")
         raise CheckpointError(f"no checkpoint at {folder}; train one with `reviewlens train`.")
     if not manifest.is_file():
         raise CheckpointError(f"{folder} has no {MANIFEST}: the checkpoint was not finished; train it again.")
@@ -46,13 +53,25 @@ def verify(folder: Path) -> dict[str, str]:
         sums = json.loads(manifest.read_text())
     except json.JSONDecodeError:
         raise CheckpointError(f"{manifest} is not valid JSON; the checkpoint is damaged, train it again.") from None
+    if not isinstance(sums, dict):
+        raise CheckpointError(f"{manifest} is not a name-to-sha256 map; the checkpoint is damaged, train it again.")
+    _require_listed(manifest, sums, REQUIRED)
     for name, expected in sums.items():
         path = folder / name
         if not path.is_file():
             raise CheckpointError(f"{path} is missing from the checkpoint; restore it or train again.")
         if sha256_file(path) != expected:
             raise CheckpointError(f"{path} does not match its sha256 in {MANIFEST} (truncated or altered); restore it or train again.")
+    config = read_json(folder / "config.json")
+    _require_listed(manifest, sums, REQUIRED_BY_KIND.get(config.get("kind") if isinstance(config, dict) else None, ()))
     return sums
+
+
+def _require_listed(manifest: Path, sums: dict, names: tuple[str, ...]) -> None:
+    missing = [n for n in names if n not in sums]
+    if missing:
+        raise CheckpointError(f"{manifest} does not list {', '.join(missing)}, which the loader reads: "
+                              "the checkpoint is incomplete; restore it or train again.")
 
 
 def save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
