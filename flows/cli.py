@@ -308,11 +308,12 @@ def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv, jsonl or parquet.")] = "table",
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
+    timeout: Annotated[float, typer.Option(help="Stop the query after this many seconds.")] = 300,
 ) -> None:
-    """Run a read-only SQL query against the store."""
+    """Run one read-only query (SELECT, WITH, VALUES or EXPLAIN of one) against the store; rows are streamed."""
     from reviewlens.flows.store.readonly_sql import run_query
 
-    run_query(load_settings().db_path, query, fmt, output, out)
+    run_query(load_settings().db_path, query, fmt, output, out, timeout)
 
 
 def _parse_date(text: Optional[str]) -> date:

@@ -37,7 +37,9 @@ def test_sql_refuses_writes(tmp_path):
     result = cli("sql", "DELETE FROM reviews", home=tmp_path)
     assert result.returncode == 2 and "read-only" in result.stderr
     rows = cli("sql", "SELECT count(*) AS n FROM reviews", "--format", "jsonl", home=tmp_path)
-    assert json.loads(rows.stdout) == {"n": 1}
+    assert [json.loads(line) for line in rows.stdout.splitlines()] == [{"n": 1}]
+    slow = cli("sql", "SELECT count(*) FROM range(100000000000)", "--timeout", "1", home=tmp_path)
+    assert slow.returncode == 2 and "ran longer than 1 s" in slow.stderr
 
 
 def test_commands_that_need_a_model_say_how_to_get_one(tmp_path):

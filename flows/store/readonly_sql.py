@@ -1,10 +1,19 @@
-"""`reviewlens sql`: read-only queries for analysts, printed as a table or written as CSV, JSON Lines or Parquet."""
+"""`reviewlens sql`: read-only queries for analysts, printed as a table or written as CSV, JSON Lines or Parquet.
+
+Three layers: only one plain query passes the statement check (SELECT, WITH, VALUES, FROM, or EXPLAIN of one);
+it runs on a read-only connection with no file access, a memory cap and locked settings; and its rows are
+streamed in batches under a time limit, so a huge result is never held whole."""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from rich.console import Console
@@ -13,8 +22,12 @@ from rich.table import Table
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import connect
 
-READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 MAX_PRINTED_ROWS = 200
+BATCH_ROWS = 65_536
+DEFAULT_TIMEOUT_S = 300.0
+DEFAULT_MEMORY_LIMIT = "2GB"
+# EXPLAIN [ANALYZE] at the start, after any comments: what follows must itself be a query
+_EXPLAIN = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*EXPLAIN\s+(?:ANALY[SZ]E\s+)?", re.IGNORECASE | re.DOTALL)
 
 
 class QueryRefused(UserError):
@@ -22,59 +35,151 @@ class QueryRefused(UserError):
 
 
 def check_read_only(query: str) -> None:
-    """Refuse anything but SELECT/EXPLAIN before the database is even opened."""
-    try:
-        statements = duckdb.connect().extract_statements(query)
-    except duckdb.Error as exc:
-        raise QueryRefused(f"the query does not parse: {str(exc).splitlines()[0]}") from None
+    """Refuse anything but one plain query (or a plain EXPLAIN of one) before the database is even opened."""
+    statements = _parse(query)
     if not statements:
         raise QueryRefused("the query is empty; pass a SELECT statement.")
-    for statement in statements:
-        if statement.type not in READ_ONLY_STATEMENTS:
-            kind = statement.type.name
-            raise QueryRefused(f"`reviewlens sql` is read-only and refuses {kind} statements; use a SELECT query.")
+    if len(statements) > 1:
+        raise QueryRefused("`reviewlens sql` is read-only and refuses more than one statement; run one query at a time.")
+    statement = statements[0]
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        explained = _EXPLAIN.match(statement.query)
+        inner = _parse(statement.query[explained.end():]) if explained else []
+        if len(inner) != 1 or inner[0].type != duckdb.StatementType.SELECT:
+            kind = inner[0].type.name if len(inner) == 1 else "anything but a plain query"
+            raise QueryRefused(f"`reviewlens sql` is read-only and refuses EXPLAIN of {kind}; explain a SELECT query.")
+    elif statement.type != duckdb.StatementType.SELECT:
+        raise QueryRefused(f"`reviewlens sql` is read-only and refuses {statement.type.name} statements; use a SELECT query.")
 
 
-def query_table(db_path: Path, query: str):
-    """The query's result as an Arrow table, from a read-only connection with no file-system access."""
-    check_read_only(query)
+def _parse(query: str) -> list:
+    try:
+        return duckdb.connect().extract_statements(query)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"the query does not parse: {str(exc).splitlines()[0]}") from None
+
+
+@contextmanager
+def sandbox(db_path: Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection with no file-system access and a memory cap, its settings locked."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+        raise UserError(f"memory limit {memory_limit!r} is not a size such as 512MB or 2GB.")
     con = connect(db_path, read_only=True)
     try:
         con.execute("SET enable_external_access = false")
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET memory_limit = '{memory_limit}'")      # checked above; SET takes no parameters
         con.execute("SET lock_configuration = true")
-        return con.sql(query).to_arrow_table()
-    except duckdb.Error as exc:
-        raise QueryRefused(f"the query failed: {str(exc).splitlines()[0]}") from None
+        yield con
     finally:
         con.close()
 
 
-def run_query(db_path: Path, query: str, fmt: str, output: Path | None, console: Console) -> None:
+@contextmanager
+def batches(db_path: Path, query: str, timeout: float = DEFAULT_TIMEOUT_S, memory_limit: str = DEFAULT_MEMORY_LIMIT,
+            batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatchReader]:
+    """The query's rows as a stream of Arrow batches; past `timeout` seconds (running or reading) it is
+    interrupted, and every DuckDB error becomes one sentence."""
+    if timeout <= 0:
+        raise UserError(f"--timeout must be more than 0 seconds (got {timeout:g}).")
+    check_read_only(query)
+    with sandbox(db_path, memory_limit) as con:
+        timer = threading.Timer(timeout, _interrupt, [con])
+        timer.start()
+        try:
+            yield con.sql(query).to_arrow_reader(batch_rows)      # a relation's reader streams; execute()'s does not
+        except duckdb.InterruptException:
+            raise QueryRefused(f"the query ran longer than {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
+                               "or pass a larger --timeout.") from None
+        except duckdb.OutOfMemoryException:
+            raise QueryRefused(f"the query needs more than {memory_limit} of memory; aggregate or filter it, "
+                               "or add a LIMIT.") from None
+        except duckdb.Error as exc:
+            raise QueryRefused(f"the query failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            timer.cancel()
+
+
+def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.interrupt()
+    except duckdb.ConnectionException:    # finished and closed just now
+        pass
+
+
+def query_table(db_path: Path, query: str, timeout: float = DEFAULT_TIMEOUT_S,
+                memory_limit: str = DEFAULT_MEMORY_LIMIT) -> pa.Table:
+    """The whole result as an Arrow table (for small results: `run_query` streams)."""
+    with batches(db_path, query, timeout, memory_limit) as reader:
+        return reader.read_all()
+
+
+def run_query(db_path: Path, query: str, fmt: str, output: Path | None, console: Console,
+              timeout: float = DEFAULT_TIMEOUT_S, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
     if fmt not in {"table", "csv", "jsonl", "parquet"}:
         raise UserError(f"--format {fmt!r} is not one of table, csv, jsonl (JSON Lines), parquet.")
     if fmt == "parquet" and output is None:
         raise UserError("--format parquet needs --output FILE.")
-    result = query_table(db_path, query)
     if fmt == "table":
-        table = Table(*result.column_names)
-        for row in result.slice(0, MAX_PRINTED_ROWS).to_pylist():
+        with batches(db_path, query, timeout, memory_limit, batch_rows=MAX_PRINTED_ROWS + 1) as reader:
+            shown = _first_rows(reader, MAX_PRINTED_ROWS + 1)
+        table = Table(*shown.column_names)
+        for row in shown.slice(0, MAX_PRINTED_ROWS).to_pylist():
             table.add_row(*("" if v is None else str(v) for v in row.values()))
         console.print(table)
-        if result.num_rows > MAX_PRINTED_ROWS:
-            console.print(f"({result.num_rows:,} rows; first {MAX_PRINTED_ROWS} shown; use --format csv --output FILE)")
+        if shown.num_rows > MAX_PRINTED_ROWS:
+            console.print(f"(more than {MAX_PRINTED_ROWS} rows; first {MAX_PRINTED_ROWS} shown; use --format csv --output FILE)")
         return
-    if fmt == "parquet":
-        pq.write_table(result, output)
-    elif fmt == "csv":
-        if output:
-            pa_csv.write_csv(result, output)
-        else:
-            console.print(result.to_pandas().to_csv(index=False), end="", markup=False, highlight=False, soft_wrap=True)
-    else:
-        text = result.to_pandas().to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+    with batches(db_path, query, timeout, memory_limit) as reader:
+        rows = _write(reader, fmt, output, console)
     if output:
-        console.print(f"wrote {result.num_rows:,} rows to {output}")
+        console.print(f"wrote {rows:,} rows to {output}")
+
+
+def _first_rows(reader: pa.RecordBatchReader, n: int) -> pa.Table:
+    """At most n rows from the stream; the rest is never read."""
+    taken, count = [], 0
+    for batch in reader:
+        taken.append(batch.slice(0, n - count))
+        count += taken[-1].num_rows
+        if count >= n:
+            break
+    return pa.Table.from_batches(taken, schema=reader.schema)
+
+
+def _write(reader: pa.RecordBatchReader, fmt: str, output: Path | None, console: Console) -> int:
+    """Write the stream batch by batch to the file (or the console); returns the number of rows."""
+    rows = 0
+    if fmt == "parquet":
+        with pq.ParquetWriter(output, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        return rows
+    if fmt == "csv" and output:
+        with pa_csv.CSVWriter(output, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        return rows
+    sink = output.open("w", encoding="utf-8") if output else None
+    try:
+        for number, batch in enumerate(reader):
+            frame = batch.to_pandas()
+            if fmt == "csv":
+                text = frame.to_csv(index=False, header=number == 0)
+            else:
+                text = frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False) if len(frame) else ""
+                text = text if not text or text.endswith("\n") else text + "\n"
+            if sink:
+                sink.write(text)
+            else:
+                console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+            rows += batch.num_rows
+        if fmt == "csv" and rows == 0:                          # no rows: the header still says what came back
+            text = ",".join(reader.schema.names) + "\n"
+            sink.write(text) if sink else console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+    finally:
+        if sink:
+            sink.close()
+    return rows
