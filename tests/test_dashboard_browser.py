@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import sync_playwright       # a plain import: without Playwright these tests fail, never skip
 
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.nightly.flow import nightly
@@ -27,10 +28,9 @@ MALICIOUS = [
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is not installed: run `make system-deps` (apt-get install chromium fonts-wqy-microhei)")
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--disable-quic"])
