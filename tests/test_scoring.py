@@ -71,3 +71,16 @@ def test_each_score_stores_the_hash_of_the_text_it_scored(con, tmp_path):
     ingest_file(con, write_csv(tmp_path / "a.csv", ["r1,p,Lovely and well made,2026-10-01"]))
     score_all(con, WordModel())
     assert con.execute("SELECT s.text_hash = md5(r.body) FROM review_scores s JOIN reviews r USING (review_id)").fetchall() == [(True,)]
+
+
+def test_rescoring_an_edited_review_leaves_other_models_scores_alone(con, tmp_path):
+    old, new = WordModel(), WordModel()
+    old.version, new.version = "old-model", "new-model"
+    ingest_file(con, write_csv(tmp_path / "a.csv", ["r1,p,Lovely and well made,2026-10-01"]))
+    score_all(con, old)
+    score_all(con, new)
+    ingest_file(con, write_csv(tmp_path / "b.csv", ["r1,p,Terrible: it fell apart,2026-10-05"]))
+    assert score_all(con, new) == 1
+    assert dict(con.execute("SELECT model_version, sentiment FROM review_scores").fetchall()) == {
+        "old-model": "positive", "new-model": "negative"}
+    assert count_unscored(con, "old-model") == 1          # reactivating the old model rescores it too

@@ -74,12 +74,13 @@ def score_unscored(
         ids, texts, hashes = [r[0] for r in page], [r[1] for r in page], [r[2] for r in page]
         results = model.score(texts, batch_tokens, embeddings=False)
         scores, aspects = score_tables(ids, results, model.version, run_id, hashes)
+        edited = [r[0] for r in page if r[3]]
         with transaction(con):
             con.register("batch_scores", scores)
             con.register("batch_aspects", aspects)
-            for table in ("review_scores", "review_aspects"):  # an edited review's old rows go
-                con.execute(f"DELETE FROM {table} WHERE model_version = ? AND review_id IN (SELECT review_id FROM batch_scores)",
-                            [model.version])
+            for table in ("review_scores", "review_aspects") if edited else ():  # an edited review's old rows go
+                con.execute(f"DELETE FROM {table} WHERE model_version = ? AND review_id IN (SELECT unnest(?::VARCHAR[]))",
+                            [model.version, edited])
             con.execute("INSERT INTO review_scores BY NAME SELECT * FROM batch_scores")
             con.execute("INSERT INTO review_aspects BY NAME SELECT * FROM batch_aspects")
             con.unregister("batch_scores")
