@@ -23,7 +23,7 @@ system-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
 
 demo: setup
-	$(VENV)/bin/reviewlens demo
+	$(VENV)/bin/reviewlens demo --scenario incident
 
 test: setup system-deps
 	$(PY) -m pytest

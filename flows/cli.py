@@ -76,20 +76,25 @@ def ingest(
     _ingest_paths(paths, column, source, fmt)
 
 
+SCENARIO_HELP = ("incident: real negative size/fit reviews of one category dated into the last 7 days, so the last "
+                 "night raises alerts; none: every simulated date uniform.")
+
+
 @app.command("demo-data")
 def demo_data(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Run date the simulated history ends at (YYYY-MM-DD).")] = None,
+    scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "incident",
 ) -> None:
     """Fetch the real demo corpora (English clothing, Chinese shopping reviews), verify and ingest them."""
-    _load_demo_data(_parse_date(run_date))
+    _load_demo_data(_parse_date(run_date), scenario)
 
 
-def _load_demo_data(run_date: date) -> None:
+def _load_demo_data(run_date: date, scenario: str) -> None:
     from reviewlens.flows.ingest.demo_data import write_demo_files
 
     settings = load_settings()
     console.print(f"fetching demo corpora into {settings.cache_dir} (checksums verified)")
-    for path, source in write_demo_files(settings.cache_dir, run_date, settings.demo_days).values():
+    for path, source in write_demo_files(settings.cache_dir, run_date, settings.demo_days, scenario).values():
         _ingest_paths([path], [], source, "parquet")
 
 
@@ -97,10 +102,12 @@ def _load_demo_data(run_date: date) -> None:
 def demo(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Run date of the demo (YYYY-MM-DD, default today).")] = None,
     history_days: Annotated[int, typer.Option(help="Nightly runs to replay, ending on the run date.")] = 7,
+    scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "incident",
 ) -> None:
     """The whole job on the embedded demo data: fetch, ingest, train (if no model is active), nightly runs."""
     from datetime import timedelta
 
+    from reviewlens.flows.ingest.demo_data import SCENARIOS
     from reviewlens.flows.nightly.flow import nightly
     from reviewlens.flows.store.registry import active_model
     from reviewlens.flows.store.connection import connect
@@ -108,9 +115,11 @@ def demo(
 
     if history_days < 1:
         raise UserError(f"--history-days must be at least 1 (got {history_days}): the demo replays that many nightly runs.")
+    if scenario not in SCENARIOS:
+        raise UserError(f"--scenario {scenario!r} is not a demo scenario; use one of {', '.join(SCENARIOS)}.")
     settings = load_settings()
     day = _parse_date(run_date)
-    _load_demo_data(day)
+    _load_demo_data(day, scenario)
     con = connect(settings.db_path)
     active = active_model(con)
     con.close()

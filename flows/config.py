@@ -26,10 +26,11 @@ class Settings:
     device: str = "auto"                  # torch device: auto, cpu or cuda
     min_alert_volume: int = 20            # reviews needed in both alert windows (last 7 days, 28 before)
     alert_z: float = 3.0                  # two-proportion z needed to raise an alert
-    min_product_reviews: int = 10         # products with fewer reviews are not ranked
+    min_product_reviews: int = 20         # products with fewer reviews are not ranked
     min_topic_mentions: int = 3           # mentions before a topic can be a product's worst topic
     examples_per_topic: int = 3           # example reviews per topic and sentiment
     min_term_count: int = 5               # recent reviews a term needs to count as emerging
+    emerging_term_z: float = 3.0          # two-proportion z a term's rise needs to count as emerging
     discovery_sample: int = 4_000         # untopiced recent reviews clustered by topic discovery
 
     @property

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
@@ -22,6 +23,10 @@ from reviewlens.reports import figures
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
 
 
+LANGUAGES = {"all": "both", "en": "English", "zh": "Chinese"}     # the page's language filter: code -> label
+LEADERBOARD_SIZE = 8                                                # products per leaderboard list
+
+
 @dataclass
 class ReportData:
     run_date: date
@@ -32,15 +37,23 @@ class ReportData:
     products: pd.DataFrame
     product_examples: pd.DataFrame
     product_topics: pd.DataFrame
+    product_weekly: pd.DataFrame
     examples: pd.DataFrame
     alerts: pd.DataFrame
+    alert_reviews: pd.DataFrame
+    movers: pd.DataFrame
     emerging: pd.DataFrame
     candidates: pd.DataFrame
     model: pd.DataFrame
+    demo_sources: pd.DataFrame
 
-    def headline_figures(self) -> dict:
-        """Reviews, net sentiment and % negative for the last 7 days and the 7 before."""
-        rows = {r.period: r for r in self.headline.itertuples()}
+    def headline_figures(self, language: str = "all") -> dict:
+        """Reviews, net sentiment and % negative for the last 7 days and the 7 before, over all reviews or one
+        language's."""
+        frame = self.headline
+        if "language" in frame:
+            frame = frame[frame["language"] == language]
+        rows = {r.period: r for r in frame.itertuples()}
         out = {}
         for period in ("current", "previous"):
             r = rows.get(period)
@@ -54,19 +67,52 @@ def _num(value) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), 2)
 
 
-def safe_json(fig: go.Figure) -> str:
-    """Figure JSON that is safe inside a <script> element (no '</script>', no HTML comment openers)."""
-    text = fig.to_json()
+def safe_json(fig: go.Figure | dict | list) -> str:
+    """Figure (or plain data) JSON that is safe inside a <script> element (no '</script>', no HTML comment openers)."""
+    text = fig.to_json() if isinstance(fig, go.Figure) else json.dumps(fig, default=str)
     for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, code)
     return text
 
 
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, (list, tuple, str)) and pd.isna(value))
+
+
+def count(value) -> str:
+    """A count as people write it: an integer with thousands separators, '–' when unknown.
+
+    >>> count(2256.0), count(-264), count(None)
+    ('2,256', '-264', '–')
+    """
+    return "–" if _missing(value) else f"{int(round(float(value))):,}"
+
+
+def signed_count(value) -> str:
+    """A change in a count, always signed.  signed_count(-264.0) -> '−264'
+
+    >>> signed_count(-264.0), signed_count(1200), signed_count(0)
+    ('−264', '+1,200', '±0')
+    """
+    if _missing(value):
+        return "–"
+    n = int(round(float(value)))
+    return "±0" if n == 0 else f"{n:+,}".replace("-", "−")
+
+
+def percent(share) -> str:
+    """A share 0..1 as a whole percent.  percent(0.3412) -> '34%'"""
+    return "–" if _missing(share) else f"{float(share) * 100:.0f}%"
+
+
 def _environment() -> jinja2.Environment:
     loader = jinja2.FunctionLoader(lambda name: resources.files("reviewlens.reports").joinpath("templates", name).read_text(encoding="utf-8"))
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["signed"] = lambda v, digits=1: "–" if v is None else f"{v:+.{digits}f}"
-    env.filters["fixed"] = lambda v, digits=1: "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+    env.filters["signed"] = lambda v, digits=1: "–" if _missing(v) else f"{v:+.{digits}f}"
+    env.filters["fixed"] = lambda v, digits=1: "–" if _missing(v) else f"{v:.{digits}f}"
+    env.filters["count"] = count
+    env.filters["signed_count"] = signed_count
+    env.filters["percent"] = percent
     return env
 
 
@@ -92,6 +138,18 @@ def highlight(body: str, start, end) -> list[tuple[str, bool]]:
     return [p for p in ((body[:start], False), (body[start:end], True), (body[end:], False)) if p[0]]
 
 
+def langs(value, default: str = "en zh") -> str:
+    """The data-langs attribute of a row: the languages it concerns, space-separated (CSS `~=` matches one).
+
+    >>> langs(['en', 'zh']), langs('zh'), langs(None)
+    ('en zh', 'zh', 'en zh')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    items = [value] if isinstance(value, str) else [str(v) for v in value]
+    return " ".join(items) or default
+
+
 def _model_card(model: pd.DataFrame) -> dict | None:
     if model.empty:
         return None
@@ -107,28 +165,47 @@ def _model_card(model: pd.DataFrame) -> dict | None:
                           "random_init_accuracy": ablation.get("accuracy"), "random_init_macro_f1": ablation.get("macro_f1")})
         if m.get("confusion"):
             labels = list(m.get("per_class_f1", {}).keys())
-            confusions.append(figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)"))
+            confusions.append((language, figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)")))
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
             "languages": languages, "confusions": confusions}
 
 
-def _leaderboard(data: ReportData, n: int = 8) -> dict:
-    ranked = data.products[data.products["rank"].notna()].sort_values("net_sentiment")
-    examples = {pid: g for pid, g in data.product_examples.groupby("product_id")}
-    topics = {pid: g for pid, g in data.product_topics.groupby("product_id")}
+def _by_product(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {pid: g for pid, g in frame.groupby("product_id", sort=False)} if len(frame) else {}
+
+
+def _leaderboard(data: ReportData, language: str = "all", n: int = LEADERBOARD_SIZE) -> dict:
+    """The n products that most surely need attention (rank) and the n most surely liked (best_rank), over all
+    products or one language's, each with its drill-down; and the placeholder products left out."""
+    products = data.products
+    ranked = products[products["rank"].notna()]
+    if language != "all":
+        ranked = ranked[ranked["language"] == language]
+        products = products[products["language"] == language]
+    examples, topics, weekly = (_by_product(f) for f in (data.product_examples, data.product_topics, data.product_weekly))
 
     def entry(row) -> dict:
-        ex = examples.get(row.product_id, pd.DataFrame(columns=["sentiment", "body", "day"]))
-        tp = topics.get(row.product_id, pd.DataFrame(columns=["topic", "mentions", "net_sentiment"]))
+        tp = topics.get(row.product_id, pd.DataFrame(columns=["topic", "mentions", "net_sentiment", "category_net_sentiment"]))
+        ex = examples.get(row.product_id, pd.DataFrame(columns=["body", "day", "rating", "topics"]))
+        wk = weekly.get(row.product_id, pd.DataFrame(columns=["period_end", "reviews", "net_sentiment", "complete"]))
         return {"product_id": row.product_id, "category": row.category, "reviews": int(row.reviews),
+                "negative_share": row.negative / row.reviews, "negative_low": row.negative_low, "negative_high": row.negative_high,
+                "positive_share": row.positive / row.reviews, "positive_low": row.positive_low, "positive_high": row.positive_high,
                 "net": row.net_sentiment, "trend_7d": _num(row.trend_7d), "trend_28d": _num(row.trend_28d),
                 "worst_topics": list(row.worst_topics) if row.worst_topics is not None else [],
-                "topics": tp.head(6).to_dict("records"), "examples": ex.to_dict("records")}
+                "topics": [{"topic": t.topic, "mentions": t.mentions, "net": t.net_sentiment, "category_net": t.category_net_sentiment,
+                            "difference": None if _missing(t.category_net_sentiment) else t.net_sentiment - t.category_net_sentiment}
+                           for t in tp.head(8).itertuples()],
+                "examples": [{"body": e.body, "day": e.day, "rating": None if _missing(e.rating) else int(e.rating),
+                              "topics": list(e.topics) if e.topics is not None else []} for e in ex.itertuples()],
+                "weekly": safe_json(figures.product_weekly(wk, row.product_id))}
 
     n_worst = min(n, math.ceil(len(ranked) / 2))                 # few products: split them, never list one twice
-    worst = [entry(r) for r in ranked.head(n_worst).itertuples()]
-    best = [entry(r) for r in ranked.iloc[n_worst:].tail(n).iloc[::-1].itertuples()]
-    return {"worst": worst, "best": best, "ranked": len(ranked)}
+    worst = ranked.sort_values("rank").head(n_worst)
+    best = ranked[~ranked.product_id.isin(worst.product_id)].sort_values("best_rank").head(n)
+    unranked = products[~products["rankable"].fillna(True).astype(bool)].sort_values("reviews", ascending=False)
+    return {"worst": [entry(r) for r in worst.itertuples()], "best": [entry(r) for r in best.itertuples()],
+            "ranked": len(ranked), "placeholders": unranked.head(3).to_dict("records"), "placeholder_count": len(unranked)}
 
 
 def _examples(examples: pd.DataFrame) -> list[dict]:
@@ -137,38 +214,111 @@ def _examples(examples: pd.DataFrame) -> list[dict]:
         by_sentiment = {}
         for sentiment, g in group.groupby("sentiment"):
             by_sentiment[sentiment] = [{"pieces": highlight(r.body, r.char_start, r.char_end), "product_id": r.product_id,
-                                        "confidence": r.confidence} for r in g.sort_values("example_no").itertuples()]
-        out.append({"topic": topic, "by_sentiment": by_sentiment})
+                                        "confidence": r.confidence, "language": r.language}
+                                       for r in g.sort_values("example_no").itertuples()]
+        out.append({"topic": topic, "by_sentiment": by_sentiment, "langs": langs(sorted(set(group.language)))})
     return out
 
 
-def render_run_page(data: ReportData, plotly_script: dict) -> str:
-    charts = {
-        "sentiment_trend": figures.sentiment_trend(data.daily),
-        "volume": figures.volume_trend(data.daily),
-        "topic_map": figures.topic_map(data.topics),
-        "topic_trend": figures.topic_trend(data.topics),
-        "heatmap": figures.category_topic_heatmap(data.topics),
-    }
+def _alerts(data: ReportData) -> list[dict]:
+    """The run date's alerts, each with the reviews behind it."""
+    behind = {key: g for key, g in data.alert_reviews.groupby(["scope", "scope_id"], sort=False)} if len(data.alert_reviews) else {}
+    out = []
+    for a in data.alerts.to_dict("records"):
+        reviews = behind.get((a["scope"], a["scope_id"]), pd.DataFrame(columns=["body"]))
+        out.append({**a, "langs": langs(a.get("languages")), "reviews": [
+            {"pieces": highlight(r.body, r.char_start, r.char_end), "product_id": r.product_id, "category": r.category,
+             "day": r.day, "language": r.language} for r in reviews.itertuples()]})
+    return out
+
+
+def _charts(data: ReportData) -> dict[str, go.Figure]:
+    """Every overview chart once per language view: key '<chart>-<language>'."""
+    charts = {}
+    for language in LANGUAGES:
+        daily, topics = data.daily, data.topics
+        if language != "all" and "language" in daily:
+            daily, topics = daily[daily["language"] == language], topics[topics["language"] == language]
+        charts[f"sentiment_trend-{language}"] = figures.sentiment_trend(daily)
+        charts[f"volume-{language}"] = figures.volume_trend(daily)
+        charts[f"topic_map-{language}"] = figures.topic_map(topics)
+        charts[f"topic_trend-{language}"] = figures.topic_trend(topics)
+        charts[f"heatmap-{language}"] = figures.category_topic_heatmap(topics)
+    return charts
+
+
+def export_tables(data: ReportData) -> dict[str, pd.DataFrame]:
+    """What each table's "export" link downloads, by file stem: the table's rows, all languages."""
     card = _model_card(data.model)
+    return {
+        "alerts": data.alerts, "alert_reviews": data.alert_reviews, "topic_movers": data.movers, "products": data.products,
+        "topic_examples": data.examples.drop(columns=["char_start", "char_end"], errors="ignore"), "emerging_terms": data.emerging,
+        "topic_candidates": data.candidates, "model_card": pd.DataFrame(card["languages"] if card else []),
+    }
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """CSV of a frame for spreadsheets: lists joined with '; ', and text that a spreadsheet would run as a formula
+    (starting with =, +, -, @) prefixed with an apostrophe.
+
+    >>> print(csv_text(pd.DataFrame({"term": ["=HYPERLINK(1)", "fit"], "n": [-2, 3], "tags": [["a", "b"], []]})), end="")
+    term,n,tags
+    '=HYPERLINK(1),-2,a; b
+    fit,3,
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = [_cell(v) for v in out[column]]
+    return out.to_csv(index=False)
+
+
+def _cell(value):
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, str):
+        value = "; ".join(str(v) for v in list(value))
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def render_run_page(data: ReportData, plotly_script: dict, exports: dict[str, str] | None = None) -> str:
+    charts = _charts(data)
+    card = _model_card(data.model)
+    confusions = []
     if card:
-        for i, fig in enumerate(card.pop("confusions")):
+        for i, (language, fig) in enumerate(card.pop("confusions")):
             charts[f"confusion_{i}"] = fig
-    head = data.headline_figures()
+            confusions.append({"key": f"confusion_{i}", "language": language})
+    alerts = _alerts(data)
+    alert_counts = {lang: sum(lang == "all" or lang in a["langs"].split() for a in alerts) for lang in LANGUAGES}
     return _environment().get_template("run.html.j2").render(
         run_date=data.run_date, run_id=data.run_id, generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        head=head, alerts=data.alerts.to_dict("records"), charts={k: safe_json(v) for k, v in charts.items()},
-        leaderboard=_leaderboard(data), examples=_examples(data.examples), emerging=data.emerging.to_dict("records"),
-        candidates=data.candidates.to_dict("records"), card=card, plotly=plotly_script,
+        languages=LANGUAGES, head={lang: data.headline_figures(lang) for lang in LANGUAGES}, alerts=alerts,
+        alert_counts=alert_counts,
+        movers=[{**m, "langs": langs(m["language"])} for m in data.movers.to_dict("records")],
+        charts={k: safe_json(v) for k, v in charts.items()}, confusions=confusions,
+        leaderboards={lang: _leaderboard(data, lang) for lang in LANGUAGES}, examples=_examples(data.examples),
+        emerging=[{**e, "langs": langs(e["language"])} for e in data.emerging.to_dict("records")],
+        candidates=[{**c, "langs": langs(c.get("language") or None)} for c in data.candidates.to_dict("records")],
+        card=card, plotly=plotly_script, demo_sources=data.demo_sources.to_dict("records"), exports=exports or {},
     )
 
 
 def write_run_page(data: ReportData, out_dir: Path, standalone: bool = False) -> Path:
-    """reports/<run-date>/index.html (sharing reports/plotly-*.js), or reports/<run-date>.html with plotly inlined."""
+    """reports/<run-date>/index.html (sharing reports/plotly-*.js) with each table's CSV beside it, or
+    reports/<run-date>-standalone.html with plotly inlined and the CSVs inside the links (one file to mail)."""
     page_dir = out_dir if standalone else out_dir / data.run_date.isoformat()
     page_dir.mkdir(parents=True, exist_ok=True)
     path = page_dir / (f"{data.run_date.isoformat()}-standalone.html" if standalone else "index.html")
-    _write(path, render_run_page(data, _plotly_script(out_dir, page_dir, standalone)))
+    exports = {}
+    for name, frame in export_tables(data).items():
+        text = csv_text(frame)
+        if standalone:
+            exports[name] = "data:text/csv;charset=utf-8," + quote(text)
+        else:
+            _write(page_dir / f"{name}.csv", text)
+            exports[name] = f"{name}.csv"
+    _write(path, render_run_page(data, _plotly_script(out_dir, page_dir, standalone), exports))
     return path
 
 

@@ -9,9 +9,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 NEGATIVE, NEUTRAL, POSITIVE = "#d1495b", "#edae49", "#00798c"
-LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40), height=360,
+# Titles sit at the top left; the mode bar stands upright in the right margin, so the two never meet.
+LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=44, t=48, b=40), height=360,
               font=dict(family="system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif"),
-              legend=dict(orientation="h", y=-0.18))
+              legend=dict(orientation="h", y=-0.18), title=dict(x=0, xanchor="left", xref="container", pad=dict(l=12)),
+              modebar=dict(orientation="v"))
+
+
+def _layout(title: str, **overrides) -> dict:
+    """LAYOUT with a title (kept at the top left) and overrides."""
+    return {**LAYOUT, **overrides, "title": {**LAYOUT["title"], "text": title}}
 
 
 def net_sentiment(positive: float, negative: float, total: float) -> float:
@@ -25,7 +32,8 @@ def net_sentiment(positive: float, negative: float, total: float) -> float:
 
 
 def sentiment_trend(daily: pd.DataFrame, top_categories: int = 5) -> go.Figure:
-    """Daily net sentiment (thin) and its 7-day rolling value (bold), overall and for the largest categories."""
+    """Daily net sentiment (thin) and its 7-day rolling value (bold, from the 7th day on: no partial windows),
+    overall and for the largest categories."""
     fig = go.Figure()
     if daily.empty:
         return _empty(fig, "No scored reviews yet")
@@ -36,8 +44,8 @@ def sentiment_trend(daily: pd.DataFrame, top_categories: int = 5) -> go.Figure:
     for i, (name, frame) in enumerate(series):
         frame = frame.set_index(pd.to_datetime(frame["day"])).sort_index()
         frame = frame[["reviews", "positive", "negative"]].resample("D").sum()
-        rolled = frame.rolling(7, min_periods=1).sum()
-        net = [net_sentiment(p, n, t) for p, n, t in zip(rolled.positive, rolled.negative, rolled.reviews)]
+        rolled = frame.rolling(7, min_periods=7).sum()
+        net = [None if pd.isna(t) else net_sentiment(p, n, t) for p, n, t in zip(rolled.positive, rolled.negative, rolled.reviews)]
         label = escape(str(name))
         if i == 0:
             daily_net = [net_sentiment(p, n, t) for p, n, t in zip(frame.positive, frame.negative, frame.reviews)]
@@ -45,7 +53,7 @@ def sentiment_trend(daily: pd.DataFrame, top_categories: int = 5) -> go.Figure:
                             line=dict(width=1, color="#999"), opacity=0.6)
         fig.add_scatter(x=rolled.index, y=net, mode="lines", name=f"{label} (7-day)",
                         line=dict(width=3 if i == 0 else 1.5))
-    fig.update_layout(**LAYOUT, title="Net sentiment over time", yaxis_title="net sentiment (−100…100)")
+    fig.update_layout(**_layout("Net sentiment over time"), yaxis_title="net sentiment (−100…100)")
     return fig
 
 
@@ -57,7 +65,7 @@ def volume_trend(daily: pd.DataFrame) -> go.Figure:
     overall = daily.groupby("day", as_index=False)[["negative", "neutral", "positive"]].sum()
     for column, colour in (("negative", NEGATIVE), ("neutral", NEUTRAL), ("positive", POSITIVE)):
         fig.add_bar(x=overall["day"], y=overall[column], name=column, marker_color=colour)
-    fig.update_layout(**LAYOUT, barmode="stack", title="Reviews per day by sentiment", yaxis_title="reviews")
+    fig.update_layout(**_layout("Reviews per day by sentiment"), barmode="stack", yaxis_title="reviews")
     return fig
 
 
@@ -72,33 +80,45 @@ def latest_topics(topics: pd.DataFrame, periods: int = 4) -> pd.DataFrame:
 
 
 def topic_map(topics: pd.DataFrame) -> go.Figure:
-    """What people talk about (mentions) against how they feel about it (net sentiment), last 4 weeks."""
+    """What people talk about (mentions) against how they feel about it (net sentiment), last 4 weeks: one row
+    per topic, most mentioned on top, so no two labels can overlap; the dot's size is the mentions."""
     fig = go.Figure()
     summary = latest_topics(topics)
     if summary.empty:
         return _empty(fig, "No topics found yet")
+    summary = summary.sort_values(["mentions", "topic"], ascending=[True, False])      # plotly draws rows bottom-up
+    labels = [f"{escape(t)} · {int(m):,}" for t, m in zip(summary.topic, summary.mentions)]
+    size = 8 + 26 * (summary.mentions / summary.mentions.max()) ** 0.5
     fig.add_scatter(
-        x=summary.mentions, y=summary.net_sentiment, mode="markers+text", text=[escape(t) for t in summary.topic],
-        textposition="top center", marker=dict(size=14, color=summary.net_sentiment, colorscale="RdYlGn", cmin=-100, cmax=100,
-                                               line=dict(width=1, color="#333")),
-        hovertemplate="%{text}<br>mentions %{x}<br>net sentiment %{y:.1f}<extra></extra>", name="topics",
+        x=summary.net_sentiment, y=labels, mode="markers", customdata=summary.mentions,
+        marker=dict(size=size, color=summary.net_sentiment, colorscale="RdYlGn", cmin=-100, cmax=100, line=dict(width=1, color="#333")),
+        hovertemplate="%{y}<br>mentions %{customdata:,}<br>net sentiment %{x:.1f}<extra></extra>", name="topics",
     )
-    fig.add_hline(y=0, line=dict(color="#aaa", dash="dot"))
-    fig.update_layout(**LAYOUT, title="Topics: mentions × net sentiment (last 4 weeks)",
-                      xaxis_title="mentions", yaxis_title="net sentiment", showlegend=False)
+    fig.add_vline(x=0, line=dict(color="#aaa", dash="dot"))
+    fig.update_layout(**_layout("Topics: net sentiment, by mentions (last 4 weeks)",
+                                height=max(300, 26 * len(summary) + 110), margin=dict(l=150, r=44, t=48, b=40)),
+                      xaxis=dict(title="net sentiment", range=[-105, 105]), yaxis=dict(title=None, type="category"),
+                      showlegend=False)
     return fig
 
 
+def complete_periods(topics: pd.DataFrame) -> pd.DataFrame:
+    """The rows of full 7-day periods: a period that starts before the first review is partial and would
+    look like a collapse."""
+    return topics[topics["complete"].fillna(False).astype(bool)] if "complete" in topics else topics
+
+
 def topic_trend(topics: pd.DataFrame, top: int = 6) -> go.Figure:
-    """Weekly mentions of the most-mentioned topics."""
+    """Weekly mentions of the most-mentioned topics, full weeks only."""
     fig = go.Figure()
+    topics = complete_periods(topics)
     if topics.empty:
         return _empty(fig, "No topics found yet")
     weekly = topics.groupby(["period_end", "topic"], as_index=False)["mentions"].sum()
     for topic in latest_topics(topics).topic.head(top):
         frame = weekly[weekly.topic == topic].sort_values("period_end")
         fig.add_scatter(x=frame.period_end, y=frame.mentions, mode="lines+markers", name=escape(topic))
-    fig.update_layout(**LAYOUT, title="Topic mentions per week", yaxis_title="mentions")
+    fig.update_layout(**_layout("Topic mentions per week (7 days ending on each date)"), yaxis_title="mentions")
     return fig
 
 
@@ -116,9 +136,9 @@ def category_topic_heatmap(topics: pd.DataFrame, periods: int = 4) -> go.Figure:
     fig.add_heatmap(z=grid.values, x=[escape(c) for c in grid.columns], y=[escape(str(i)) for i in grid.index],
                     colorscale="RdYlGn", zmin=-100, zmax=100, customdata=counts.values,
                     hovertemplate="%{y} · %{x}<br>net sentiment %{z:.1f}<br>mentions %{customdata}<extra></extra>",
-                    colorbar=dict(title="net"))
-    fig.update_layout(**{**LAYOUT, "height": max(320, 28 * len(grid) + 140), "margin": dict(l=180, r=20, t=40, b=90)},
-                      title="Category × topic net sentiment (last 4 weeks)")
+                    colorbar=dict(title="net", x=1.0, xpad=8))
+    fig.update_layout(**_layout("Category × topic net sentiment (last 4 weeks)", height=max(320, 28 * len(grid) + 140),
+                                margin=dict(l=180, r=90, t=48, b=90)))
     return fig
 
 
@@ -126,24 +146,66 @@ def confusion_matrix(matrix: list[list[int]], labels: list[str], title: str) -> 
     fig = go.Figure()
     fig.add_heatmap(z=matrix, x=labels, y=labels, colorscale="Blues", showscale=False, text=matrix,
                     texttemplate="%{text}", hovertemplate="truth %{y}<br>predicted %{x}<br>%{z}<extra></extra>")
-    fig.update_layout(**{**LAYOUT, "height": 300}, title=title, xaxis_title="predicted", yaxis_title="truth",
-                      yaxis_autorange="reversed")
+    fig.update_layout(**_layout(title, height=300), xaxis_title="predicted", yaxis_title="truth", yaxis_autorange="reversed")
     return fig
 
 
+def weekly(daily: pd.DataFrame) -> pd.DataFrame:
+    """Reviews, positive and negative per calendar week (Monday to Sunday) with the days of it the data covers;
+    a first week the data starts inside is left out, a last week still running is kept and marked partial.
+
+    >>> frame = pd.DataFrame({"day": pd.date_range("2026-11-04", "2026-11-18"), "reviews": 1, "positive": 1, "negative": 0})
+    >>> weekly(frame)[["reviews", "days", "partial"]].to_dict("list")
+    {'reviews': [7, 3], 'days': [7, 3], 'partial': [False, True]}
+    """
+    frame = daily.groupby("day")[["reviews", "positive", "negative"]].sum()
+    frame.index = pd.to_datetime(frame.index)
+    frame = frame.reindex(pd.date_range(frame.index.min(), frame.index.max()), fill_value=0)
+    out = frame.resample("W-SUN").sum()
+    out["days"] = frame["reviews"].resample("W-SUN").size()
+    out["partial"] = out["days"] < 7
+    if len(out) and out["partial"].iloc[0]:
+        out = out.iloc[1:]
+    return out
+
+
 def history_trend(daily: pd.DataFrame) -> go.Figure:
-    """Weekly volume and net sentiment over the whole history."""
+    """Weekly volume and net sentiment over the whole history; the running week is drawn pale and marked."""
     fig = go.Figure()
     if daily.empty:
         return _empty(fig, "No history yet")
-    frame = daily.groupby("day")[["reviews", "positive", "negative"]].sum()
-    frame.index = pd.to_datetime(frame.index)
-    weekly = frame.resample("W").sum()
-    fig.add_bar(x=weekly.index, y=weekly.reviews, name="reviews per week", marker_color="#c9d6df", yaxis="y2")
-    fig.add_scatter(x=weekly.index, y=[net_sentiment(p, n, t) for p, n, t in zip(weekly.positive, weekly.negative, weekly.reviews)],
-                    mode="lines+markers", name="net sentiment", line=dict(width=3, color=POSITIVE))
-    fig.update_layout(**LAYOUT, title="Long-run trend (weekly)", yaxis=dict(title="net sentiment"),
-                      yaxis2=dict(title="reviews", overlaying="y", side="right", showgrid=False))
+    weeks = weekly(daily)
+    if weeks.empty:
+        return _empty(fig, "No full week yet")
+    net = [net_sentiment(p, n, t) for p, n, t in zip(weeks.positive, weeks.negative, weeks.reviews)]
+    labels = [f"partial week: {d} of 7 days" if p else "full week" for d, p in zip(weeks.days, weeks.partial)]
+    fig.add_bar(x=weeks.index, y=weeks.reviews, name="reviews per week", yaxis="y2", customdata=labels,
+                marker=dict(color=["#e8eef3" if p else "#c9d6df" for p in weeks.partial],
+                            line=dict(color=["#8fa3b3" if p else "#c9d6df" for p in weeks.partial], width=1)),
+                hovertemplate="week ending %{x|%Y-%m-%d}<br>%{y:,} reviews<br>%{customdata}<extra></extra>")
+    fig.add_scatter(x=weeks.index, y=net, mode="lines+markers", name="net sentiment", line=dict(width=3, color=POSITIVE),
+                    marker=dict(symbol=["circle-open" if p else "circle" for p in weeks.partial], size=9), customdata=labels,
+                    hovertemplate="week ending %{x|%Y-%m-%d}<br>net sentiment %{y:.1f}<br>%{customdata}<extra></extra>")
+    fig.update_layout(**_layout("Long-run trend (weekly; a pale bar is the week still running)", margin=dict(l=50, r=70, t=48, b=40)),
+                      yaxis=dict(title="net sentiment"), yaxis2=dict(title="reviews", overlaying="y", side="right", showgrid=False))
+    return fig
+
+
+def product_weekly(weeks: pd.DataFrame, product_id: str) -> go.Figure:
+    """One product's reviews (bars) and net sentiment (line) per 7-day period ending on the run date, full
+    periods only."""
+    fig = go.Figure()
+    weeks = complete_periods(weeks).sort_values("period_end")
+    if weeks.empty:
+        return _empty(fig, "No full week of reviews")
+    fig.add_bar(x=weeks.period_end, y=weeks.reviews, name="reviews", yaxis="y2", marker_color="#c9d6df",
+                hovertemplate="7 days to %{x|%Y-%m-%d}<br>%{y:,} reviews<extra></extra>")
+    fig.add_scatter(x=weeks.period_end, y=weeks.net_sentiment, mode="lines+markers", name="net sentiment",
+                    line=dict(width=3, color=POSITIVE), hovertemplate="7 days to %{x|%Y-%m-%d}<br>net %{y:.1f}<extra></extra>")
+    fig.update_layout(**_layout(f"{escape(product_id)}: weekly net sentiment", height=260, margin=dict(l=50, r=70, t=44, b=30),
+                                legend=dict(orientation="h", y=-0.25)),
+                      yaxis=dict(title="net", range=[-105, 105]),
+                      yaxis2=dict(title="reviews", overlaying="y", side="right", showgrid=False, rangemode="tozero"))
     return fig
 
 

@@ -18,3 +18,43 @@ COMMENT ON MACRO review_age IS 'Whole days from the day a review was written to 
 CREATE OR REPLACE MACRO active_model() AS
     (SELECT model_version FROM model_registry WHERE active);
 COMMENT ON MACRO active_model IS 'model_version of the active model, the one the nightly run scores with (null before one is registered).';
+
+CREATE OR REPLACE MACRO two_proportion_z(x1, n1, x0, n0) AS
+    CASE WHEN n1 > 0 AND n0 > 0 THEN
+        (x1 / n1 - x0 / n0)
+        / sqrt(greatest((x1 + x0) / (n1 + n0) * (1 - (x1 + x0) / (n1 + n0)) * (1.0 / n1 + 1.0 / n0), 1e-12))
+    END;
+COMMENT ON MACRO two_proportion_z IS 'z statistic of the rise from share x0 / n0 (baseline) to x1 / n1 (recent), pooled variance: two_proportion_z(30, 60, 20, 200) = 6.90; null when either window is empty. Alerts and emerging terms test with it.';
+
+CREATE OR REPLACE MACRO wilson_lower(successes, n, z := 1.96) AS
+    CASE WHEN n > 0 THEN
+        (successes / n + z * z / (2 * n) - z * sqrt(successes / n * (1 - successes / n) / n + z * z / (4 * n * n)))
+        / (1 + z * z / n)
+    END;
+COMMENT ON MACRO wilson_lower IS 'Lower end of the Wilson score interval (95% by default) of a share successes / n: wilson_lower(10, 10) = 0.722, wilson_lower(80, 100) = 0.711; null when n is 0. Ranks by it favour shares that are surely high, not lucky small samples.';
+
+CREATE OR REPLACE MACRO wilson_upper(successes, n, z := 1.96) AS
+    CASE WHEN n > 0 THEN
+        (successes / n + z * z / (2 * n) + z * sqrt(successes / n * (1 - successes / n) / n + z * z / (4 * n * n)))
+        / (1 + z * z / n)
+    END;
+COMMENT ON MACRO wilson_upper IS 'Upper end of the Wilson score interval of successes / n: wilson_upper(0, 10) = 0.278; null when n is 0.';
+
+CREATE OR REPLACE MACRO rankable_product(product_id, category) AS
+    nullif(trim(category), '') IS NOT NULL
+    AND nullif(trim(product_id), '') IS NOT NULL
+    AND NOT regexp_matches(lower(product_id), '(^|[^a-z])(unknown|placeholder)([^a-z]|$)');
+COMMENT ON MACRO rankable_product IS 'True for a real product: it has a category and its id is not a placeholder such as snownlp-unknown-product. Placeholders count in totals, never in rankings.';
+
+CREATE OR REPLACE MACRO category_label(category) AS
+    coalesce(nullif(trim(category), ''), 'uncategorised');
+COMMENT ON MACRO category_label IS 'A category as reports show it: an empty or missing category reads ''uncategorised''.';
+
+CREATE OR REPLACE MACRO leaderboard_products(n) AS TABLE
+    SELECT product_id
+    FROM insight_products
+    WHERE rank IS NOT NULL
+    QUALIFY rank <= n OR best_rank <= n
+         OR row_number() OVER (PARTITION BY language ORDER BY rank) <= n
+         OR row_number() OVER (PARTITION BY language ORDER BY best_rank) <= n;
+COMMENT ON MACRO TABLE leaderboard_products IS 'The products a dashboard can list: the n worst (rank) and n best (best_rank), overall and within each language; the drill-down queries fetch data for these only.';

@@ -155,7 +155,7 @@ CREATE TABLE IF NOT EXISTS insight_daily (
     net_sentiment  DOUBLE NOT NULL,
     avg_rating     DOUBLE
 );
-COMMENT ON TABLE insight_daily IS 'One row per day x product: sentiment counts under the active model.';
+COMMENT ON TABLE insight_daily IS 'One row per day x product x language: sentiment counts under the active model.';
 COMMENT ON COLUMN insight_daily.day IS 'Day of created_at.';
 COMMENT ON COLUMN insight_daily.product_id IS 'Product.';
 COMMENT ON COLUMN insight_daily.category IS 'Product category.';
@@ -178,13 +178,13 @@ CREATE TABLE IF NOT EXISTS insight_topics (
     prev_net_sentiment DOUBLE,
     change_net_sentiment DOUBLE
 );
-COMMENT ON TABLE insight_topics IS 'One row per 7-day period x category x topic.';
+COMMENT ON TABLE insight_topics IS 'One row per 7-day period x category x topic x language.';
 COMMENT ON COLUMN insight_topics.period_start IS 'First day of the period.';
 COMMENT ON COLUMN insight_topics.period_end IS 'Last day of the period.';
 COMMENT ON COLUMN insight_topics.category IS 'Product category.';
 COMMENT ON COLUMN insight_topics.topic IS 'Taxonomy topic.';
 COMMENT ON COLUMN insight_topics.mentions IS 'Reviews mentioning the topic.';
-COMMENT ON COLUMN insight_topics.share IS 'Mentions / reviews in the category and period.';
+COMMENT ON COLUMN insight_topics.share IS 'Mentions / reviews in the category, period and language.';
 COMMENT ON COLUMN insight_topics.net_sentiment IS 'Net sentiment toward the topic (aspect sentiment).';
 COMMENT ON COLUMN insight_topics.prev_mentions IS 'Mentions in the previous period.';
 COMMENT ON COLUMN insight_topics.prev_net_sentiment IS 'Net sentiment in the previous period.';
@@ -200,7 +200,7 @@ CREATE TABLE IF NOT EXISTS insight_products (
     trend_28d      DOUBLE,
     rank           BIGINT
 );
-COMMENT ON TABLE insight_products IS 'One row per product: volume, net sentiment, worst topics, trend and rank.';
+COMMENT ON TABLE insight_products IS 'One row per product: volume, net sentiment, confidence bounds, worst topics, trend and ranks.';
 COMMENT ON COLUMN insight_products.product_id IS 'Product.';
 COMMENT ON COLUMN insight_products.category IS 'Product category.';
 COMMENT ON COLUMN insight_products.reviews IS 'Reviews of the product.';
@@ -208,7 +208,7 @@ COMMENT ON COLUMN insight_products.net_sentiment IS 'Net sentiment over all revi
 COMMENT ON COLUMN insight_products.worst_topics IS 'Topics with the lowest net sentiment (minimum volume applies).';
 COMMENT ON COLUMN insight_products.trend_7d IS 'Net sentiment of the last 7 days minus the 7 before.';
 COMMENT ON COLUMN insight_products.trend_28d IS 'Net sentiment of the last 28 days minus the 28 before.';
-COMMENT ON COLUMN insight_products.rank IS 'Rank by net sentiment, 1 = worst, among products with enough reviews.';
+COMMENT ON COLUMN insight_products.rank IS 'Needs-attention rank by negative_low (the share of negative reviews the product surely has), 1 = worst, among rankable products with enough reviews; null otherwise.';
 
 CREATE TABLE IF NOT EXISTS topic_examples (
     topic       VARCHAR NOT NULL,
@@ -232,8 +232,8 @@ CREATE TABLE IF NOT EXISTS emerging_terms (
     lift       DOUBLE NOT NULL
 );
 COMMENT ON TABLE emerging_terms IS 'Terms whose recent frequency rose most against their baseline.';
-COMMENT ON COLUMN emerging_terms.term IS 'Word (English) or character bigram (Chinese).';
-COMMENT ON COLUMN emerging_terms.language IS 'Language of the term.';
+COMMENT ON COLUMN emerging_terms.term IS 'A word: English (plural folded) or Chinese (jieba segmentation), from review_terms.';
+COMMENT ON COLUMN emerging_terms.language IS 'Language of the reviews the term was counted in.';
 COMMENT ON COLUMN emerging_terms.recent IS 'Reviews containing the term in the last 7 days.';
 COMMENT ON COLUMN emerging_terms.baseline IS 'Reviews containing the term in the 28 days before.';
 COMMENT ON COLUMN emerging_terms.lift IS 'Smoothed ratio of recent to baseline rate.';
@@ -268,8 +268,8 @@ CREATE TABLE IF NOT EXISTS topic_candidates (
     terms         VARCHAR[],
     example_ids   VARCHAR[]
 );
-COMMENT ON TABLE topic_candidates IS 'Clusters of reviews no taxonomy topic covers; candidates for topics.toml.';
+COMMENT ON TABLE topic_candidates IS 'Clusters of reviews no taxonomy topic covers, one language each, kept only with distinctive terms; candidates for topics.toml.';
 COMMENT ON COLUMN topic_candidates.candidate_id IS 'Cluster number.';
 COMMENT ON COLUMN topic_candidates.size IS 'Reviews in the cluster.';
 COMMENT ON COLUMN topic_candidates.terms IS 'Most distinctive terms (class-based TF-IDF).';
-COMMENT ON COLUMN topic_candidates.example_ids IS 'Example review ids.';
+COMMENT ON COLUMN topic_candidates.example_ids IS 'Example review ids: the two reviews nearest the cluster centre.';

@@ -41,9 +41,10 @@ def browser():
 @pytest.fixture(scope="module")
 def dashboard(trained_home, tmp_path_factory):
     settings, _ = trained_home
-    # a dozen reviews each, so the planted products are ranked and shown in the leaderboard drill-down
+    # two dozen reviews each (min_product_reviews is 20), so the planted products are ranked and shown in the
+    # leaderboard drill-down
     rows = pd.DataFrame([{"review_id": f"{rid}-{k}", "product_id": pid, "category": cat, "rating": 1, "body": f"{body} #{k}",
-                          "created_at": "2026-11-27 10:00:00"} for rid, pid, cat, body in MALICIOUS for k in range(12)])
+                          "created_at": "2026-11-27 10:00:00"} for rid, pid, cat, body in MALICIOUS for k in range(24)])
     path = tmp_path_factory.mktemp("evil") / "evil.parquet"
     rows.to_parquet(path)
     con = connect(settings.db_path)

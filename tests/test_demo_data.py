@@ -24,7 +24,7 @@ def test_simulated_times_are_deterministic_and_inside_the_window():
     run = date(2026, 11, 28)
     times = [simulated_time(f"id-{i}", run, 120) for i in range(2000)]
     assert times == [simulated_time(f"id-{i}", run, 120) for i in range(2000)]
-    assert min(times) >= datetime(2026, 7, 31) and max(times) < datetime(2026, 11, 28)
+    assert min(times) >= datetime(2026, 8, 1) and max(times) < datetime(2026, 11, 29)     # ages 0..119 on the run date
     assert len({t.date() for t in times}) == 120
 
 

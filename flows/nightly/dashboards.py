@@ -10,14 +10,16 @@ import duckdb
 
 from reviewlens.flows.config import Settings
 from reviewlens.flows.store.connection import query
-from reviewlens.reports.dashboard import ReportData, write_history_page, write_run_page
+from reviewlens.reports.dashboard import LEADERBOARD_SIZE, ReportData, write_history_page, write_run_page
 
-QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "examples", "alerts",
-           "emerging", "candidates", "model")
+QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "product_weekly", "examples",
+           "alerts", "alert_reviews", "movers", "emerging", "candidates", "model", "demo_sources")
+MOVER_MIN_MENTIONS = 20          # mentions a topic needs in both weeks to be listed as moving
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None) -> ReportData:
-    frames = {name: query(con, f"report/{name}.sql", {"run_date": run_date}) for name in QUERIES}
+    params = {"run_date": run_date, "leaderboard_size": LEADERBOARD_SIZE, "min_mentions": MOVER_MIN_MENTIONS}
+    frames = {name: query(con, f"report/{name}.sql", params) for name in QUERIES}
     return ReportData(run_date=run_date, run_id=run_id, **frames)
 
 

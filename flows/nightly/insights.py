@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 
 from reviewlens.flows.config import Settings
+from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.store.connection import run_script, sql_files, sql_text, transaction
 from reviewlens.models.terms import STOP_WORDS
 
@@ -38,13 +39,16 @@ def insight_params(settings: Settings, run_date: date) -> dict:
         "run_date": run_date, "min_alert_volume": settings.min_alert_volume, "alert_z": settings.alert_z,
         "min_product_reviews": settings.min_product_reviews, "min_topic_mentions": settings.min_topic_mentions,
         "examples_per_topic": settings.examples_per_topic, "min_term_count": settings.min_term_count,
+        "emerging_term_z": settings.emerging_term_z,
         "stop_words": sorted(STOP_WORDS),
     }
 
 
 def rebuild_insights(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> dict[str, int]:
     """Rows each insight file wrote, by the table it fills (alerts: the run date's); a failure leaves the
-    previous tables intact."""
+    previous tables intact. The words of new reviews (review_terms) are written first: segmenting Chinese
+    takes Python, counting the words is SQL."""
+    index_terms(con, run_date)
     params = insight_params(settings, run_date)
     with transaction(con):
         return {fills(name): run_script(con, f"insights/{name}", params) for name in insight_files()}

@@ -12,7 +12,7 @@ import duckdb
 
 from reviewlens.flows.errors import UserError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class StoreBusy(UserError):

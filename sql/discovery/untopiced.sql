@@ -1,5 +1,6 @@
--- Recent reviews (28 days up to the run date) in which the active model found no taxonomy topic.
-SELECT review_id, body
+-- Recent reviews (28 days up to the run date) in which the active model found no taxonomy topic, with their
+-- language (topic discovery clusters each language apart).
+SELECT review_id, body, language
 FROM v_reviews_scored
 WHERE len(topics) = 0
   AND created_at < $run_date::DATE + INTERVAL 1 DAY

@@ -1,5 +1,5 @@
 -- fills: insight_daily
--- One row per day x product (x category) up to the run date.
+-- One row per day x product (x category) x language up to the run date.
 DELETE FROM insight_daily;
 
 INSERT INTO insight_daily BY NAME
@@ -7,6 +7,7 @@ SELECT
     created_at::DATE AS day,
     product_id,
     category,
+    language,
     count(*) AS reviews,
     count(*) FILTER (sentiment = 'negative') AS negative,
     count(*) FILTER (sentiment = 'neutral') AS neutral,

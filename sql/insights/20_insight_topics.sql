@@ -1,5 +1,5 @@
 -- fills: insight_topics
--- 7-day periods ending on the run date x category x topic, with the change vs the previous period.
+-- 7-day periods ending on the run date x category x topic x language, with the change vs the previous period.
 DELETE FROM insight_topics;
 
 INSERT INTO insight_topics BY NAME
@@ -8,9 +8,9 @@ WITH periods AS (
     FROM v_reviews_scored
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
 ), volume AS (
-    SELECT period_no, category, count(*) AS reviews FROM periods GROUP BY ALL
+    SELECT period_no, category, language, count(*) AS reviews FROM periods GROUP BY ALL
 ), mentions AS (
-    SELECT review_age(created_at, $run_date) // 7 AS period_no, category, topic,
+    SELECT review_age(created_at, $run_date) // 7 AS period_no, category, language, topic,
            count(*) AS mentions,
            net_sentiment_of(sentiment) AS net_sentiment
     FROM v_review_topics
@@ -21,6 +21,7 @@ SELECT
     $run_date::DATE - INTERVAL (m.period_no * 7 + 6) DAY AS period_start,
     $run_date::DATE - INTERVAL (m.period_no * 7) DAY AS period_end,
     m.category,
+    m.language,
     m.topic,
     m.mentions,
     m.mentions / v.reviews AS share,
@@ -29,5 +30,5 @@ SELECT
     lead(m.net_sentiment) OVER w AS prev_net_sentiment,
     m.net_sentiment - lead(m.net_sentiment) OVER w AS change_net_sentiment
 FROM mentions m
-JOIN volume v ON v.period_no = m.period_no AND v.category IS NOT DISTINCT FROM m.category
-WINDOW w AS (PARTITION BY m.category, m.topic ORDER BY m.period_no RANGE BETWEEN 1 FOLLOWING AND 1 FOLLOWING);
+JOIN volume v ON v.period_no = m.period_no AND v.category IS NOT DISTINCT FROM m.category AND v.language = m.language
+WINDOW w AS (PARTITION BY m.category, m.language, m.topic ORDER BY m.period_no RANGE BETWEEN 1 FOLLOWING AND 1 FOLLOWING);

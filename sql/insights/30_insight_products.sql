@@ -1,5 +1,9 @@
 -- fills: insight_products
--- Per product volume, net sentiment, worst topics, 7- and 28-day trends, rank (1 = worst).
+-- Per product volume, net sentiment, 95% Wilson intervals of the negative and positive shares, worst topics,
+-- 7- and 28-day trends, and two ranks among real products (macro rankable_product) with enough reviews:
+-- rank (needs attention, 1 = worst) by the share of negative reviews the product surely has (wilson_lower),
+-- best_rank (1 = best) by the share of positive reviews it surely has. A lower bound ranks a product with
+-- 10 reviews, all positive, below one with 500 reviews, 90% positive: small samples are not lucky winners.
 DELETE FROM insight_products;
 
 INSERT INTO insight_products BY NAME
@@ -11,12 +15,22 @@ WITH scored AS (
     SELECT
         product_id,
         mode(category) AS category,
+        mode(language) AS language,
         count(*) AS reviews,
+        count_if(sentiment = 'negative') AS negative,
+        count_if(sentiment = 'positive') AS positive,
         net_sentiment_of(sentiment) AS net_sentiment,
         net_sentiment_of(sentiment, age < 7) - net_sentiment_of(sentiment, age BETWEEN 7 AND 13) AS trend_7d,
         net_sentiment_of(sentiment, age < 28) - net_sentiment_of(sentiment, age BETWEEN 28 AND 55) AS trend_28d
     FROM scored
     GROUP BY product_id
+), bounded AS (
+    SELECT *,
+           rankable_product(product_id, category) AS rankable,
+           rankable_product(product_id, category) AND reviews >= $min_product_reviews AS ranked,
+           wilson_lower(negative, reviews) AS negative_low, wilson_upper(negative, reviews) AS negative_high,
+           wilson_lower(positive, reviews) AS positive_low, wilson_upper(positive, reviews) AS positive_high
+    FROM net
 ), topic_net AS (
     SELECT product_id, topic, net_sentiment_of(sentiment) AS net, count(*) AS mentions
     FROM v_review_topics
@@ -30,9 +44,12 @@ WITH scored AS (
     GROUP BY product_id
 )
 SELECT
-    n.product_id, n.category, n.reviews, n.net_sentiment, coalesce(w.worst_topics, []) AS worst_topics,
-    n.trend_7d, n.trend_28d,
-    CASE WHEN n.reviews >= $min_product_reviews
-         THEN rank() OVER (PARTITION BY n.reviews >= $min_product_reviews ORDER BY n.net_sentiment, n.reviews DESC) END AS rank
-FROM net n
+    b.product_id, b.category, b.language, b.reviews, b.negative, b.positive, b.net_sentiment,
+    b.negative_low, b.negative_high, b.positive_low, b.positive_high, b.rankable,
+    coalesce(w.worst_topics, []) AS worst_topics, b.trend_7d, b.trend_28d,
+    CASE WHEN b.ranked
+         THEN row_number() OVER (PARTITION BY b.ranked ORDER BY b.negative_low DESC, b.reviews DESC, b.product_id) END AS rank,
+    CASE WHEN b.ranked
+         THEN row_number() OVER (PARTITION BY b.ranked ORDER BY b.positive_low DESC, b.reviews DESC, b.product_id) END AS best_rank
+FROM bounded b
 LEFT JOIN worst w USING (product_id);

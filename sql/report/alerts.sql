@@ -1,5 +1,5 @@
--- The run date's alerts, most severe first.
-SELECT severity, scope, scope_id, message, value, baseline, n, statistic
+-- The run date's alerts, most severe first, with the languages of their recent reviews.
+SELECT severity, scope, scope_id, message, value, baseline, n, statistic, languages
 FROM alerts
 WHERE run_date = $run_date::DATE
 ORDER BY statistic DESC;

@@ -1,2 +1,5 @@
--- Emerging terms, strongest lift first.
-SELECT term, language, recent, baseline, lift FROM emerging_terms ORDER BY lift DESC, recent DESC LIMIT 30;
+-- Emerging terms, strongest rise first, the top 12 of each language.
+SELECT term, language, recent, baseline, lift, statistic
+FROM emerging_terms
+QUALIFY row_number() OVER (PARTITION BY language ORDER BY statistic DESC, recent DESC, term) <= 12
+ORDER BY statistic DESC, recent DESC, term;

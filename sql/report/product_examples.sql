@@ -1,10 +1,10 @@
--- For the leaderboard drill-down: each ranked product's most negative and most positive recent reviews.
-SELECT product_id, review_id, sentiment, body, created_at::DATE AS day
-FROM (
-    SELECT v.*, row_number() OVER (PARTITION BY v.product_id, v.sentiment ORDER BY abs(v.sentiment_score) DESC, v.review_id) AS n
-    FROM v_reviews_scored v
-    WHERE v.product_id IN (SELECT product_id FROM insight_products WHERE rank IS NOT NULL)
-      AND v.sentiment <> 'neutral' AND v.created_at < $run_date::DATE + INTERVAL 1 DAY
-)
-WHERE n <= 2
-ORDER BY product_id, sentiment;
+-- For the leaderboard drill-down: each listed product's most helpful negative reviews. The data has no
+-- helpfulness votes, so "most helpful" is the review that names the most topics, then the longest (up to 400
+-- characters), then the most surely negative.
+SELECT product_id, review_id, body, rating, strftime(created_at, '%Y-%m-%d') AS day, topics
+FROM v_reviews_scored
+WHERE product_id IN (SELECT product_id FROM leaderboard_products($leaderboard_size))
+  AND sentiment = 'negative' AND created_at < $run_date::DATE + INTERVAL 1 DAY
+QUALIFY row_number() OVER (PARTITION BY product_id
+                           ORDER BY len(topics) DESC, least(length(body), 400) DESC, p_negative DESC, review_id) <= 3
+ORDER BY product_id, len(topics) DESC, least(length(body), 400) DESC, p_negative DESC, review_id;

@@ -1,4 +1,6 @@
--- Ranked products with their worst topics.
-SELECT product_id, coalesce(category, '(none)') AS category, reviews, net_sentiment, worst_topics, trend_7d, trend_28d, rank
+-- Every product with its counts, Wilson intervals, worst topics, trends and both ranks (the export has them
+-- all; the leaderboard shows the ranked ones).
+SELECT product_id, category_label(category) AS category, language, reviews, negative, positive, net_sentiment,
+       negative_low, negative_high, positive_low, positive_high, rankable, worst_topics, trend_7d, trend_28d, rank, best_rank
 FROM insight_products
-ORDER BY rank NULLS LAST, reviews DESC;
+ORDER BY rank NULLS LAST, reviews DESC, product_id;

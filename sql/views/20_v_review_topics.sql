@@ -10,7 +10,7 @@ WITH aspect AS (
     SELECT v.review_id, unnest(v.topics) AS topic, v.sentiment, v.sentiment_score AS score
     FROM v_reviews_scored v
 )
-SELECT v.review_id, v.product_id, v.category, v.created_at, t.topic,
+SELECT v.review_id, v.product_id, v.category, v.language, v.created_at, t.topic,
        coalesce(a.sentiment, t.sentiment) AS sentiment, coalesce(a.score, t.score) AS score
 FROM (SELECT review_id, topic, sentiment, score FROM review_level
       UNION SELECT review_id, topic, NULL, NULL FROM aspect) t

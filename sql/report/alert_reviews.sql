@@ -1,0 +1,33 @@
+-- The reviews behind each of the run date's alerts: its three most surely negative reviews of the last 7 days
+-- (for a topic, the reviews negative about that topic, with the clause that names it).
+WITH alert AS (
+    SELECT scope, scope_id FROM alerts WHERE run_date = $run_date::DATE
+), recent AS (
+    SELECT * FROM v_reviews_scored
+    WHERE sentiment = 'negative' AND created_at < $run_date::DATE + INTERVAL 1 DAY AND review_age(created_at, $run_date) < 7
+), recent_topics AS (
+    SELECT * FROM v_review_topics
+    WHERE sentiment = 'negative' AND created_at < $run_date::DATE + INTERVAL 1 DAY AND review_age(created_at, $run_date) < 7
+), matched AS (
+    SELECT a.scope, a.scope_id, r.review_id, NULL AS topic
+    FROM alert a JOIN recent r ON a.scope = 'product' AND r.product_id = a.scope_id
+    UNION ALL
+    SELECT a.scope, a.scope_id, r.review_id, NULL FROM alert a JOIN recent r ON a.scope = 'category' AND r.category = a.scope_id
+    UNION ALL
+    SELECT a.scope, a.scope_id, t.review_id, t.topic FROM alert a JOIN recent_topics t ON a.scope = 'topic' AND t.topic = a.scope_id
+    UNION ALL
+    SELECT a.scope, a.scope_id, t.review_id, t.topic
+    FROM alert a JOIN recent_topics t ON a.scope = 'topic_category' AND t.topic || ' @ ' || t.category = a.scope_id
+), clause AS (
+    SELECT review_id, topic, arg_max(char_start, abs(score)) AS char_start, arg_max(char_end, abs(score)) AS char_end
+    FROM review_aspects
+    WHERE model_version = active_model()
+    GROUP BY ALL
+)
+SELECT m.scope, m.scope_id, v.review_id, v.product_id, category_label(v.category) AS category, v.language, v.body,
+       strftime(v.created_at, '%Y-%m-%d') AS day, v.p_negative, c.char_start, c.char_end
+FROM matched m
+JOIN v_reviews_scored v USING (review_id)
+LEFT JOIN clause c ON c.review_id = m.review_id AND c.topic = m.topic
+QUALIFY row_number() OVER (PARTITION BY m.scope, m.scope_id ORDER BY v.p_negative DESC, v.review_id) <= 3
+ORDER BY m.scope, m.scope_id, v.p_negative DESC, v.review_id;
