@@ -327,7 +327,8 @@ def sql(
 
 def _parse_date(text: Optional[str]) -> date:
     if text is None:
-        return date.today()
+        from reviewlens.flows.clock import today
+        return today(load_settings().timezone)
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -32,6 +32,7 @@ class Settings:
     min_term_count: int = 5               # recent reviews a term needs to count as emerging
     emerging_term_z: float = 3.0          # two-proportion z a term's rise needs to count as emerging
     discovery_sample: int = 4_000         # untopiced recent reviews clustered by topic discovery
+    timezone: str = ""                    # IANA zone run dates are days in, e.g. "Europe/Berlin"; "" = this machine's
 
     @property
     def db_path(self) -> Path:

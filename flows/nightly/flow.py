@@ -6,7 +6,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from reviewlens.flows.clock import today, utc_now
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.nightly.topic_discovery import discover_topics
 from reviewlens.flows.nightly.insights import rebuild_insights
@@ -45,7 +46,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_date: date, model_version: str
     """Record the run; runs left 'running' by a killed process are marked failed (we hold the only write lock)."""
     run_id = f"{run_date.isoformat()}-{uuid.uuid4().hex[:8]}"
     run_script(con, "runs/start.sql", {"run_id": run_id, "run_date": run_date, "model_version": model_version,
-                                        "now": datetime.now()})
+                                        "now": utc_now()})
     return run_id
 
 
@@ -81,7 +82,7 @@ def publish_dashboard(con: duckdb.DuckDBPyConnection, settings: Settings, run_da
 @task(cache_policy=NO_CACHE)
 def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, status: str, message: str | None = None) -> None:
     run_script(con, "runs/finish.sql", {
-        "run_id": summary.run_id, "status": status, "now": datetime.now(), "scored": summary.scored,
+        "run_id": summary.run_id, "status": status, "now": utc_now(), "scored": summary.scored,
         "alerts": len(summary.alerts), "durations": json.dumps(summary.durations),
         "report_path": summary.report_path or None, "message": message,
     })
@@ -108,7 +109,7 @@ def nightly(run_date: date | None = None, home: str | None = None) -> RunSummary
     settings = load_settings()
     if home:
         settings = Settings(**{**asdict(settings), "home": Path(home)})
-    run_date = run_date or date.today()
+    run_date = run_date or today(settings.timezone)
     con = connect(settings.db_path)                   # held for the whole run: a second run stops at once
     try:
         return _run(con, settings, run_date)

@@ -9,11 +9,11 @@ of the text it scored: a review whose body changed since is scored again, its ol
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
+from reviewlens.flows.clock import utc_now
 from reviewlens.flows.store.connection import sql_text, transaction
 from reviewlens.models.inference import ReviewModel, Scored
 
@@ -37,7 +37,7 @@ def count_unscored(con: duckdb.DuckDBPyConnection, model_version: str) -> int:
 def score_tables(ids: list[str], results: list[Scored], model_version: str, run_id: str,
                  text_hashes: list[str]) -> tuple[pa.Table, pa.Table]:
     """Arrow tables for review_scores and review_aspects from one scored batch."""
-    now = datetime.now()
+    now = utc_now()
     scores = pa.table({
         "review_id": ids, "model_version": [model_version] * len(ids), "sentiment": [r.sentiment for r in results],
         "p_negative": [float(r.probs[0]) for r in results], "p_neutral": [float(r.probs[1]) for r in results],

@@ -6,11 +6,11 @@ use, so a copied or moved workspace loads its own models whatever the working di
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from reviewlens.flows.clock import utc_now
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import transaction
 
@@ -25,7 +25,7 @@ def register(con: duckdb.DuckDBPyConnection, version: str, preset: str, config: 
         con.execute(
             "INSERT OR REPLACE INTO model_registry (model_version, created_at, preset, config, data_fingerprint, "
             "metrics, path, active) VALUES (?, ?, ?, ?, ?, ?, ?, false)",
-            [version, datetime.now(), preset, json.dumps(config, default=str), fingerprint,
+            [version, utc_now(), preset, json.dumps(config, default=str), fingerprint,
              json.dumps(metrics, default=str), str(path)],
         )
         if activate:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 
+from reviewlens.flows.clock import utc_now
 from reviewlens.flows.config import Settings
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
@@ -109,7 +109,7 @@ def new_version(models_dir: Path, preset: str) -> str:
     (mkdir fails if another run took it).  new_version(Path('var/models'), 'demo') -> 'demo-20261128-021500-3fa9c1'"""
     models_dir.mkdir(parents=True, exist_ok=True)
     while True:
-        version = f"{preset}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        version = f"{preset}-{utc_now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         try:
             (models_dir / version).mkdir()
             return version
