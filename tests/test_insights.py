@@ -155,3 +155,62 @@ def test_rebuilding_twice_gives_identical_tables(store):
     first = {t: store.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     rebuild_insights(store, settings(), RUN)
     assert first == {t: store.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+
+def test_rank_by_wilson_bound_puts_many_reviews_above_a_lucky_few(store):
+    rows = [{"id": f"few{i}", "product": "few", "age": i, "s": "positive"} for i in range(10)]                  # 10/10
+    rows += [{"id": f"many{i}", "product": "many", "age": i % 30, "s": "positive" if i % 20 else "negative"}
+             for i in range(200)]                                                                              # 190/200
+    rows += [{"id": f"bad{i}", "product": "bad", "age": i % 30, "s": "negative" if i % 4 == 0 else "positive"}
+             for i in range(200)]                                                                              # 50/200 negative
+    rows += [{"id": f"unlucky{i}", "product": "unlucky", "age": i, "s": "negative" if i < 4 else "positive"}
+             for i in range(10)]                                                                               # 4/10 negative
+    add(store, rows)
+    rebuild_insights(store, settings(min_product_reviews=10), RUN)
+    got = {r[0]: r[1:] for r in store.execute(
+        "SELECT product_id, rank, best_rank, positive_low, negative_low, negative_high FROM insight_products").fetchall()}
+    assert got["few"][2] == pytest.approx(0.7225, abs=1e-4)                 # Wilson 95% lower bound of 10/10
+    assert got["many"][2] == pytest.approx(0.9104, abs=1e-4)                # ... of 190/200
+    assert got["many"][1] == 1 and got["few"][1] == 2                       # best rated: the sure one first
+    assert got["bad"][3:] == (pytest.approx(0.1951, abs=1e-4), pytest.approx(0.3143, abs=1e-4))
+    assert got["bad"][0] == 1 and got["unlucky"][0] == 2                    # 25% of 200 (>= 19.5%) is surer than 40% of 10 (>= 16.8%)
+
+
+def test_placeholder_products_count_in_totals_but_are_never_ranked(store):
+    rows = [{"id": f"z{i}", "product": "snownlp-unknown-product", "category": None, "age": i % 20, "s": "negative"} for i in range(40)]
+    rows += [{"id": f"e{i}", "product": "p-empty", "category": " ", "age": i % 20, "s": "negative"} for i in range(40)]
+    rows += [{"id": f"r{i}", "product": "real", "age": i % 20, "s": "negative" if i % 2 else "positive"} for i in range(40)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    got = {r[0]: r[1:] for r in store.execute("SELECT product_id, rankable, rank, best_rank FROM insight_products").fetchall()}
+    assert got["snownlp-unknown-product"] == (False, None, None) and got["p-empty"] == (False, None, None)
+    assert got["real"] == (True, 1, 1)
+    assert store.execute("SELECT sum(reviews), sum(negative) FROM insight_daily").fetchone() == (120, 100)
+
+
+def test_emerging_chinese_terms_are_words_not_character_pairs(store):
+    rows = [{"id": f"zhold{i}", "age": 10 + i % 20, "s": "positive", "body": "质量很好，物流很快，很喜欢"} for i in range(60)]
+    rows += [{"id": f"zhnew{i}", "age": i % 7, "s": "negative", "body": f"尺码偏小，穿着不舒服，第{i}次买"} for i in range(12)]
+    add(store, rows)
+    store.execute("UPDATE reviews SET language = 'zh'")
+    rebuild_insights(store, settings(min_term_count=5), RUN)
+    terms = {r[0] for r in store.execute("SELECT term FROM emerging_terms WHERE language = 'zh'").fetchall()}
+    assert {"尺码", "偏小", "穿着", "舒服"} <= terms
+    assert not terms & {"码偏", "小，", "穿着不", "着不"}
+    assert store.execute("SELECT terms FROM review_terms WHERE review_id = 'zhold0'").fetchone()[0] == ["喜欢", "很快", "物流", "质量"]
+
+
+def test_an_edited_review_is_segmented_again(store):
+    add(store, [{"id": "a", "age": 0, "s": "negative", "body": "the zipper broke"}])
+    rebuild_insights(store, settings(), RUN)
+    store.execute("UPDATE reviews SET body = 'the buttons fell off' WHERE review_id = 'a'")
+    rebuild_insights(store, settings(), RUN)
+    assert store.execute("SELECT terms FROM review_terms").fetchall() == [(["button", "fell"],)]
+
+
+def test_alerts_name_the_languages_of_their_recent_reviews(store):
+    rows = [{"id": f"old{i}", "age": 7 + i % 28, "s": "negative" if i % 10 == 0 else "positive", "topics": ["size_fit"]} for i in range(200)]
+    rows += [{"id": f"new{i}", "age": i % 7, "s": "negative" if i % 2 == 0 else "positive", "topics": ["size_fit"]} for i in range(60)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    assert store.execute("SELECT DISTINCT languages FROM alerts").fetchall() == [(["en"],)]

@@ -55,3 +55,19 @@ def test_shared_macros_give_known_answers(con):
     rows = "(VALUES ('positive', 1), ('positive', 2), ('negative', 9), ('neutral', 3)) t(sentiment, age)"
     assert con.execute(f"SELECT net_sentiment_of(sentiment), net_sentiment_of(sentiment, age < 7), "
                        f"net_sentiment_of(sentiment, age > 99) FROM {rows}").fetchone() == (25.0, pytest.approx(200 / 3), None)
+
+
+def test_confidence_macros_give_known_answers(con):
+    got = con.execute("SELECT wilson_lower(10, 10), wilson_lower(80, 100), wilson_upper(0, 10), wilson_lower(5, 10), "
+                      "wilson_upper(5, 10), wilson_lower(0, 0), two_proportion_z(30, 60, 20, 200)").fetchone()
+    assert got[:5] == pytest.approx((0.72246, 0.71117, 0.27754, 0.23659, 0.76341), abs=1e-5)
+    assert got[5] is None and got[6] == pytest.approx(6.8951, abs=1e-4)
+
+
+@pytest.mark.parametrize("product_id, category, rankable", [
+    ("wc-1078", "Dresses", True), ("snownlp-unknown-product", None, False), ("wc-1", None, False),
+    ("wc-1", "  ", False), ("placeholder", "Dresses", False), ("unknownish-brand", "Dresses", True),
+])
+def test_placeholder_products_are_not_rankable(con, product_id, category, rankable):
+    assert con.execute("SELECT rankable_product(?, ?), category_label(?)", [product_id, category, category]).fetchone() == (
+        rankable, category.strip() or "uncategorised" if category else "uncategorised")
