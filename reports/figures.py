@@ -135,7 +135,7 @@ def category_topic_heatmap(topics: pd.DataFrame, periods: int = 4) -> go.Figure:
     counts = agg.pivot(index="category", columns="topic", values="mentions").reindex_like(grid)
     fig.add_heatmap(z=grid.values, x=[escape(c) for c in grid.columns], y=[escape(str(i)) for i in grid.index],
                     colorscale="RdYlGn", zmin=-100, zmax=100, customdata=counts.values,
-                    hovertemplate="%{y} · %{x}<br>net sentiment %{z:.1f}<br>mentions %{customdata}<extra></extra>",
+                    hovertemplate="%{y} · %{x}<br>net sentiment %{z:.1f}<br>mentions %{customdata:,.0f}<extra></extra>",
                     colorbar=dict(title="net", x=1.0, xpad=8))
     fig.update_layout(**_layout("Category × topic net sentiment (last 4 weeks)", height=max(320, 28 * len(grid) + 140),
                                 margin=dict(l=180, r=90, t=48, b=90)))

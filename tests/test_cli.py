@@ -86,3 +86,10 @@ def test_demo_with_no_nights_to_replay_is_one_sentence(tmp_path, days):
     assert result.returncode == 2
     assert result.stderr.strip() == f"reviewlens: --history-days must be at least 1 (got {days}): the demo replays that many nightly runs."
     assert not (tmp_path / "reviewlens.duckdb").exists()
+
+
+def test_an_unknown_demo_scenario_is_one_sentence(tmp_path):
+    result = cli("demo", "--scenario", "outage", home=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "reviewlens: --scenario 'outage' is not a demo scenario; use one of incident, none."
+    assert not (tmp_path / "reviewlens.duckdb").exists()
