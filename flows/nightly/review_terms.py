@@ -19,10 +19,12 @@ def index_terms(con: duckdb.DuckDBPyConnection, run_date: date) -> int:
     """Write the terms of the window's reviews that have none yet (or were edited since); returns how many."""
     written, after = 0, ""
     while not (page := query(con, "terms/pending.sql", {"run_date": run_date, "after": after, "limit": PAGE_REVIEWS})).empty:
+        texts = dict(zip(page["text_hash"], page["body"]))                  # a repeated text is segmented once
+        by_hash = {h: sorted(terms_of(body)) for h, body in texts.items()}
         frame = pa.table({
             "review_id": pa.array(page["review_id"], pa.string()),
             "text_hash": pa.array(page["text_hash"], pa.string()),
-            "terms": pa.array([sorted(terms_of(body)) for body in page["body"]], pa.list_(pa.string())),
+            "terms": pa.array([by_hash[h] for h in page["text_hash"]], pa.list_(pa.string())),
         })
         with transaction(con):
             con.register("terms_frame", frame)
