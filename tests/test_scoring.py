@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.scoring.stream import count_unscored, score_unscored
@@ -84,3 +85,18 @@ def test_rescoring_an_edited_review_leaves_other_models_scores_alone(con, tmp_pa
     assert dict(con.execute("SELECT model_version, sentiment FROM review_scores").fetchall()) == {
         "old-model": "positive", "new-model": "negative"}
     assert count_unscored(con, "old-model") == 1          # reactivating the old model rescores it too
+
+
+@pytest.mark.parametrize("scored_before", ["none", "another model's", "some of this model's"])
+def test_scoring_commits_pages_of_the_batch_size_even_on_a_models_first_run(con, tmp_path, scored_before):
+    """A killed run keeps its committed pages only if pages are pages: DuckDB 2.0.1 dropped the LIMIT of the
+    LEFT JOIN ... IS DISTINCT FROM page query while the model had no scores, scoring everything in one transaction."""
+    ingest_file(con, write_csv(tmp_path / "a.csv", [f"r{i:03d},p,Review number {i},2026-10-01" for i in range(95)]))
+    if scored_before != "none":
+        other = WordModel()
+        other.version = "stand-in" if scored_before.startswith("some") else "other"
+        score_unscored(con, other, "earlier", batch_reviews=10, batch_tokens=4096, stop_after_batches=1)
+    pages: list[int] = []
+    done = score_unscored(con, WordModel(), "run", batch_reviews=10, batch_tokens=4096, on_batch=pages.append)
+    assert done == (85 if scored_before.startswith("some") else 95)
+    assert max(pages) == 10 and len(pages) == -(-done // 10)
