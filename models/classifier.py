@@ -1,8 +1,10 @@
 """The review classifier: a shared encoder, a sentiment head (3-way softmax), a topic head (multi-label
-sigmoid), and a wide linear path over hashed n-grams added to both heads' logits (Wide & Deep).
+sigmoid), and a wide linear path over hashed n-grams added to the sentiment logits (Wide & Deep).
 
-The wide path is a linear model over the text's n-gram bag, trained jointly with the encoder: it keeps
-what a bag-of-words model gets right, and the encoder learns what context adds (negation, contrast).
+The wide path is a linear model over the TF-IDF of the text's hashed token n-grams (Chinese characters,
+English words), fitted by regularised logistic regression: it keeps what a bag-of-words model gets right.
+The deep part is trained on its own, and the two are mixed by weights fitted on validation (`mix`), so the
+encoder adds what context gives (negation, contrast) without the linear model's fit starving it of signal.
 `clause_attention` scores clauses for multiple-instance learning: a review's sentiment is the
 attention-weighted mix of its clauses' sentiments (MILNET), which teaches clause sentiment from review labels.
 
@@ -24,7 +26,7 @@ NEG, NEU, POS = range(3)
 
 class ReviewClassifier(nn.Module):
     def __init__(self, cfg: EncoderConfig, n_topics: int, head_dropout: float = 0.1, wide_buckets: int = 0,
-                 wide_orders: tuple[int, ...] = (1, 2, 3), wide_dim: int = 64) -> None:
+                 wide_orders: tuple[int, ...] = (1, 2, 3)) -> None:
         super().__init__()
         self.encoder = Encoder(cfg)
         self.drop = nn.Dropout(head_dropout)
@@ -32,13 +34,15 @@ class ReviewClassifier(nn.Module):
         self.topics = nn.Linear(cfg.d_model, n_topics)
         self.clause_attention = nn.Sequential(nn.Linear(cfg.d_model, cfg.d_model // 2), nn.Tanh(), nn.Linear(cfg.d_model // 2, 1))
         self.wide_buckets, self.wide_orders = wide_buckets, tuple(wide_orders)
+        self.use_wide = True                                        # off while the deep part trains on its own
         if wide_buckets:
-            # fastText's low-rank linear model: mean of the n-grams' vectors, then one linear map to the logits
-            # (the map starts at zero so the deep path is not drowned at step 0)
-            self.wide = nn.ModuleDict({"bag": nn.EmbeddingBag(wide_buckets, wide_dim, mode="mean", padding_idx=0),
-                                       "out": nn.Linear(wide_dim, len(SENTIMENTS) + n_topics)})
-            nn.init.normal_(self.wide["bag"].weight, std=0.1)
-            nn.init.zeros_(self.wide["out"].weight), nn.init.zeros_(self.wide["out"].bias)
+            # a linear model over the L2-normalised TF-IDF of the text's hashed n-grams, fitted like the
+            # bag-of-words baseline (finetune.fit_wide); its IDF comes from the training texts
+            self.wide = nn.EmbeddingBag(wide_buckets, len(SENTIMENTS), mode="sum")
+            nn.init.zeros_(self.wide.weight)
+            self.register_buffer("wide_intercept", torch.zeros(len(SENTIMENTS)))
+            self.register_buffer("wide_idf", torch.ones(wide_buckets).index_fill_(0, torch.tensor([0]), 0.0))
+        self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
         self.register_buffer("sentiment_bias", torch.zeros(len(SENTIMENTS)))
         self.register_buffer("temperature", torch.ones(1))
         self.register_buffer("topic_threshold", torch.full((n_topics,), 0.5))
@@ -48,13 +52,21 @@ class ReviewClassifier(nn.Module):
         hidden = self.encoder(ids, attention_mask)                  # (B, T, C)
         pooled = Encoder.pool(hidden, attention_mask)               # (B, C)
         x = self.drop(pooled)
-        s_logits, t_logits = self.sentiment(x), self.topics(x)      # (B, 3), (B, K)
-        if self.wide_buckets:
-            bag = self.wide["bag"](ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets))  # (B, D)
-            wide = self.wide["out"](bag)                                                          # (B, 3 + K)
-            s_logits = s_logits + wide[:, : len(SENTIMENTS)]
-            t_logits = t_logits + wide[:, len(SENTIMENTS):]
+        s_logits, t_logits = self.sentiment(x) * self.mix[0], self.topics(x)        # (B, 3), (B, K)
+        if self.wide_buckets and self.use_wide:
+            s_logits = s_logits + self.mix[1] * self.wide_logits(ids, attention_mask)
         return s_logits, t_logits, pooled
+
+    def wide_features(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The wide path's input: n-gram buckets (B, L), 0 = none, and their L2-normalised tf-idf weights (B, L)."""
+        bag = ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets)
+        weight = self.wide_idf[bag]                                                # idf, 0 for bucket 0
+        return bag, weight / weight.norm(dim=1, keepdim=True).clamp(min=1e-6)
+
+    def wide_logits(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The wide path's sentiment logits (B, 3); needs no encoder pass."""
+        bag, weight = self.wide_features(ids, attention_mask)
+        return self.wide(bag, per_sample_weights=weight) + self.wide_intercept
 
     def mil_logits(self, clause_logits: torch.Tensor, clause_pooled: torch.Tensor, owner: torch.Tensor, n_reviews: int) -> torch.Tensor:
         """Review sentiment logits (R, 3) as the attention-weighted mix of their clauses' logits (N, 3); owner (N,) in 0..R-1."""
@@ -66,5 +78,6 @@ class ReviewClassifier(nn.Module):
         return torch.zeros(n_reviews, clause_logits.shape[1], device=score.device).index_add(0, owner, weight[:, None] * clause_logits)
 
     def calibrated(self, sentiment_logits: torch.Tensor) -> torch.Tensor:
-        """Probabilities (B, 3) after the fitted bias and temperature."""
-        return torch.softmax((sentiment_logits + self.sentiment_bias) / self.temperature, dim=-1)
+        """Probabilities (B, 3) after the fitted bias and temperature, on the logits' device."""
+        bias, temperature = self.sentiment_bias.to(sentiment_logits.device), self.temperature.to(sentiment_logits.device)
+        return torch.softmax((sentiment_logits + bias) / temperature, dim=-1)

@@ -25,6 +25,7 @@ from reviewlens.models.batching import pad, token_budget_batches
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
+from reviewlens.models.ngrams import document_frequency_idf
 from reviewlens.models.pretrain import param_groups
 from reviewlens.models.schedule import warmup_cosine
 
@@ -42,10 +43,13 @@ class FinetuneConfig:
     topic_weight: float = 0.25      # topic loss (summed over topics) relative to sentiment loss
     topic_pos_weight: float = 3.0   # topics are rare per review: up-weight the positives
     label_smoothing: float = 0.05
+    class_weight_power: float = 0.5 # class weights ~ frequency ** -power: 0.5 inverse sqrt, 1.0 balanced
     clause_weight: float = 0.5      # multiple-instance sentiment loss over clauses; 0 trains on whole reviews only
+    clause_share: float = 1.0       # share of multi-clause reviews whose clauses also train (fixed, seeded): a cheaper MIL signal
     wide_buckets: int = 0           # hashed n-gram rows of the wide linear path; 0 turns it off
-    wide_lr_scale: float = 10.0     # a linear model over sparse n-grams wants a larger step than the encoder
-    wide_only: bool = False         # ablation: train the wide path alone (deep logits held at zero)
+    wide_orders: tuple[int, ...] = (1, 2)
+    wide_c: float = 4.0             # inverse L2 strength of the wide path's logistic regression
+    wide_only: bool = False         # ablation: the wide path alone (deep logits weighted zero)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -97,10 +101,14 @@ def sentiment_targets(labels: list[str | None], ratings: list[float | None], sou
     return np.array(classes, dtype=np.int64), np.array(binary, dtype=bool)
 
 
-def class_weights(classes: np.ndarray) -> torch.Tensor:
-    """Inverse square root of class frequency, mean 1 over the labelled rows."""
+def class_weights(classes: np.ndarray, power: float = 0.5) -> torch.Tensor:
+    """Class frequency to the power -power (0.5: inverse square root; 1: "balanced"), mean 1 over the labelled rows.
+
+    >>> [round(w, 2) for w in class_weights(np.array([0, 2, 2, 2]), power=1.0).tolist()]   # counts + 1: 2, 1, 4
+    [1.17, 2.33, 0.58]
+    """
     counts = np.bincount(classes[classes >= 0], minlength=3).astype(np.float64) + 1.0
-    w = 1.0 / np.sqrt(counts)
+    w = counts ** -power
     w = w / (w * counts).sum() * counts.sum()
     return torch.tensor(w, dtype=torch.float32)
 
@@ -132,16 +140,39 @@ def topic_loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float) ->
 
 
 def optimizer(model: ReviewClassifier, cfg: FinetuneConfig) -> torch.optim.AdamW:
-    """AdamW (fused where this torch supports it); the wide path's sparse n-gram weights take a larger step."""
-    wide = [p for n, p in model.named_parameters() if n.startswith("wide.")]
-    groups = param_groups(torch.nn.ModuleDict({k: m for k, m in model.named_children() if k != "wide"}), cfg.weight_decay)
-    groups = [{**g, "lr_scale": 1.0} for g in groups]
-    if wide:
-        groups.append({"params": wide, "weight_decay": 0.0, "lr_scale": cfg.wide_lr_scale})
+    """AdamW over the deep part (fused where this torch supports it); the wide path is fitted by fit_wide."""
+    params = torch.nn.ModuleDict({k: m for k, m in model.named_children() if k != "wide"})
     try:
-        return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6, fused=True)
+        return torch.optim.AdamW(param_groups(params, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6, fused=True)
     except (RuntimeError, TypeError):
-        return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
+        return torch.optim.AdamW(param_groups(params, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
+
+
+def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> None:
+    """Fit the wide path as the bag-of-words baseline is fitted: L2-regularised, class-balanced logistic
+    regression over exactly the features the model computes (hashed n-gram TF-IDF), solved to convergence.
+    A convex fit gets a linear model's best in seconds; gradient steps shared with the encoder do not."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    model.wide_idf.copy_(document_frequency_idf(data.sequences, model.wide_orders, model.wide_buckets))
+    rows, cols, vals = [], [], []
+    for batch in token_budget_batches([len(s) for s in data.sequences], cfg.max_tokens * 4):
+        ids, attention = pad([data.sequences[i] for i in batch])
+        bag, weight = model.wide_features(ids, attention)
+        keep = bag > 0
+        rows.append(torch.tensor(batch)[:, None].expand_as(bag)[keep]), cols.append(bag[keep]), vals.append(weight[keep])
+    X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
+                   shape=(len(data.sequences), model.wide_buckets))              # duplicates sum: tf x idf / norm
+    labelled = data.sentiment >= 0
+    fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000, class_weight="balanced").fit(X[labelled], data.sentiment[labelled])
+    weight = np.zeros((model.wide_buckets, len(SENTIMENTS)), dtype=np.float32)
+    intercept = np.full(len(SENTIMENTS), -1e4, dtype=np.float32)                 # a class never seen is never predicted
+    weight[:, fitted.classes_] = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]
+    intercept[fitted.classes_] = fitted.intercept_ if len(fitted.classes_) > 2 else [-fitted.intercept_[0] / 2, fitted.intercept_[0] / 2]
+    with torch.no_grad():
+        model.wide.weight.copy_(torch.from_numpy(weight))
+        model.wide_intercept.copy_(torch.from_numpy(intercept))
 
 
 def finetune(
@@ -155,19 +186,23 @@ def finetune(
 ) -> ReviewClassifier:
     """Train the classifier (from a pretrained encoder state when given, else from random init)."""
     torch.manual_seed(cfg.seed)
-    model = ReviewClassifier(model_cfg, n_topics, wide_buckets=cfg.wide_buckets)
+    model = ReviewClassifier(model_cfg, n_topics, wide_buckets=cfg.wide_buckets, wide_orders=cfg.wide_orders)
     if encoder_state is not None:
         own = {k.removeprefix("encoder."): v for k, v in encoder_state.items() if k.startswith("encoder.")}
         model.encoder.load_state_dict(own, strict=True)
-    if cfg.wide_only:
-        for head in (model.sentiment, model.topics):
-            nn.init.zeros_(head.weight), nn.init.zeros_(head.bias)
-        for name, p in model.named_parameters():
-            p.requires_grad_(name.startswith("wide."))
+    if cfg.wide_buckets:
+        fit_wide(model, data, cfg)                  # on the CPU: a sparse convex fit
     dev = pick_device(device)
     model.to(dev)
-    weights = class_weights(data.sentiment).to(dev)
+    weights = class_weights(data.sentiment, cfg.class_weight_power).to(dev)
+    if cfg.wide_only:
+        model.mix.copy_(torch.tensor([0.0, 1.0]))
+        return model.eval().cpu()
+    model.use_wide = False                          # the deep part learns on its own; `mix` joins them later
     clauses_of = data.clauses_of() if cfg.clause_weight > 0 else [[] for _ in data.sequences]
+    if cfg.clause_share < 1.0:                      # a fixed, seeded subset: batches keep their token budget
+        keep = np.random.default_rng(cfg.seed).random(len(clauses_of)) < cfg.clause_share
+        clauses_of = [c if k else [] for c, k in zip(clauses_of, keep)]
     # a review's cost is its tokens plus its clauses' tokens: batches stay within the budget either way
     lengths = [len(s) + sum(len(data.clauses[j]) for j in clauses_of[i]) for i, s in enumerate(data.sequences)]
     per_epoch = len(token_budget_batches(lengths, cfg.max_tokens))
@@ -186,7 +221,7 @@ def finetune(
                 break
             started = time.perf_counter()
             for group in opt.param_groups:
-                group["lr"] = cfg.lr * group["lr_scale"] * warmup_cosine(step, total, warmup)
+                group["lr"] = cfg.lr * warmup_cosine(step, total, warmup)
             ids, attention = pad([data.sequences[i] for i in batch])
             index = torch.tensor(batch, device=dev)
             with autocast(dev):
@@ -197,18 +232,23 @@ def finetune(
             tokens = int(attention.sum())
             picked = [(row, j) for row, i in enumerate(batch) for j in clauses_of[i]]
             if picked:
-                c_ids, c_attention = pad([data.clauses[j] for _, j in picked])
-                owner = torch.tensor([row for row, _ in picked], device=dev)
-                with autocast(dev):
-                    c_logits, c_topics, c_pooled = model(c_ids.to(dev), c_attention.to(dev))
-                mil = model.mil_logits(c_logits.float(), c_pooled.float(), owner, len(batch))    # (R, 3)
+                # clauses vary in length far more than the length-sorted reviews: pad them in sorted sub-batches
+                c_logits, c_topics, c_pooled, order = [], [], [], []
+                for sub in token_budget_batches([len(data.clauses[j]) for _, j in picked], cfg.max_tokens):
+                    c_ids, c_attention = pad([data.clauses[picked[k][1]] for k in sub])
+                    with autocast(dev):
+                        logits_k, topics_k, pooled_k = model(c_ids.to(dev), c_attention.to(dev))
+                    c_logits.append(logits_k.float()), c_topics.append(topics_k.float()), c_pooled.append(pooled_k.float())
+                    order += sub
+                    tokens += int(c_attention.sum())
+                owner = torch.tensor([picked[k][0] for k in order], device=dev)
+                mil = model.mil_logits(torch.cat(c_logits), torch.cat(c_pooled), owner, len(batch))    # (R, 3)
                 has = torch.zeros(len(batch), dtype=torch.bool, device=dev)
                 has[owner] = True
                 target = torch.where(has, sentiment[index], torch.full_like(sentiment[index], UNLABELLED))
                 loss = loss + cfg.clause_weight * sentiment_loss(mil, target, binary[index], weights, cfg.label_smoothing)
-                t_all = torch.cat([t_all, c_topics.float()])
-                t_target = torch.cat([t_target, clause_topics[torch.tensor([j for _, j in picked], device=dev)]])
-                tokens += int(c_attention.sum())
+                t_all = torch.cat([t_all, *c_topics])
+                t_target = torch.cat([t_target, clause_topics[torch.tensor([picked[k][1] for k in order], device=dev)]])
             loss = loss + cfg.topic_weight * topic_loss(t_all, t_target, cfg.topic_pos_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -217,6 +257,7 @@ def finetune(
             if on_step:
                 on_step(step, total, loss.item(), tokens / (time.perf_counter() - started))
             step += 1
+    model.use_wide = True
     model.eval().cpu()
     return model
 

@@ -15,6 +15,7 @@ import torch
 from reviewlens.models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
 from reviewlens.models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
 from reviewlens.models.clauses import split_clauses
+from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import predict_logits
 from reviewlens.models.taxonomy import Taxonomy, parse_taxonomy
@@ -53,19 +54,20 @@ class ReviewModel:
         self.max_len = classifier.encoder.cfg.max_len
 
     @classmethod
-    def load(cls, folder: Path) -> "ReviewModel":
+    def load(cls, folder: Path, device: str = "cpu") -> "ReviewModel":
+        """A verified checkpoint, on `device` ('auto' takes CUDA when present)."""
         ckpt = load_checkpoint(folder)
         if ckpt.config.get("kind") != "classifier":
             raise CheckpointError(f"{folder} is not a classifier checkpoint (kind {ckpt.config.get('kind')!r}).")
         taxonomy = parse_taxonomy((folder / "taxonomy.toml").read_text(encoding="utf-8"))
         model = ReviewClassifier(EncoderConfig(**ckpt.config["encoder"]), len(taxonomy.ids),
-                                 wide_buckets=ckpt.config.get("wide_buckets", 0))
+                                 wide_buckets=ckpt.config.get("wide_buckets", 0), wide_orders=tuple(ckpt.config.get("wide_orders", (1, 2, 3))))
         load_state(model, ckpt.tensors, folder / "model.safetensors")
-        return cls(model, ckpt.tokenizer, taxonomy, folder.name)
+        return cls(model.to(pick_device(device)), ckpt.tokenizer, taxonomy, folder.name)
 
     def save(self, folder: Path, config: dict, metrics: dict) -> Path:
         config = {**config, "kind": "classifier", "encoder": self.classifier.encoder.cfg.to_dict(), "topics": self.taxonomy.ids,
-                  "wide_buckets": self.classifier.wide_buckets}
+                  "wide_buckets": self.classifier.wide_buckets, "wide_orders": list(self.classifier.wide_orders)}
         return save_checkpoint(folder, self.classifier.state_dict(), config, self.tokenizer, metrics,
                                {"taxonomy.toml": self.taxonomy.source_text})
 
@@ -83,7 +85,7 @@ class ReviewModel:
         logits, topic_probs, pooled = predict_logits(self.classifier, sequences, max_tokens)
         with torch.inference_mode():
             probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
-        thresholds = self.classifier.topic_threshold.numpy()
+        thresholds = self.classifier.topic_threshold.cpu().numpy()
         ids = self.taxonomy.ids
         out = []
         for i in range(len(texts)):

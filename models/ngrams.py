@@ -40,3 +40,20 @@ def hashed_ngrams(ids: torch.Tensor, attention_mask: torch.Tensor, n: int, bucke
 def ngram_bag(ids: torch.Tensor, attention_mask: torch.Tensor, orders: tuple[int, ...], buckets: int) -> torch.Tensor:
     """Buckets (B, T * len(orders)) of every n-gram of the given orders: the input of a wide (bag) path."""
     return torch.cat([hashed_ngrams(ids, attention_mask, n, buckets) for n in orders], dim=1)
+
+
+def document_frequency_idf(sequences: list[list[int]], orders: tuple[int, ...], buckets: int, chunk: int = 1_024) -> torch.Tensor:
+    """Smoothed inverse document frequency (buckets,) of the hashed n-grams, as scikit-learn's TfidfVectorizer
+    computes it: log((1 + N) / (1 + df)) + 1.  Bucket 0 (no n-gram) gets 0."""
+    from reviewlens.models.batching import pad
+
+    df = torch.zeros(buckets, dtype=torch.float64)
+    for start in range(0, len(sequences), chunk):
+        ids, mask = pad(sequences[start : start + chunk])
+        bag = ngram_bag(ids, mask, orders, buckets)                                  # (b, L)
+        rows = torch.arange(bag.shape[0])[:, None].expand_as(bag)
+        pairs = torch.unique(rows.reshape(-1) * buckets + bag.reshape(-1))            # each (doc, bucket) once
+        df += torch.bincount(pairs % buckets, minlength=buckets).double()
+    idf = torch.log((1 + len(sequences)) / (1 + df)) + 1
+    idf[0] = 0.0
+    return idf.float()

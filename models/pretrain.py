@@ -8,7 +8,6 @@ from a checkpoint continues exactly as an uninterrupted run would.
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from reviewlens.models.atomic import atomic_path
 from reviewlens.models.batching import pad, special_mask, token_budget_batches
 from reviewlens.models.checkpoint import load_tensors, read_json, save_tensors, write_json
 from reviewlens.models.device import autocast, pick_device
@@ -76,17 +76,14 @@ def _step_generator(seed: int, step: int) -> torch.Generator:
 
 def _save_state(folder: Path, model: MaskedLM, opt: torch.optim.Optimizer, step: int, history: list) -> None:
     """Training state (weights, AdamW moments, step, loss history); written to a temp folder, then swapped in."""
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_tensors(model.state_dict(), tmp / "model.safetensors")
-    opt_state = opt.state_dict()
-    tensors = {f"{i}.{k}": v for i, s in opt_state["state"].items() for k, v in s.items()}
-    save_tensors(tensors, tmp / "optimizer.safetensors")
-    groups = [{k: v for k, v in g.items()} for g in opt_state["param_groups"]]
-    write_json(tmp / "state.json", {"step": step, "history": history, "param_groups": groups})
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    with atomic_path(folder) as tmp:
+        tmp.mkdir(parents=True)
+        save_tensors(model.state_dict(), tmp / "model.safetensors")
+        opt_state = opt.state_dict()
+        tensors = {f"{i}.{k}": v for i, s in opt_state["state"].items() for k, v in s.items()}
+        save_tensors(tensors, tmp / "optimizer.safetensors")
+        groups = [{k: v for k, v in g.items()} for g in opt_state["param_groups"]]
+        write_json(tmp / "state.json", {"step": step, "history": history, "param_groups": groups})
 
 
 def _load_state(folder: Path, model: MaskedLM, opt: torch.optim.Optimizer) -> tuple[int, list]:

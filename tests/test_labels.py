@@ -81,13 +81,22 @@ def test_three_class_rows_do_train_neutral():
     assert logits.grad[0, 1] < 0
 
 
-def test_neutral_bias_is_fitted_for_macro_f1_and_leaves_negative_vs_positive_alone():
+def test_a_model_shy_of_neutral_gets_a_neutral_bias_and_balanced_negatives_keep_theirs():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 600)
     logits = np.eye(3)[y] * 1.0 + rng.normal(0, 0.8, (600, 3))
     logits[:, 1] -= 1.0                                   # a model too shy of neutral
     bias = fit_bias(logits, y, np.zeros(600, dtype=bool))
-    assert bias[0] == bias[2] == 0 and bias[1] > 0.5
+    assert bias[2] == 0 and bias[1] > 0.5 and abs(bias[0]) <= 0.3
+
+
+def test_a_model_shy_of_negative_on_binary_rows_gets_a_negative_bias():
+    rng = np.random.default_rng(1)
+    y = rng.choice([0, 2], 600)
+    logits = np.eye(3)[y] * 1.5 + rng.normal(0, 0.8, (600, 3))
+    logits[:, 0] -= 1.0                                   # negatives under-predicted
+    bias = fit_bias(logits, y, np.ones(600, dtype=bool))
+    assert bias[0] > 0.5 and bias[2] == 0
 
 
 def test_splits_never_change_and_keep_duplicates_together():

@@ -34,7 +34,7 @@ def test_an_ngram_hashes_by_its_tokens_not_by_where_it_stands():
 def test_padding_never_changes_a_reviews_logits():
     torch.manual_seed(0)
     model = ReviewClassifier(CFG, n_topics=4, wide_buckets=1009).eval()
-    torch.nn.init.normal_(model.wide["out"].weight)        # a trained wide path, not the zero it starts at
+    torch.nn.init.normal_(model.wide.weight)        # a trained wide path, not the zero it starts at
     short, long = sequences(1, seed=1)[0][:7], sequences(1, seed=2)[0] + [8] * 12
     with torch.no_grad():
         alone = model(*pad([short]))
@@ -53,15 +53,18 @@ def test_a_review_with_one_clause_gets_that_clauses_sentiment():
     torch.testing.assert_close(mixed[1], w[0] * logits[1] + w[1] * logits[2])
 
 
-def test_the_wide_only_ablation_trains_only_the_wide_path():
-    rng = np.random.default_rng(0)
-    seqs = sequences(60)
-    data = Labelled(seqs, rng.integers(0, 3, 60), np.zeros(60, bool), np.zeros((60, 2), np.float32))
+def test_the_wide_path_is_a_logistic_regression_that_separates_what_its_ngrams_separate():
+    good, bad = [2, 20, 21, 3], [2, 40, 41, 3]
+    seqs = [good, bad] * 40
+    data = Labelled(seqs, np.array([2, 0] * 40), np.zeros(80, bool), np.zeros((80, 2), np.float32))
     model = finetune(data, CFG, FinetuneConfig(epochs=1, max_tokens=512, wide_buckets=1009, wide_only=True), 2, device="cpu")
-    fresh = ReviewClassifier(CFG, n_topics=2, wide_buckets=1009)
-    assert torch.count_nonzero(model.sentiment.weight) == 0
-    assert torch.count_nonzero(model.wide["out"].weight) > 0
-    assert fresh.encoder.tok.weight.shape == model.encoder.tok.weight.shape
+    assert model.mix.tolist() == [0.0, 1.0]                # the ablation: deep logits weigh nothing
+    logits, _, _ = predict_logits(model, [good, bad])
+    assert logits[0].argmax() == 2 and logits[1].argmax() == 0
+    assert logits[0, 1] < -100                             # neutral was never a label: never predicted
+    with torch.no_grad():
+        model.encoder.tok.weight.add_(1.0)                 # the encoder changes, the ablation's sentiment does not
+    np.testing.assert_allclose(predict_logits(model, [good, bad])[0], logits, atol=1e-5)
 
 
 def test_clauses_learn_the_sentiment_their_reviews_disagree_on():
@@ -94,7 +97,7 @@ def test_a_wide_and_ngram_checkpoint_loads_to_the_same_scores(tmp_path):
                         ngram_buckets=997)
     torch.manual_seed(0)
     classifier = ReviewClassifier(cfg, len(taxonomy.ids), wide_buckets=1009)
-    torch.nn.init.normal_(classifier.wide["out"].weight)
+    torch.nn.init.normal_(classifier.wide.weight)
     model = ReviewModel(classifier, tokenizer, taxonomy, "v")
     folder = model.save(tmp_path / "v", {"preset": "test"}, {})
     again = ReviewModel.load(folder)
@@ -116,3 +119,13 @@ def test_ngram_embeddings_take_part_in_the_encoding(orders):
         encoder.ngram.weight.add_(1.0)
         after = encoder(ids, mask)
     assert not torch.allclose(before, after)
+
+
+def test_the_mix_weighs_the_part_that_predicts_held_out_labels():
+    from reviewlens.models.calibration import fit_mix
+    rng = np.random.default_rng(0)
+    y = rng.choice([0, 2], 500)
+    informative = np.eye(3)[y] * 2.0 + rng.normal(0, 0.5, (500, 3))
+    noise = rng.normal(0, 2.0, (500, 3))
+    deep_weight, wide_weight = fit_mix(noise, informative, y, np.ones(500, bool))
+    assert wide_weight > 1.0 and deep_weight < 0.2

@@ -1,4 +1,7 @@
-"""The nightly flow: score what is new, rebuild the insight tables, raise alerts, publish the run."""
+"""The nightly flow: score what is new, rebuild the insight tables, raise alerts, publish the run.
+
+What a crash leaves (README, "What is guaranteed after a crash"): scores are committed in batches, so a killed run
+keeps them and the next one scores the rest; the insight tables and topic candidates change in one transaction."""
 
 from __future__ import annotations
 
@@ -20,10 +23,11 @@ from reviewlens.flows.clock import today, utc_now
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.nightly.topic_discovery import discover_topics
 from reviewlens.flows.nightly.insights import rebuild_insights
+from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.nightly.dashboards import write_reports
 from reviewlens.flows.scoring.stream import count_unscored, score_unscored
-from reviewlens.flows.store.connection import connect, run_script
+from reviewlens.flows.store.connection import connect, run_script, transaction
 from reviewlens.models.inference import ReviewModel
 
 console = Console(stderr=True)
@@ -62,15 +66,19 @@ def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ReviewModel, run_id
 
 
 @task(cache_policy=NO_CACHE)
-def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> dict[str, int]:
-    """Every insight table, one transaction."""
-    return rebuild_insights(con, settings, run_date)
+def index_review_terms(con: duckdb.DuckDBPyConnection, run_date: date) -> int:
+    """The words of new and edited reviews in the emerging-terms window, in pages, each its own transaction."""
+    return index_terms(con, run_date)
 
 
 @task(cache_policy=NO_CACHE)
-def find_topic_candidates(con: duckdb.DuckDBPyConnection, model: ReviewModel, settings: Settings, run_date: date) -> int:
-    """Cluster recent reviews that no taxonomy topic covers."""
-    return discover_topics(con, model, settings, run_date)
+def publish_insights(con: duckdb.DuckDBPyConnection, model: ReviewModel, settings: Settings, run_date: date) -> dict[str, int]:
+    """Every insight table and the topic candidates (clusters of reviews no topic covers), one transaction: a
+    reader, and a run killed part-way, finds the previous run's tables or this run's, never a mix."""
+    with transaction(con):
+        tables = rebuild_insights(con, settings, run_date)
+        tables["topic_candidates"] = discover_topics(con, model, settings, run_date)
+    return tables
 
 
 @task(cache_policy=NO_CACHE)
@@ -119,16 +127,16 @@ def nightly(run_date: date | None = None, home: str | None = None) -> RunSummary
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
     version, folder = require_active(con, settings.models_dir)
-    model = ReviewModel.load(folder)
+    model = ReviewModel.load(folder, settings.device)
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
     try:
         stage = time.perf_counter()
         summary.scored = score_new_reviews(con, model, summary.run_id, settings)
         summary.durations["score"], stage = time.perf_counter() - stage, time.perf_counter()
-        summary.tables = rebuild(con, settings, run_date)
+        index_review_terms(con, run_date)
+        summary.durations["terms"], stage = time.perf_counter() - stage, time.perf_counter()
+        summary.tables = publish_insights(con, model, settings, run_date)
         summary.durations["insights"], stage = time.perf_counter() - stage, time.perf_counter()
-        summary.tables["topic_candidates"] = find_topic_candidates(con, model, settings, run_date)
-        summary.durations["discovery"], stage = time.perf_counter() - stage, time.perf_counter()
         summary.alerts = [dict(zip(("severity", "scope", "scope_id", "message"), row)) for row in con.execute(
             "SELECT severity, scope, scope_id, message FROM alerts WHERE run_date = ? ORDER BY statistic DESC",
             [run_date]).fetchall()]

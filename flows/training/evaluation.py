@@ -42,7 +42,7 @@ def model_folder(settings: Settings, version: str | None) -> Path:
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:
     folder = model_folder(settings, version)
-    model = ReviewModel.load(folder)
+    model = ReviewModel.load(folder, settings.device)
     frame = load_corpus(settings.db_path).frame
     metrics = {"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"])}
     topics = evaluate_topics(model, frame)

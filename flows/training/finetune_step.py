@@ -8,7 +8,7 @@ import torch
 from rich.console import Console
 
 from reviewlens.flows.training.pretrain_step import training_progress
-from reviewlens.models.calibration import fit_bias, fit_temperature
+from reviewlens.models.calibration import fit_bias, fit_mix, fit_temperature
 from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.sentiment_report import baseline_report, sentiment_report
@@ -31,17 +31,17 @@ def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: in
                     encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64), labeller.labels(clause_texts))
 
 
-def review_clauses(texts: list[str], max_len: int) -> tuple[list[str], list[int]]:
-    """Clause texts of the multi-clause reviews and the review each belongs to; a review's clauses stop at
-    about max_len characters' worth, so a very long review costs its clauses no more than itself."""
+def review_clauses(texts: list[str], max_len: int, max_clauses: int = 6) -> tuple[list[str], list[int]]:
+    """Clause texts of the multi-clause reviews and the review each belongs to. A review contributes its
+    first clauses up to max_clauses and about max_len characters, so clauses at most double the cost of training."""
     clauses, owner = [], []
     for i, text in enumerate(texts):
         spans = split_clauses(text)
         if len(spans) < 2:
             continue
         used = 0
-        for s, e in spans:
-            if used > 3 * max_len:
+        for s, e in spans[:max_clauses]:
+            if used >= max_len:
                 break
             clauses.append(text[s:e])
             owner.append(i)
@@ -50,25 +50,33 @@ def review_clauses(texts: list[str], max_len: int) -> tuple[list[str], list[int]
 
 
 def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig, cfg: FinetuneConfig, n_topics: int,
-                     encoder_state: dict | None, console: Console, label: str) -> ReviewClassifier:
+                     encoder_state: dict | None, console: Console, label: str, device: str = "auto") -> ReviewClassifier:
     """Fine-tune with a progress bar, then fit bias, temperature and topic thresholds on validation."""
     with training_progress(console) as progress:
         task = progress.add_task(f"fine-tuning ({label})", total=1, loss=float("nan"), tps=0.0)
         def on_step(step: int, total: int, loss: float, tps: float) -> None:
             progress.update(task, total=total, completed=step + 1, loss=loss, tps=tps)
-        model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step)
+        model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step, device)
     calibrate(model, val)
     return model
 
 
 def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
+    """On validation: the deep/wide mix (when both parts are trained), the per-class bias, the temperature
+    and the per-topic thresholds, in that order (each is fitted on the decisions the previous ones make)."""
+    if model.wide_buckets and float(model.mix[0]) > 0:
+        parts = []
+        for weights in ([1.0, 0.0], [0.0, 1.0]):
+            model.mix.copy_(torch.tensor(weights))
+            parts.append(predict_logits(model, val.sequences)[0])
+        model.mix.copy_(torch.from_numpy(fit_mix(*parts, val.sentiment, val.binary)))
     logits, topic_probs, _ = predict_logits(model, val.sequences)
     bias = fit_bias(logits, val.sentiment, val.binary)
     temperature = fit_temperature(logits + bias, val.sentiment, val.binary)
     model.sentiment_bias.copy_(torch.from_numpy(bias))
     model.temperature.fill_(temperature)
     model.topic_threshold.copy_(torch.from_numpy(topic_thresholds(topic_probs, val.topics)))
-    return {"bias": bias.tolist(), "temperature": temperature}
+    return {"mix": model.mix.tolist(), "bias": bias.tolist(), "temperature": temperature}
 
 
 def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.linspace(0.1, 0.9, 17)) -> np.ndarray:

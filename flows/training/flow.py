@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from prefect import flow, task
@@ -47,23 +47,31 @@ def read_corpus(db_path: Path) -> Corpus:
 @task(cache_policy=NO_CACHE)
 def pretrain_encoder(settings: Settings, corpus: Corpus, preset: Preset, extra_text: list[Path]) -> Path:
     """Tokenizer and MLM pretraining on the reviews (plus any extra unlabelled text); resumes an interrupted run."""
-    return run_pretraining(settings.models_dir, corpus, preset, console, read_extra_texts(extra_text))
+    return run_pretraining(settings.models_dir, corpus, preset, console, read_extra_texts(extra_text), settings.device)
 
 
 @task(cache_policy=NO_CACHE)
-def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxonomy, ablation: bool) -> tuple[ReviewModel, dict]:
-    """Sentiment and topic heads on the pretrained encoder, calibrated on validation (and a random-init twin)."""
+def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxonomy, ablation: bool,
+              device: str = "auto") -> tuple[ReviewModel, dict]:
+    """Sentiment and topic heads on the (pretrained) encoder, calibrated on validation; with ablation, the same
+    recipe from a random init (when there was pretraining) and the wide n-gram path alone, to show what each part buys."""
     ckpt = load_checkpoint(pretrained)
     cfg = EncoderConfig(**ckpt.config["encoder"])
+    pretrained_state = ckpt.tensors if preset.pretrain.steps > 0 else None
     labeller = SeedLabeller(taxonomy)
     frame = corpus.frame
     train, val = (labelled(frame[frame["split"] == s], ckpt.tokenizer, labeller, cfg.max_len) for s in ("train", "val"))
     started = time.perf_counter()
-    model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), ckpt.tensors, console, "pretrained")
+    label = "pretrained" if pretrained_state is not None else "random init"
+    model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), pretrained_state, console, label, device)
     extra = {"finetune_seconds": round(time.perf_counter() - started, 1), "pretrain": ckpt.metrics.get("pretrain", {})}
-    if ablation:
-        scratch = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console, "random init")
+    if ablation and pretrained_state is not None:
+        scratch = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console, "random init", device)
         extra["random_init"] = ReviewModel(scratch, ckpt.tokenizer, taxonomy, "random-init")
+    if ablation and preset.finetune.wide_buckets:
+        wide = train_classifier(train, val, cfg, replace(preset.finetune, wide_only=True), len(taxonomy.ids), None,
+                                console, "wide n-gram path alone", device)
+        extra["wide_only"] = ReviewModel(wide, ckpt.tokenizer, taxonomy, "wide-only")
     return ReviewModel(model, ckpt.tokenizer, taxonomy, ""), extra
 
 
@@ -80,8 +88,9 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
                "calibration": {"temperature": float(model.classifier.temperature),
                                "bias": model.classifier.sentiment_bias.tolist()},
                "pretrain": extra.get("pretrain", {}), "finetune_seconds": extra.get("finetune_seconds")}
-    if "random_init" in extra:
-        metrics["random_init"] = evaluate(extra["random_init"], train, test, with_baseline=False)
+    for ablation in ("random_init", "wide_only"):
+        if ablation in extra:
+            metrics[ablation] = evaluate(extra[ablation], train, test, with_baseline=False)
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics
@@ -156,6 +165,7 @@ def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = F
     taxonomy = load_taxonomy(taxonomy_path)
     corpus = read_corpus(settings.db_path)
     pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [])
-    model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation)
+    model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation,
+                             settings.device)
     metrics = evaluate_models(model, corpus, extra)
     return register_model(settings, model, metrics, corpus, preset, activate)

@@ -52,7 +52,8 @@ def training_progress(console: Console) -> Progress:
                     console=console, transient=False)
 
 
-def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: Console, extra_texts: list[str] | None = None) -> Path:
+def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: Console, extra_texts: list[str] | None = None,
+                    device: str = "auto") -> Path:
     """Tokenizer + MLM pretraining on the train and val texts; held-out test texts give the metrics.
 
     An interrupted run resumes from its last checkpoint (same preset, same data). extra_texts (unlabelled
@@ -81,10 +82,11 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
                                  total=preset.pretrain.steps, loss=float("nan"), tps=0.0)
         def on_step(step: int, loss: float, tps: float) -> None:
             progress.update(task, completed=step + 1, loss=loss, tps=tps)
-        model, history = pretrain(sequences, encoder_cfg, preset.pretrain, continuation, state_dir / "mlm", on_step)
+        model, history = pretrain(sequences, encoder_cfg, preset.pretrain, continuation, state_dir / "mlm", on_step,
+                                  device=device)
     metrics = {"pretrain": {"seconds": round(time.perf_counter() - started, 1), "steps": preset.pretrain.steps,
                             "train_texts": len(train), "extra_texts": len(extra_texts), "loss_curve": history[:: max(1, len(history) // 200)]}}
-    for language, group in held_out.groupby("language"):
+    for language, group in held_out.groupby("language") if preset.pretrain.steps else ():   # nothing learnt to measure
         texts = group["body"].tolist()
         metrics["pretrain"][language] = {
             **evaluate_mlm(model, encode(tokenizer, texts, max_len), continuation),

@@ -49,18 +49,18 @@ NGRAM = replace(BASE.encoder, ngram_buckets=65_536)
 
 
 def recipes() -> dict[str, Recipe]:
-    ft = replace(BASE.finetune, wide_buckets=262_144)
+    deep = replace(BASE.finetune, epochs=2.0, class_weight_power=1.0, clause_weight=0.0)
+    both = replace(deep, wide_buckets=524_288)
     return {
         "plain": Recipe(BASE.encoder, replace(BASE.finetune, clause_weight=0.0), note="the previous demo recipe, no pretraining"),
-        "wide_only": Recipe(NGRAM, replace(ft, wide_only=True, clause_weight=0.0), note="wide n-gram path alone"),
-        "ngram": Recipe(NGRAM, replace(ft, wide_buckets=0), note="n-gram embeddings, no wide path"),
-        "ngram_wide": Recipe(NGRAM, ft, note="n-gram embeddings + wide path + clause MIL"),
-        "ngram_wide_noclause": Recipe(NGRAM, replace(ft, clause_weight=0.0), note="as ngram_wide, whole reviews only"),
-        "ngram_wide_2ep": Recipe(NGRAM, replace(ft, epochs=2.0), note="as ngram_wide, 2 epochs"),
-        "ngram_wide_mlm40": Recipe(NGRAM, ft, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
-                                                             masking=MaskingConfig(rate=0.4)), note="+ MLM 40% pretraining"),
-        "ngram_wide_mlm15": Recipe(NGRAM, ft, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15),
-                                   note="+ MLM 15% pretraining"),
+        "wide_only": Recipe(NGRAM, replace(both, wide_only=True), note="wide path alone (logistic regression on hashed n-grams)"),
+        "deep": Recipe(NGRAM, deep, note="n-gram encoder alone"),
+        "wide_deep": Recipe(NGRAM, both, note="n-gram encoder + wide path, mixed on validation"),
+        "wide_deep_w123": Recipe(NGRAM, replace(both, wide_orders=(1, 2, 3)), note="as wide_deep, wide 1-3-grams"),
+        "wide_deep_clauses": Recipe(NGRAM, replace(both, clause_weight=0.5, clause_share=0.3), note="+ clause MIL on 30% of reviews"),
+        "wide_deep_3ep": Recipe(NGRAM, replace(both, epochs=3.0), note="as wide_deep, 3 epochs"),
+        "wide_deep_mlm40": Recipe(NGRAM, both, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
+                                                              masking=MaskingConfig(rate=0.4)), note="+ MLM 40% pretraining"),
     }
 
 
@@ -127,7 +127,11 @@ def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, 
         mlm, _ = pretrain(sequences, encoder_cfg, replace(recipe.pretrain, seed=seed), continuation_table(tokenizer))
         state = mlm.state_dict()
     pretrain_s = time.perf_counter() - started
-    classifier = finetune(data["train"], encoder_cfg, replace(recipe.finetune, seed=seed), len(taxonomy.ids), state)
+    def on_step(step: int, total: int, loss: float, tps: float) -> None:
+        if step % 100 == 0 or step == total - 1:
+            console.print(f"  {name} s{seed} step {step + 1}/{total} loss {loss:.3f} {tps:,.0f} tok/s "
+                          f"{time.perf_counter() - started:.0f} s")
+    classifier = finetune(data["train"], encoder_cfg, replace(recipe.finetune, seed=seed), len(taxonomy.ids), state, on_step)
     calibrate(classifier, data["val"])
     seconds = time.perf_counter() - started
     model = ReviewModel(classifier, tokenizer, taxonomy, name)
