@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from reviewlens.flows.config import load_settings
-from reviewlens.flows.errors import UserError
+from reviewlens.flows.errors import UserError, disk_full_message
 from reviewlens.models.checkpoint_error import CheckpointError
 
 app = typer.Typer(
@@ -188,14 +188,15 @@ def _check_topics(path: Path) -> None:
 
 
 def _print_evaluation(metrics: dict) -> None:
-    table = Table("language", "metric", "model", "TF-IDF + LR baseline", "random-init encoder", title="sentiment, fixed test split")
+    table = Table("language", "metric", "model", "TF-IDF + LR baseline", "wide path alone", "random-init encoder",
+                  title="sentiment, fixed test split (ablations as measured when the model was trained)")
     for language, entry in metrics.get("sentiment", {}).items():
-        ablation = metrics.get("random_init", {}).get(language, {}).get("model", {})
+        wide, scratch = (metrics.get(name, {}).get(language, {}).get("model", {}) for name in ("wide_only", "random_init"))
         for metric in ("accuracy", "macro_f1", "ece"):
             fmt = lambda d: f"{d[metric]:.3f}" if d and metric in d else "–"
             table.add_row(f"{language} (n={entry['model']['n']})" if metric == "accuracy" else "", metric,
-                          fmt(entry["model"]), fmt(entry.get("baseline")), fmt(ablation))
-        table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}", "", "")
+                          fmt(entry["model"]), fmt(entry.get("baseline")), fmt(wide), fmt(scratch))
+        table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}", "", "", "")
     out.print(table)
     topics = metrics.get("topics")
     if topics:
@@ -343,6 +344,12 @@ def main() -> None:
         if debug:
             raise
         console.print(f"reviewlens: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except Exception as exc:
+        full = disk_full_message(exc)                 # a full disk is the user's to fix, not a bug
+        if full is None or debug:
+            raise
+        console.print(f"reviewlens: {full}", style="red", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

@@ -79,3 +79,31 @@ def test_a_store_made_before_the_views_moved_gets_the_macros_and_views_on_connec
     assert {"net_sentiment", "net_sentiment_of", "review_age", "active_model"} <= macros
     assert con.execute("SELECT count(*) FROM v_review_topics").fetchone()[0] == 0
     con.close()
+
+
+def test_a_transaction_inside_another_joins_it_and_the_outer_one_decides(con):
+    from reviewlens.flows.store.connection import transaction
+
+    con.execute("CREATE TABLE t (i INTEGER)")
+    with pytest.raises(RuntimeError):
+        with transaction(con):
+            with transaction(con):                          # e.g. topic discovery inside the insight publication
+                con.execute("INSERT INTO t VALUES (1)")
+            raise RuntimeError("a later step failed")
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    with transaction(con):
+        with transaction(con):
+            con.execute("INSERT INTO t VALUES (2)")
+    assert con.execute("SELECT list(i) FROM t").fetchone()[0] == [2]
+
+
+def test_an_error_that_already_ended_the_transaction_is_the_error_raised(con):
+    """A failed COMMIT (a full disk) ends DuckDB's transaction: the ROLLBACK that follows must not replace the cause."""
+    from reviewlens.flows.store.connection import transaction
+
+    with pytest.raises(OSError, match="No space left on device"):
+        with transaction(con):
+            con.execute("COMMIT")                           # what a failed commit leaves: no transaction
+            raise OSError(28, "No space left on device")
+    with transaction(con):                                  # and the connection is usable
+        con.execute("CREATE TABLE t (i INTEGER)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -101,16 +102,35 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+_in_transaction: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: commit on success, roll back on any exception."""
+    """All or nothing: commit on success, roll back on any exception. Inside another transaction() block on the
+    same connection it joins that one, so several steps that each keep themselves whole can also be made one unit
+    (the outermost block commits or rolls back everything)."""
+    if con in _in_transaction:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _in_transaction.add(con)
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
+    finally:
+        _in_transaction.discard(con)
     con.execute("COMMIT")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; an error that already ended the transaction (a failed COMMIT, a full disk) stays the one raised."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def quote_ident(name: str) -> str:
