@@ -33,6 +33,7 @@ class Settings:
     emerging_term_z: float = 3.0          # two-proportion z a term's rise needs to count as emerging
     discovery_sample: int = 4_000         # untopiced recent reviews clustered by topic discovery
     timezone: str = ""                    # IANA zone run dates are days in, e.g. "Europe/Berlin"; "" = this machine's
+    cache: str = ""                       # downloaded demo data; "" = <home>/cache
 
     @property
     def db_path(self) -> Path:
@@ -48,7 +49,7 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        return self.home / "cache"
+        return Path(self.cache).expanduser() if self.cache else self.home / "cache"
 
 
 def _coerce(name: str, raw: Any, kind: type) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,11 @@ import pytest
 
 from reviewlens.flows.config import load_settings
 from reviewlens.flows.store.connection import connect
+from tests.fixtures import restoring
+
+# Test downloads (the demo and cross-domain wheels) go to a cache outside the repo's var/, reused by every run and
+# every checkout: ~/.cache/reviewlens-tests unless REVIEWLENS_CACHE names another folder (commands run by tests too).
+os.environ.setdefault("REVIEWLENS_CACHE", str(Path.home() / ".cache" / "reviewlens-tests"))
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def count(con, table: str) -> int:
 
 @pytest.fixture(scope="session")
 def demo_frame() -> pd.DataFrame:
-    """The real demo corpora in contract columns (downloaded once into ./var/cache, then reused)."""
+    """The real demo corpora in contract columns (downloaded once into the test download cache, then reused)."""
     from datetime import date
 
     from reviewlens.flows.ingest.demo_data import write_demo_files
@@ -49,6 +55,13 @@ def prefect_harness():
 
 
 @pytest.fixture(scope="session")
+def prefect_api(prefect_harness) -> str:
+    """The session's Prefect API, for `reviewlens` commands run as their own processes (no server each)."""
+    from prefect.settings import PREFECT_API_URL
+    return PREFECT_API_URL.value()
+
+
+@pytest.fixture(scope="session")
 def trained_home(tmp_path_factory, prefect_harness):
     """A workspace with the template fixture ingested and a `tiny` model trained by the real train flow."""
     from reviewlens.flows.config import Settings
@@ -64,3 +77,11 @@ def trained_home(tmp_path_factory, prefect_harness):
     con.close()
     summary = train_flow(settings, "tiny")
     return settings, summary
+
+
+@pytest.fixture
+def changed_trained_home(trained_home):
+    """trained_home for a test that changes it: the store, models and reports are put back afterwards, pass or fail."""
+    settings, summary = trained_home
+    with restoring(settings):
+        yield settings, summary

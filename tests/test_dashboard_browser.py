@@ -14,6 +14,7 @@ from playwright.sync_api import sync_playwright       # a plain import: without 
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.nightly.flow import nightly
 from reviewlens.flows.store.connection import connect
+from tests.fixtures import restoring
 
 pytestmark = pytest.mark.slow
 RUN = date(2026, 11, 28)
@@ -47,11 +48,12 @@ def dashboard(trained_home, tmp_path_factory):
                           "created_at": "2026-11-27 10:00:00"} for rid, pid, cat, body in MALICIOUS for k in range(24)])
     path = tmp_path_factory.mktemp("evil") / "evil.parquet"
     rows.to_parquet(path)
-    con = connect(settings.db_path)
-    ingest_file(con, path)
-    con.close()
-    summary = nightly(RUN, str(settings.home))
-    return Path(summary.report_path), settings
+    with restoring(settings):                     # the session's store is shared: put back after this module
+        con = connect(settings.db_path)
+        ingest_file(con, path)
+        con.close()
+        summary = nightly(RUN, str(settings.home))
+        yield Path(summary.report_path), settings
 
 
 def open_page(browser, url: str):

@@ -255,3 +255,36 @@ def test_when_python_csv_reads_the_records_differently_rejects_keep_the_record_n
         "r1,p1,,5,,fine,2026-10-01", 'r2,p1,,5,,"oops,2026-10-01', "r3,p1,,5,,fine,2026-10-01", "r4,p1,,5,,x,yesterday"])
     ingest_file(con, path)
     assert con.execute("SELECT line, reason FROM reviews_rejected").fetchall() == [(5, "invalid_created_at")]
+
+
+@pytest.mark.slow
+def test_an_ingest_killed_mid_file_keeps_the_files_before_it_and_a_rerun_loads_the_rest(tmp_path):
+    """A real `reviewlens ingest` process, SIGKILLed while its second file's transaction is open."""
+    from reviewlens.flows.store.connection import connect
+    from tests.processes import Command
+
+    files = []
+    for k in range(3):                                  # 40,000 rows each (one in 1,000 has no body): long enough to catch
+        bodies = ["" if i % 1000 == 7 else f'"Review {i} of file {k}, soft fabric"' for i in range(40_000)]
+        rows = [f"f{k}-{i},p{i % 50},Dresses,{1 + i % 5},,{body},2026-10-{1 + i % 28:02d}" for i, body in enumerate(bodies)]
+        files.append(write_csv(tmp_path / f"part{k}.csv", rows))
+    home = tmp_path / "home"
+    ingest = Command(["ingest", *map(str, files)], home)
+    ingest.wait_until(lambda: ingest.holds_open(files[1]), "it opened the second file")
+    ingest.kill()
+
+    con = connect(home / "reviewlens.duckdb")
+    by_source = dict(con.execute("SELECT source, count(*) FROM reviews GROUP BY ALL").fetchall())
+    rejected = dict(con.execute("SELECT source_file, count(*) FROM reviews_rejected GROUP BY ALL").fetchall())
+    con.close()
+    assert by_source == {"part0.csv": 39_960}                  # the first file whole, nothing of the second
+    assert rejected == {str(files[0]): 40}
+
+    again = Command(["ingest", *map(str, files)], home)
+    assert again.finish() == 0, again.output()
+    con = connect(home / "reviewlens.duckdb")
+    assert dict(con.execute("SELECT source, count(*) FROM reviews GROUP BY ALL").fetchall()) == {
+        f"part{k}.csv": 39_960 for k in range(3)}
+    assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM reviews").fetchone() == (119_880, 119_880)
+    assert con.execute("SELECT count(*) FROM reviews_rejected").fetchone()[0] == 120
+    con.close()

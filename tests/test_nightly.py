@@ -6,19 +6,19 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from reviewlens.flows.store.registry import register
 from reviewlens.flows.ingest.files import ingest_file
-from reviewlens.flows.scoring.stream import count_unscored, score_unscored
-from tests.fixtures import write_fixture
 from reviewlens.flows.nightly.schedule import nightly_deployment
 from reviewlens.flows.store.connection import StoreBusy, connect
-from reviewlens.models.inference import ReviewModel
+from reviewlens.flows.scoring.stream import count_unscored
 from reviewlens.flows.nightly.flow import nightly
 from reviewlens.flows.nightly.insights import insight_tables
+from tests.fixtures import restoring, write_fixture
+from tests.processes import Command, task_finished
 
 pytestmark = pytest.mark.slow
 RUN = date(2026, 11, 28)
@@ -26,35 +26,82 @@ INSIGHTS = [*insight_tables(), "topic_candidates"]
 
 
 def snapshot(settings) -> dict:
+    """Every table a run writes, without the columns that say when or by which run a row was written."""
     con = connect(settings.db_path, read_only=True)
     try:
         tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in INSIGHTS}
-        tables["scores"] = con.execute("SELECT review_id, model_version, sentiment, scored_at FROM review_scores ORDER BY ALL").fetchall()
+        tables["scores"] = con.execute("SELECT * EXCLUDE (run_id, scored_at) FROM review_scores ORDER BY ALL").fetchall()
+        tables["aspects"] = con.execute("SELECT * FROM review_aspects ORDER BY ALL").fetchall()
         return tables
     finally:
         con.close()
 
 
-def test_a_killed_run_resumes_without_duplicates_then_reruns_change_nothing(trained_home):
-    settings, summary = trained_home
+def one(settings, sql: str, *params):
+    """One row of a query on the store, the connection closed whatever happens (a test's leak breaks the next)."""
+    con = connect(settings.db_path, read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchone()
+    finally:
+        con.close()
+
+
+def unscored_count(settings, version: str) -> int:
+    con = connect(settings.db_path, read_only=True)
+    try:
+        return count_unscored(con, version)
+    finally:
+        con.close()
+
+
+def insights(settings) -> dict:
+    return {t: rows for t, rows in snapshot(settings).items() if t in INSIGHTS}
+
+
+def add_reviews(settings, n_en: int, n_zh: int, prefix: str) -> None:
     con = connect(settings.db_path)
-    for path in write_fixture(settings.home / "new-input", seed=1, prefix="new-"):
-        ingest_file(con, path)                                  # 600 reviews nobody has scored yet
-    model = ReviewModel.load(summary.folder)
-    model.version = summary.version
-    unscored = count_unscored(con, summary.version)
-    partial = score_unscored(con, model, "killed-run", batch_reviews=100, batch_tokens=4096, stop_after_batches=2)
-    total = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    for path in write_fixture(settings.home / f"{prefix}input", n_en=n_en, n_zh=n_zh, seed=len(prefix), prefix=prefix):
+        ingest_file(con, path)
     con.close()
-    assert unscored >= 600 and partial == 200
+
+
+def wal_size(settings) -> int:
+    wal = settings.db_path.with_name(settings.db_path.name + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def run_command(settings, prefect_api: str) -> Command:
+    """`reviewlens run` as cron starts it, committing scores in batches of 50 reviews."""
+    return Command(["run", "--date", RUN.isoformat()], settings.home, PREFECT_API_URL=prefect_api,
+                   REVIEWLENS_SCORE_COMMIT_REVIEWS="50")
+
+
+def test_a_run_killed_mid_scoring_keeps_its_commits_and_the_next_run_finishes_without_duplicates(changed_trained_home, prefect_api):
+    settings, summary = changed_trained_home
+    add_reviews(settings, 1_800, 1_200, "new-")                   # 3,000 reviews nobody has scored yet
+    unscored = unscored_count(settings, summary.version)
+    total = one(settings, "SELECT count(*) FROM reviews")[0]
+
+    run = run_command(settings, prefect_api)
+    run.wait_until(lambda: run.saw(task_finished("start_run")), "it recorded the run")
+    recorded = wal_size(settings)
+    run.wait_until(lambda: wal_size(settings) > recorded, "it committed a batch of scores")
+    run.kill()                                                    # SIGKILL: no handler runs, nothing is flushed
+
+    left = unscored_count(settings, summary.version)
+    killed = one(settings, "SELECT run_id, status FROM runs WHERE run_date = ? ORDER BY started_at DESC", RUN)
+    assert unscored >= 3_000 and 0 < unscored - left < unscored, (unscored, left)      # some batches, not all
+    assert killed[1] == "running"
 
     first = nightly(RUN, str(settings.home))
-    assert first.scored == unscored - 200
-    con = connect(settings.db_path, read_only=True)
-    assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM review_scores WHERE model_version = ?",
-                       [summary.version]).fetchone() == (total, total)
-    assert con.execute("SELECT count(*) FROM insight_daily").fetchone()[0] > 0
-    con.close()
+    assert first.scored == left
+    assert one(settings, "SELECT count(*), count(DISTINCT review_id) FROM review_scores WHERE model_version = ?",
+               summary.version) == (total, total)
+    assert one(settings, "SELECT count(*) FROM (SELECT review_id, clause_no, topic FROM review_aspects "
+                         "WHERE model_version = ? GROUP BY ALL HAVING count(*) > 1)", summary.version) == (0,)
+    assert one(settings, "SELECT status, message FROM runs WHERE run_id = ?", killed[0]) == (
+        "failed", "interrupted: the process stopped before the run finished")
+    assert one(settings, "SELECT count(*) FROM insight_daily")[0] > 0
     before = snapshot(settings)
 
     again = nightly(RUN, str(settings.home))
@@ -62,6 +109,45 @@ def test_a_killed_run_resumes_without_duplicates_then_reruns_change_nothing(trai
     assert snapshot(settings) == before
     assert (settings.reports_dir / RUN.isoformat() / "index.html").is_file()
     assert (settings.reports_dir / "index.html").is_file()
+
+
+def test_a_run_killed_mid_rebuild_keeps_the_previous_insights_and_the_next_run_ends_as_if_never_killed(
+        changed_trained_home, prefect_api, monkeypatch):
+    settings, _ = changed_trained_home
+    monkeypatch.setenv("REVIEWLENS_SCORE_COMMIT_REVIEWS", "50")    # the batches the killed command scores in
+    nightly(RUN - timedelta(days=1), str(settings.home))          # the previous night's insight tables
+    add_reviews(settings, 300, 200, "late-")
+    previous = insights(settings)
+    with restoring(settings):                                      # what an uninterrupted run leaves, then undone
+        nightly(RUN, str(settings.home))
+        uninterrupted = snapshot(settings)
+    assert insights(settings) == previous and previous != {t: uninterrupted[t] for t in INSIGHTS}
+
+    run = run_command(settings, prefect_api)
+    run.wait_until(lambda: run.saw(task_finished("index_review_terms")), "it indexed the new reviews' words")
+    run.kill()                                                    # while the insight tables are being rebuilt
+    assert insights(settings) == previous
+
+    assert nightly(RUN, str(settings.home)).scored == 0           # the killed run had committed every score
+    assert snapshot(settings) == uninterrupted
+    assert not [p for p in settings.reports_dir.rglob("*") if p.name.endswith((".partial", ".old"))]
+
+
+def test_a_run_that_fails_in_topic_discovery_leaves_every_insight_table_as_it_was(changed_trained_home, monkeypatch):
+    """The insight tables and the topic candidates change together or not at all."""
+    import reviewlens.flows.nightly.flow as flow_module
+
+    settings, _ = changed_trained_home
+    nightly(RUN - timedelta(days=1), str(settings.home))
+    add_reviews(settings, 300, 200, "later-")
+    previous = insights(settings)
+
+    def discovery_fails(*args, **kwargs):
+        raise RuntimeError("topic discovery failed")
+    monkeypatch.setattr(flow_module, "discover_topics", discovery_fails)
+    with pytest.raises(RuntimeError, match="topic discovery failed"):
+        nightly(RUN, str(settings.home))
+    assert insights(settings) == previous
 
 
 def test_a_second_concurrent_run_stops_at_once_with_a_clear_message(trained_home):
@@ -79,22 +165,26 @@ def test_a_second_concurrent_run_stops_at_once_with_a_clear_message(trained_home
         holder.wait()
 
 
-def test_activating_a_new_model_rescores_and_keeps_old_scores_queryable(trained_home):
-    settings, summary = trained_home
+def test_activating_a_new_model_rescores_and_keeps_old_scores_queryable(changed_trained_home):
+    settings, summary = changed_trained_home
+    total = nightly(RUN, str(settings.home)).scored                 # everything scored by the trained model
     copy = settings.models_dir / "tiny-copy"
     shutil.copytree(summary.folder, copy, dirs_exist_ok=True)
     con = connect(settings.db_path)
-    register(con, "tiny-copy", "tiny", {}, "f", summary.metrics, copy, activate=True)
-    total = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
-    con.close()
+    try:
+        register(con, "tiny-copy", "tiny", {}, "f", summary.metrics, copy, activate=True)
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == total
+    finally:
+        con.close()
     result = nightly(RUN, str(settings.home))
     assert result.model_version == "tiny-copy" and result.scored == total
-    con = connect(settings.db_path)
-    per_version = dict(con.execute("SELECT model_version, count(*) FROM review_scores GROUP BY ALL").fetchall())
-    assert per_version == {summary.version: total, "tiny-copy": total}
-    assert con.execute("SELECT count(*) FROM v_reviews_scored WHERE model_version = 'tiny-copy'").fetchone()[0] == total
-    con.execute("UPDATE model_registry SET active = (model_version = ?)", [summary.version])
-    con.close()
+    con = connect(settings.db_path, read_only=True)
+    try:
+        per_version = dict(con.execute("SELECT model_version, count(*) FROM review_scores GROUP BY ALL").fetchall())
+        assert per_version == {summary.version: total, "tiny-copy": total}
+        assert con.execute("SELECT count(*) FROM v_reviews_scored WHERE model_version = 'tiny-copy'").fetchone()[0] == total
+    finally:
+        con.close()
 
 
 def test_serve_builds_a_deployment_with_the_requested_cron_and_timezone(trained_home):
