@@ -43,7 +43,7 @@ class FinetuneConfig:
     topic_weight: float = 0.25      # topic loss (summed over topics) relative to sentiment loss
     topic_pos_weight: float = 3.0   # topics are rare per review: up-weight the positives
     label_smoothing: float = 0.05
-    class_weight_power: float = 0.5 # class weights ~ frequency ** -power: 0.5 inverse sqrt, 1.0 balanced
+    class_weight_power: float = 0.5 # row weights: balanced_within_sources ** power (0.5 softens, 1.0 balances)
     clause_weight: float = 0.5      # multiple-instance sentiment loss over clauses; 0 trains on whole reviews only
     clause_share: float = 1.0       # share of multi-clause reviews whose clauses also train (fixed, seeded): a cheaper MIL signal
     wide_buckets: int = 0           # hashed n-gram rows of the wide linear path; 0 turns it off
@@ -101,19 +101,24 @@ def sentiment_targets(labels: list[str | None], ratings: list[float | None], sou
     return np.array(classes, dtype=np.int64), np.array(binary, dtype=bool)
 
 
-def class_weights(classes: np.ndarray, power: float = 0.5) -> torch.Tensor:
-    """Class frequency to the power -power (0.5: inverse square root; 1: "balanced"), mean 1 over the labelled rows.
+def balanced_within_sources(classes: np.ndarray, binary: np.ndarray) -> np.ndarray:
+    """Row weights that balance the classes within binary-labelled rows and, separately, within 3-class rows,
+    each group keeping its total weight: the Chinese corpus's negatives are not up-weighted for being rare
+    among the English reviews.
 
-    >>> [round(w, 2) for w in class_weights(np.array([0, 2, 2, 2]), power=1.0).tolist()]   # counts + 1: 2, 1, 4
-    [1.17, 2.33, 0.58]
+    >>> balanced_within_sources(np.array([0, 2, 2, 2, 0, 2]), np.array([0, 0, 0, 0, 1, 1], bool)).round(2).tolist()
+    [2.0, 0.67, 0.67, 0.67, 1.0, 1.0]
     """
-    counts = np.bincount(classes[classes >= 0], minlength=3).astype(np.float64) + 1.0
-    w = counts ** -power
-    w = w / (w * counts).sum() * counts.sum()
-    return torch.tensor(w, dtype=torch.float32)
+    weights = np.zeros(len(classes))
+    for group in (binary, ~binary):
+        rows = group & (classes >= 0)
+        present = np.unique(classes[rows])
+        counts = np.bincount(classes[rows], minlength=3)
+        weights[rows] = rows.sum() / (len(present) * counts[classes[rows]])
+    return weights
 
 
-def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Tensor, weights: torch.Tensor,
+def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Tensor, row_weights: torch.Tensor,
                    smoothing: float) -> torch.Tensor:
     """Cross-entropy; on binary-source rows the neutral logit is removed (set to -inf) before the softmax."""
     labelled = target >= 0
@@ -128,7 +133,7 @@ def sentiment_loss(logits: torch.Tensor, target: torch.Tensor, binary: torch.Ten
     finite = torch.isfinite(log_p)
     smooth = -(log_p.masked_fill(~finite, 0.0).sum(1) / finite.sum(1))        # uniform over allowed classes
     per_row = (1 - smoothing) * nll + smoothing * smooth
-    w = weights[target]
+    w = row_weights[labelled]
     return (per_row * w).sum() / w.sum()
 
 
@@ -165,7 +170,8 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
     X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
                    shape=(len(data.sequences), model.wide_buckets))              # duplicates sum: tf x idf / norm
     labelled = data.sentiment >= 0
-    fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000, class_weight="balanced").fit(X[labelled], data.sentiment[labelled])
+    fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000).fit(
+        X[labelled], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary)[labelled])
     weight = np.zeros((model.wide_buckets, len(SENTIMENTS)), dtype=np.float32)
     intercept = np.full(len(SENTIMENTS), -1e4, dtype=np.float32)                 # a class never seen is never predicted
     weight[:, fitted.classes_] = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]
@@ -194,7 +200,7 @@ def finetune(
         fit_wide(model, data, cfg)                  # on the CPU: a sparse convex fit
     dev = pick_device(device)
     model.to(dev)
-    weights = class_weights(data.sentiment, cfg.class_weight_power).to(dev)
+    weights = torch.from_numpy(balanced_within_sources(data.sentiment, data.binary) ** cfg.class_weight_power).float().to(dev)
     if cfg.wide_only:
         model.mix.copy_(torch.tensor([0.0, 1.0]))
         return model.eval().cpu()
@@ -227,7 +233,7 @@ def finetune(
             with autocast(dev):
                 s_logits, t_logits, _ = model(ids.to(dev), attention.to(dev))
             s_logits, t_logits = s_logits.float(), t_logits.float()
-            loss = sentiment_loss(s_logits, sentiment[index], binary[index], weights, cfg.label_smoothing)
+            loss = sentiment_loss(s_logits, sentiment[index], binary[index], weights[index], cfg.label_smoothing)
             t_all, t_target = t_logits, topics[index]
             tokens = int(attention.sum())
             picked = [(row, j) for row, i in enumerate(batch) for j in clauses_of[i]]
@@ -246,7 +252,7 @@ def finetune(
                 has = torch.zeros(len(batch), dtype=torch.bool, device=dev)
                 has[owner] = True
                 target = torch.where(has, sentiment[index], torch.full_like(sentiment[index], UNLABELLED))
-                loss = loss + cfg.clause_weight * sentiment_loss(mil, target, binary[index], weights, cfg.label_smoothing)
+                loss = loss + cfg.clause_weight * sentiment_loss(mil, target, binary[index], weights[index], cfg.label_smoothing)
                 t_all = torch.cat([t_all, *c_topics])
                 t_target = torch.cat([t_target, clause_topics[torch.tensor([picked[k][1] for k in order], device=dev)]])
             loss = loss + cfg.topic_weight * topic_loss(t_all, t_target, cfg.topic_pos_weight)

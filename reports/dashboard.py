@@ -159,15 +159,15 @@ def _model_card(model: pd.DataFrame) -> dict | None:
     confusions = []
     for language, entry in metrics.get("sentiment", {}).items():
         m, b = entry.get("model", {}), entry.get("baseline", {})
-        ablation = metrics.get("random_init", {}).get(language, {}).get("model", {})
+        ablations = {name: metrics.get(name, {}).get(language, {}).get("model", {}) for name in ("random_init", "wide_only")}
         languages.append({"language": language, "n": m.get("n"), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
                           "ece": m.get("ece"), "baseline_accuracy": b.get("accuracy"), "baseline_macro_f1": b.get("macro_f1"),
-                          "random_init_accuracy": ablation.get("accuracy"), "random_init_macro_f1": ablation.get("macro_f1")})
+                          **{f"{name}_{k}": a.get(k) for name, a in ablations.items() for k in ("accuracy", "macro_f1")}})
         if m.get("confusion"):
             labels = list(m.get("per_class_f1", {}).keys())
             confusions.append((language, figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)")))
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
-            "languages": languages, "confusions": confusions}
+            "languages": languages, "confusions": confusions, "cross_domain": metrics.get("cross_domain")}
 
 
 def _by_product(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

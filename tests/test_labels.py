@@ -69,7 +69,7 @@ def test_sentiment_targets_prefer_gold_labels_and_mark_binary_sources():
 
 def test_binary_rows_never_push_the_neutral_logit():
     logits = torch.zeros(2, 3, requires_grad=True)
-    loss = sentiment_loss(logits, torch.tensor([2, 0]), torch.tensor([True, True]), torch.ones(3), smoothing=0.1)
+    loss = sentiment_loss(logits, torch.tensor([2, 0]), torch.tensor([True, True]), torch.ones(2), smoothing=0.1)
     loss.backward()
     assert torch.all(logits.grad[:, 1] == 0)
     assert torch.all(logits.grad[:, [0, 2]] != 0)
@@ -77,7 +77,7 @@ def test_binary_rows_never_push_the_neutral_logit():
 
 def test_three_class_rows_do_train_neutral():
     logits = torch.zeros(1, 3, requires_grad=True)
-    sentiment_loss(logits, torch.tensor([1]), torch.tensor([False]), torch.ones(3), smoothing=0.0).backward()
+    sentiment_loss(logits, torch.tensor([1]), torch.tensor([False]), torch.ones(1), smoothing=0.0).backward()
     assert logits.grad[0, 1] < 0
 
 

@@ -52,7 +52,7 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     if cross is not None:
         metrics["cross_domain"] = cross
     stored = json.loads((folder / "metrics.json").read_text())
-    for key in ("random_init", "pretrain"):
+    for key in ("random_init", "wide_only", "pretrain"):
         if key in stored:
             metrics[key] = stored[key]
     return metrics

@@ -50,7 +50,7 @@ NGRAM = replace(BASE.encoder, ngram_buckets=65_536)
 
 def recipes() -> dict[str, Recipe]:
     deep = replace(BASE.finetune, epochs=2.0, class_weight_power=1.0, clause_weight=0.0)
-    both = replace(deep, wide_buckets=524_288)
+    both = replace(deep, wide_buckets=2_097_152, wide_orders=(1, 2, 3))
     return {
         "plain": Recipe(BASE.encoder, replace(BASE.finetune, clause_weight=0.0), note="the previous demo recipe, no pretraining"),
         "wide_only": Recipe(NGRAM, replace(both, wide_only=True), note="wide path alone (logistic regression on hashed n-grams)"),
@@ -58,6 +58,9 @@ def recipes() -> dict[str, Recipe]:
         "wide_deep": Recipe(NGRAM, both, note="n-gram encoder + wide path, mixed on validation"),
         "wide_deep_w123": Recipe(NGRAM, replace(both, wide_orders=(1, 2, 3)), note="as wide_deep, wide 1-3-grams"),
         "wide_deep_clauses": Recipe(NGRAM, replace(both, clause_weight=0.5, clause_share=0.3), note="+ clause MIL on 30% of reviews"),
+        "wide_2m": Recipe(NGRAM, replace(both, wide_only=True, wide_buckets=2_097_152), note="wide alone, 2M buckets"),
+        "wide_2m_123": Recipe(NGRAM, replace(both, wide_only=True, wide_buckets=2_097_152, wide_orders=(1, 2, 3)), note="wide alone, 2M buckets, 1-3-grams"),
+        "wide_2m_c8": Recipe(NGRAM, replace(both, wide_only=True, wide_buckets=2_097_152, wide_c=8.0), note="wide alone, 2M buckets, C=8"),
         "wide_deep_3ep": Recipe(NGRAM, replace(both, epochs=3.0), note="as wide_deep, 3 epochs"),
         "wide_deep_mlm40": Recipe(NGRAM, both, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
                                                               masking=MaskingConfig(rate=0.4)), note="+ MLM 40% pretraining"),
