@@ -281,20 +281,21 @@ def _print_run(summary) -> None:
 
 @app.command()
 def report(
-    run_date: Annotated[Optional[str], typer.Option("--date", help="Day to report on (default today).")] = None,
+    run_date: Annotated[Optional[str], typer.Option("--date", help="Day to report on (default: the day the insight tables hold).")] = None,
     standalone: Annotated[bool, typer.Option("--standalone", help="One self-contained file (plotly.js inlined) to mail around.")] = False,
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Rebuild a dashboard page from the insight tables, without rescoring."""
     import webbrowser
 
-    from reviewlens.flows.nightly.dashboards import write_reports
+    from reviewlens.flows.nightly.dashboards import check_report_date, write_reports
     from reviewlens.flows.store.connection import connect
 
     settings = load_settings()
     con = connect(settings.db_path)
     try:
-        page = write_reports(con, settings, _parse_date(run_date), None, standalone=standalone)
+        day = check_report_date(con, _parse_date(run_date) if run_date else None)
+        page = write_reports(con, settings, day, None, standalone=standalone)
     finally:
         con.close()
     out.print(f"dashboard: {page.resolve()}")

@@ -9,12 +9,31 @@ from pathlib import Path
 import duckdb
 
 from reviewlens.flows.config import Settings
+from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import query
 from reviewlens.reports.dashboard import LEADERBOARD_SIZE, ReportData, write_history_page, write_run_page
 
 QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "product_weekly", "examples",
            "alerts", "alert_reviews", "movers", "emerging", "candidates", "model", "demo_sources")
 MOVER_MIN_MENTIONS = 20          # mentions a topic needs in both weeks to be listed as moving
+
+
+def insights_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The day the insight tables hold (they are rebuilt whole for one run date), None before the first run."""
+    value = query(con, "report/as_of.sql")["as_of"].iloc[0]
+    return None if value is None or value != value else value.date() if hasattr(value, "date") else value
+
+
+def check_report_date(con: duckdb.DuckDBPyConnection, wanted: date | None) -> date:
+    """The date a page can be written for: the insight tables' own, which `wanted` must match (a page mixing
+    another day's products, topics and terms with this one's would be wrong without saying so)."""
+    as_of = insights_as_of(con)
+    if as_of is None:
+        raise UserError("there are no insight tables yet; `reviewlens run` builds them and writes the page.")
+    if wanted is not None and wanted != as_of:
+        raise UserError(f"the insight tables hold the figures of {as_of}, not {wanted}: `reviewlens report --date {as_of}` "
+                        f"rewrites that page, and `reviewlens run --date {wanted}` rebuilds the tables and the page for {wanted}.")
+    return as_of
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None) -> ReportData:
