@@ -29,10 +29,8 @@ class SavedModel:
         return folder
 
 
-class FrozenClock(datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return datetime(2026, 11, 28, 2, 15, 0)
+def frozen_clock() -> datetime:
+    return datetime(2026, 11, 28, 2, 15, 0)
 
 
 def register_new(settings: Settings, force: bool = False):
@@ -41,7 +39,7 @@ def register_new(settings: Settings, force: bool = False):
 
 
 def test_two_models_registered_in_the_same_second_get_different_versions(tmp_path, monkeypatch):
-    monkeypatch.setattr(train_module, "datetime", FrozenClock)
+    monkeypatch.setattr(train_module, "utc_now", frozen_clock)
     settings = Settings(home=tmp_path)
     first, second = register_new(settings, force=True), register_new(settings, force=True)
     assert first.version != second.version
