@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from reviewlens.flows.errors import disk_full_message
+from reviewlens.flows.store.connection import connect
 
 # imported by the child through PYTHONPATH: the first page write stops half-way with ENOSPC, as a full disk does
 SITECUSTOMIZE = '''
@@ -61,6 +62,9 @@ def test_a_report_write_on_a_full_disk_is_one_sentence_and_leaves_the_old_page(t
     home = tmp_path / "home"
     (tmp_path / "r.csv").write_text("review_id,product_id,body,created_at\nr1,p1,Lovely dress,2026-11-27 10:00:00\n")
     assert cli("ingest", str(tmp_path / "r.csv"), home=home).returncode == 0
+    con = connect(home / "reviewlens.duckdb")                  # a night that completed: its page can be rewritten
+    con.execute("INSERT INTO runs (run_id, run_date, started_at, status) VALUES ('night', DATE '2026-11-28', now(), 'completed')")
+    con.close()
     assert cli("report", "--date", "2026-11-28", home=home).returncode == 0
     page = home / "reports" / "2026-11-28" / "index.html"
     before = page.read_bytes()
