@@ -47,3 +47,24 @@ def test_extra_text_joins_the_tokenizer_and_mlm_corpus_but_not_the_evaluation(tm
     held_out = corpus.frame[corpus.frame["split"] == "test"]
     evaluated = {key for key, value in ckpt.metrics["pretrain"].items() if isinstance(value, dict)}
     assert evaluated == set(held_out["language"])   # per-language held-out reviews only, never the extra text
+
+
+def test_a_preset_without_mlm_steps_trains_only_the_tokenizer(db_path, con, tmp_path):
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.training.pretrain_step import load_corpus, run_pretraining
+    from reviewlens.models.checkpoint import load_checkpoint
+    from reviewlens.models.presets import PRESETS
+    from reviewlens.models.pretrain import PretrainConfig
+    from tests.fixtures import write_fixture
+
+    for path in write_fixture(tmp_path / "input"):
+        ingest_file(con, path)
+    con.close()
+    preset = replace(PRESETS["tiny"], pretrain=PretrainConfig(steps=0))
+    ckpt = load_checkpoint(run_pretraining(tmp_path / "models", load_corpus(db_path), preset, Console(quiet=True)))
+    assert ckpt.tokenizer.get_vocab_size() > 100
+    assert ckpt.metrics["pretrain"]["steps"] == 0 and ckpt.metrics["pretrain"]["loss_curve"] == []

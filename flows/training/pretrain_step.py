@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import connect, sql_text
 from reviewlens.models.checkpoint import save_checkpoint
+from reviewlens.models.encoder import MaskedLM
 from reviewlens.models.masking import continuation_table
 from reviewlens.models.presets import PRESETS, Preset
 from reviewlens.models.pretrain import evaluate_mlm, pretrain
@@ -74,16 +75,20 @@ def run_pretraining(models_dir: Path, corpus: Corpus, preset: Preset, console: C
         tokenizer.save(str(state_dir / "tokenizer.json"))
     encoder_cfg = replace(preset.encoder, vocab_size=tokenizer.get_vocab_size())
     max_len = encoder_cfg.max_len
-    sequences = encode(tokenizer, train["body"].tolist() + extra_texts, max_len)
     continuation = continuation_table(tokenizer)
-    resuming = (state_dir / "mlm" / "state.json").exists()
-    with training_progress(console) as progress:
-        task = progress.add_task(f"pretraining ({preset.name}{', resumed' if resuming else ''})",
-                                 total=preset.pretrain.steps, loss=float("nan"), tps=0.0)
-        def on_step(step: int, loss: float, tps: float) -> None:
-            progress.update(task, completed=step + 1, loss=loss, tps=tps)
-        model, history = pretrain(sequences, encoder_cfg, preset.pretrain, continuation, state_dir / "mlm", on_step,
-                                  device=device)
+    if preset.pretrain.steps == 0:              # the preset trains from random init: the tokenizer is all we need
+        console.print(f"pretraining ({preset.name}): tokenizer trained; the preset runs no MLM steps")
+        model, history = MaskedLM(encoder_cfg).eval(), []
+    else:
+        sequences = encode(tokenizer, train["body"].tolist() + extra_texts, max_len)
+        resuming = (state_dir / "mlm" / "state.json").exists()
+        with training_progress(console) as progress:
+            task = progress.add_task(f"pretraining ({preset.name}{', resumed' if resuming else ''})",
+                                     total=preset.pretrain.steps, loss=float("nan"), tps=0.0)
+            def on_step(step: int, loss: float, tps: float) -> None:
+                progress.update(task, completed=step + 1, loss=loss, tps=tps)
+            model, history = pretrain(sequences, encoder_cfg, preset.pretrain, continuation, state_dir / "mlm", on_step,
+                                      device=device)
     metrics = {"pretrain": {"seconds": round(time.perf_counter() - started, 1), "steps": preset.pretrain.steps,
                             "train_texts": len(train), "extra_texts": len(extra_texts), "loss_curve": history[:: max(1, len(history) // 200)]}}
     for language, group in held_out.groupby("language") if preset.pretrain.steps else ():   # nothing learnt to measure
