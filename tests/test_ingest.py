@@ -288,3 +288,24 @@ def test_an_ingest_killed_mid_file_keeps_the_files_before_it_and_a_rerun_loads_t
     assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM reviews").fetchone() == (119_880, 119_880)
     assert con.execute("SELECT count(*) FROM reviews_rejected").fetchone()[0] == 120
     con.close()
+
+
+def test_a_json_lines_reject_keeps_the_keys_in_the_files_order_every_time(tmp_path):
+    """reviews_rejected.raw is the row as read: its keys in the order the file first gives them, whichever thread
+    read which line (they came out of a SELECT DISTINCT in any order, so re-ingesting gave different rows)."""
+    from reviewlens.flows.store.connection import connect
+
+    keys = ["zeta", "review_id", "body", "mid", "product_id", "created_at", "alpha"]
+    lines = [json.dumps({k: (f"r{i}" if k == "review_id" else "" if k == "body" and i % 50 == 0 else f"{k}{i}")
+                         for k in keys} | {"created_at": "2026-10-01"}) for i in range(20_000)]
+    lines.append(json.dumps({"review_id": "late", "product_id": "p", "body": "b", "created_at": "x", "omega": 1}))
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    raws = []
+    for attempt in range(3):
+        con = connect(tmp_path / f"store{attempt}" / "reviewlens.duckdb")
+        ingest_file(con, path)
+        raws.append(con.execute("SELECT line, raw FROM reviews_rejected ORDER BY line").fetchall())
+        con.close()
+    assert raws[0] == raws[1] == raws[2] and len(raws[0]) == 401
+    assert list(json.loads(raws[0][0][1])) == [*keys, "omega"]
