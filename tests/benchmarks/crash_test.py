@@ -7,7 +7,8 @@ Setup, once per home and kept for reruns: `reviewlens demo-data`, `reviewlens tr
 one complete night (RUN_DATE). Then, on copies of that store:
 - ingest moments: `reviewlens ingest crash_A.csv crash_B.jsonl` (new reviews, invalid rows mixed in) killed mid-file;
 - run moments: after crash_C.parquet brought new reviews, `reviewlens run` for the next night killed mid-scoring
-  (commits of REVIEWLENS_SCORE_COMMIT_REVIEWS reviews) or mid-rebuild (review terms, insight SQL, topic discovery).
+  (commits of REVIEWLENS_SCORE_COMMIT_REVIEWS reviews) or mid-rebuild (review terms; the insight tables and topic
+  discovery, one transaction; the pages).
 After each kill: the store opens; `reviews` holds the valid rows of exactly the files whose ingest finished; no review
 has two scores (or two aspect rows for one clause and topic) for one model; the insight tables (topic candidates
 included) equal the previous night's or those of an uninterrupted run of this night, never a mix; no half-written
@@ -47,8 +48,8 @@ INGEST_ROWS = {"A": 150_000, "B": 60_000}      # rows of the crashed ingest file
 VOLATILE = {"reviews": ["ingested_at"], "reviews_rejected": ["rejected_at"], "review_scores": ["run_id", "scored_at"]}
 TOLERANCE = 1e-5
 CLI = [sys.executable, "-m", "reviewlens.flows.cli"]
-# nightly tasks in order up to the last one that writes insight tables (the flow has had either set of names)
-RUN_TASKS = ("start_run", "score_new_reviews", "rebuild", "find_topic_candidates", "publish_insights")
+# the nightly flow's tasks, in order (flows/nightly/flow.py)
+RUN_TASKS = ("start_run", "score_new_reviews", "index_review_terms", "publish_insights", "publish_dashboard", "finish_run")
 
 
 # --- processes -------------------------------------------------------------------------------------------------
@@ -193,6 +194,15 @@ def close(a, b) -> bool:
 def differing(a: dict[str, list], b: dict[str, list]) -> list[str]:
     """Tables whose rows differ between two snapshots."""
     return [t for t in a if not close(a[t], b.get(t))]
+
+
+def first_difference(a: dict[str, list], b: dict[str, list]) -> list[str]:
+    """For each differing table, its row counts and the first pair of rows that differ (shortened)."""
+    out = []
+    for t in differing(a, b):
+        pair = next(((x, y) for x, y in zip(a[t], b.get(t) or []) if not close(x, y)), None)
+        out.append(f"differs: {t} ({len(a[t])} vs {len(b.get(t) or [])} rows)" + (f": {str(pair[0])[:200]} vs {str(pair[1])[:200]}" if pair else ""))
+    return out
 
 
 def snapshot(db: Path, tables: list[str]) -> dict[str, list]:
@@ -413,10 +423,13 @@ class Bench:
         got = {k: after["by_source"].get(self.files[k].path.name, 0) for k in "AB"}
         if got != expected:
             raise SystemExit(f"crash test setup: the reference ingest kept {got} valid rows, the files hold {expected}")
-        self.reference["ingest"] = {
-            "base_reviews": base["reviews"], "windows": windows,
-            "tables": snapshot(self.db, ["reviews", "reviews_rejected"]),
-        }
+        tables = snapshot(self.db, ["reviews", "reviews_rejected"])
+        restore_store(self.dir / "scored", self.db)                  # twice: an uninterrupted ingest is reproducible
+        run(ingest_args, self.env_for(self.work), "second reference ingest")
+        again = snapshot(self.db, ["reviews", "reviews_rejected"])
+        if differing(tables, again):
+            raise SystemExit("two uninterrupted ingests left different tables: " + "; ".join(first_difference(tables, again)))
+        self.reference["ingest"] = {"base_reviews": base["reviews"], "windows": windows, "tables": tables}
         log("reference ingest: " + ", ".join(f"{k} {b - a:.2f}s" for k, (a, b) in windows.items()))
 
         restore_store(self.dir / "next-night", self.db)
@@ -428,14 +441,13 @@ class Bench:
             runs.append((child, snapshot(self.db, self.all_tables())))
         child, tables = runs[0]
         if differing(tables, runs[1][1]):
-            raise SystemExit(f"two uninterrupted runs left different tables: {differing(tables, runs[1][1])}")
+            raise SystemExit("two uninterrupted runs left different tables: " + "; ".join(first_difference(tables, runs[1][1])))
         if not differing({t: tables[t] for t in insight_tables()}, previous):
             raise SystemExit("the next night's insight tables equal the previous night's: nothing to tell apart")
-        marks = {name: child.wait_for(task_done(name), timeout=1) for name in (*RUN_TASKS, "publish_dashboard")}
-        published = max(marks[name] or 0.0 for name in RUN_TASKS[2:])         # the last insight table written
-        self.reference["run"] = {
+        marks = {name: child.wait_for(task_done(name), timeout=1) for name in RUN_TASKS}
+        self.reference["run"] = {                     # rebuild: review terms, insight tables, topics, the pages
             "windows": {"scoring": (marks["start_run"], marks["score_new_reviews"]),
-                        "rebuild": (marks["score_new_reviews"], published)},
+                        "rebuild": (marks["score_new_reviews"], marks["publish_dashboard"])},
             "previous": previous, "tables": tables,
         }
         log("reference run: scoring {:.1f}s, rebuild {:.1f}s".format(*(b - a for a, b in self.reference["run"]["windows"].values())))
@@ -466,9 +478,9 @@ class Bench:
         if not trial.checks["next command completes"]:
             trial.notes.append(again.output()[-500:])
             return
-        tables = differing(snapshot(self.db, ["reviews", "reviews_rejected"]), ref["tables"])
-        trial.checks["tables = uninterrupted command's"] = not tables
-        trial.notes += [f"differs: {t}" for t in tables]
+        tables = snapshot(self.db, ["reviews", "reviews_rejected"])
+        trial.checks["tables = uninterrupted command's"] = not differing(tables, ref["tables"])
+        trial.notes += first_difference(tables, ref["tables"])
 
     def crash_run(self, trial: Trial, rng: random.Random) -> None:
         ref = self.reference["run"]
@@ -477,16 +489,15 @@ class Bench:
         args = ["run", "--date", NEXT_NIGHT.isoformat()]
         event = task_done("start_run" if trial.target == "scoring" else "score_new_reviews")
         child = self.start_and_kill(trial, args, self.dir / "next-night", lambda c: c.wait_for(event), offset)
-        finished = [name for name in (*RUN_TASKS[1:], "publish_dashboard")
-                    if any(re.search(task_done(name), line) for _, line in child.lines)]
+        phase = next((name for name in RUN_TASKS if not any(re.search(task_done(name), line) for _, line in child.lines)),
+                     "after the flow")
         facts = self.check_opens(trial)
         if facts is None:
             return
         insights = snapshot(self.db, insight_tables())
         state = "previous" if not differing(insights, ref["previous"]) else "new" if not differing(
             insights, {t: ref["tables"][t] for t in insight_tables()}) else "mixed"
-        trial.observed = (f"scored {NEW_REVIEWS - facts['unscored']:,}/{NEW_REVIEWS:,}; insights {state}"
-                          + (f"; after {finished[-1]}" if finished else ""))
+        trial.observed = f"in {phase}: {NEW_REVIEWS - facts['unscored']:,}/{NEW_REVIEWS:,} scored, insights {state}"
         trial.checks["reviews = valid rows of the finished files"] = facts["reviews"] == len(ref["tables"]["reviews"])
         trial.checks["insight tables previous or new, never a mix"] = state != "mixed"
         if state == "mixed":
@@ -497,10 +508,10 @@ class Bench:
         if not trial.checks["next command completes"]:
             trial.notes.append(again.output()[-500:])
             return
-        tables = differing(snapshot(self.db, self.all_tables()), ref["tables"])
+        tables = snapshot(self.db, self.all_tables())
         after = store_facts(self.db)
-        trial.checks["tables = uninterrupted command's"] = not tables
-        trial.notes += [f"differs: {t}" for t in tables]
+        trial.checks["tables = uninterrupted command's"] = not differing(tables, ref["tables"])
+        trial.notes += first_difference(tables, ref["tables"])
         trial.checks["killed run recorded as failed"] = ("running", 1) not in after["runs"] and \
             dict(after["runs"]).get("failed", 0) >= 1
         trial.checks["no half-written page"] = not leftovers(self.work) and \
@@ -718,7 +729,7 @@ def main() -> None:
             trial = Trial(no, command, target, 0.0)
             (bench.crash_ingest if command == "ingest" else bench.crash_run)(trial, rng)
             trials.append(trial)
-            log(f"{no:>2} {command:<6} {target:<8} {trial.moment_s:6.2f}s  {trial.observed:<48} "
+            log(f"{no:>2} {command:<6} {target:<8} {trial.moment_s:6.2f}s  {trial.observed:<62} "
                 f"{'held' if trial.held else 'BROKEN: ' + ', '.join(k for k, v in trial.checks.items() if not v)}")
         disk = [] if args.no_disk_full else bench.full_disk()
 
@@ -740,12 +751,12 @@ def main() -> None:
 
 
 def print_table(trials: list[Trial], disk: list[Trial]) -> None:
-    print(f"\n{'#':>2}  {'command':<7} {'moment':<18} {'observed':<52} invariants")
+    print(f"\n{'#':>2}  {'command':<7} {'moment':<18} {'observed':<62} invariants")
     for t in trials + disk:
         broken = [k for k, v in t.checks.items() if not v]
         verdict = f"held ({len(t.checks)})" if t.held else ("skipped" if not t.checks else "BROKEN: " + "; ".join(broken))
         moment = f"{t.target} +{t.moment_s:.2f}s" if t.moment_s else t.target
-        print(f"{t.no or '-':>2}  {t.command:<7} {moment:<18} {t.observed[:52]:<52} {verdict}")
+        print(f"{t.no or '-':>2}  {t.command:<7} {moment:<18} {t.observed[:62]:<62} {verdict}")
 
 
 if __name__ == "__main__":
