@@ -411,11 +411,11 @@ class Bench:
         restore_store(self.dir / "scored", self.db)
         base = store_facts(self.db)
         child = Child(ingest_args, self.env_for(self.work))
-        windows = {}
-        for k in "AB":                                    # from opening the file to its summary: one transaction
-            opened = child.wait_open(self.files[k].path)
-            done = child.wait_for(rf"ingest {self.files[k].path.name}")
-            windows[k] = (opened, done)
+        # each file is one transaction: A's from the moment the command opens it, B's from A's summary (B begins
+        # at once; B, read in a blink, can be open and closed between two looks at /proc)
+        opened = child.wait_open(self.files["A"].path)
+        done_a = child.wait_for(r"ingest crash_A\.csv")
+        windows = {"A": (opened, done_a), "B": (done_a, child.wait_for(r"ingest crash_B\.jsonl"))}
         if child.finish() != 0 or None in (v for w in windows.values() for v in w):
             raise SystemExit(f"crash test setup: the reference ingest failed or was not seen:\n{child.output()[-3000:]}")
         after = store_facts(self.db)
@@ -459,9 +459,10 @@ class Bench:
         start, end = ref["windows"][trial.target]
         offset = rng.uniform(0.05, 0.9) * (end - start)
         args = ["ingest", str(self.files["A"].path), str(self.files["B"].path)]
-        path = self.files[trial.target].path
-        self.start_and_kill(trial, args, self.dir / "scored", lambda c: c.wait_open(path), offset)   # once the
-        facts = self.check_opens(trial)                                                             # file is open
+        began = (lambda c: c.wait_open(self.files["A"].path)) if trial.target == "A" else \
+            (lambda c: c.wait_for(r"ingest crash_A\.csv"))
+        self.start_and_kill(trial, args, self.dir / "scored", began, offset)
+        facts = self.check_opens(trial)
         if facts is None:
             return
         done = [k for k in "AB" if facts["by_source"].get(self.files[k].path.name, 0)]
