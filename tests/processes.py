@@ -14,6 +14,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+# a sitecustomize.py for a command's PYTHONPATH: the first page or export it writes stops half-way with ENOSPC, as on
+# a full disk (where `mount -t tmpfs` is not allowed, this is the full disk the tests can make)
+ENOSPC_ON_FIRST_PAGE = '''
+import errno, pathlib
+_write_text = pathlib.Path.write_text
+def write_text(self, data, *args, **kwargs):
+    if self.name.endswith(".partial"):
+        with self.open("w", encoding="utf-8") as fh:
+            fh.write(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+    return _write_text(self, data, *args, **kwargs)
+pathlib.Path.write_text = write_text
+'''
+
+
 def task_finished(name: str) -> str:
     """The line Prefect logs when a task of a flow finishes, e.g. task_finished('start_run')."""
     return rf"Task run '{name}-\w+' - Finished in state"

@@ -15,20 +15,7 @@ import pytest
 
 from reviewlens.flows.errors import disk_full_message
 from reviewlens.flows.store.connection import connect
-
-# imported by the child through PYTHONPATH: the first page write stops half-way with ENOSPC, as a full disk does
-SITECUSTOMIZE = '''
-import errno, pathlib
-_write_text = pathlib.Path.write_text
-def write_text(self, data, *args, **kwargs):
-    if self.name.endswith(".partial"):
-        with self.open("w", encoding="utf-8") as fh:
-            fh.write(data[: len(data) // 2])
-        raise OSError(errno.ENOSPC, "No space left on device", str(self))
-    return _write_text(self, data, *args, **kwargs)
-pathlib.Path.write_text = write_text
-'''
-
+from tests.processes import ENOSPC_ON_FIRST_PAGE
 
 @pytest.mark.parametrize("error, where", [
     (OSError(errno.ENOSPC, "No space left on device", "/srv/rl/reports/2026-11-28/index.html.partial"),
@@ -70,7 +57,7 @@ def test_a_report_write_on_a_full_disk_is_one_sentence_and_leaves_the_old_page(t
     before = page.read_bytes()
     inject = tmp_path / "inject"
     inject.mkdir()
-    (inject / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (inject / "sitecustomize.py").write_text(ENOSPC_ON_FIRST_PAGE, encoding="utf-8")
 
     full = cli("report", "--date", "2026-11-28", home=home, PYTHONPATH=str(inject))
     assert full.returncode == 2, full.stderr

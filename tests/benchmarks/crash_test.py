@@ -40,6 +40,9 @@ from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))      # the repository, for tests.processes
+from tests.processes import ENOSPC_ON_FIRST_PAGE  # noqa: E402
+
 RUN_DATE = date(2026, 11, 28)                  # the night set up once; the crashed runs are for the night after
 NEXT_NIGHT = RUN_DATE + timedelta(days=1)
 COMMIT_REVIEWS = 256                           # scoring transaction size in the crashed runs: many commits to cut
@@ -474,14 +477,7 @@ class Bench:
         trial.checks["reviews = valid rows of the finished files"] = facts["reviews"] == expected and whole and rejects
         trial.checks["files in order"] = done in ([], ["A"], ["A", "B"])
         self.check_scores(trial, facts)
-        again = Child(args, self.env_for(self.work))
-        trial.checks["next command completes"] = again.finish() == 0
-        if not trial.checks["next command completes"]:
-            trial.notes.append(again.output()[-500:])
-            return
-        tables = snapshot(self.db, ["reviews", "reviews_rejected"])
-        trial.checks["tables = uninterrupted command's"] = not differing(tables, ref["tables"])
-        trial.notes += first_difference(tables, ref["tables"])
+        self.run_again(trial, args, ref["tables"])
 
     def crash_run(self, trial: Trial, rng: random.Random) -> None:
         ref = self.reference["run"]
@@ -504,19 +500,25 @@ class Bench:
         if state == "mixed":
             trial.notes.append("insight tables like neither night: " + ", ".join(differing(insights, ref["previous"])))
         self.check_scores(trial, facts)
-        again = Child(args, self.env_for(self.work))
-        trial.checks["next command completes"] = again.finish() == 0
-        if not trial.checks["next command completes"]:
-            trial.notes.append(again.output()[-500:])
+        if not self.run_again(trial, args, ref["tables"]):
             return
-        tables = snapshot(self.db, self.all_tables())
         after = store_facts(self.db)
-        trial.checks["tables = uninterrupted command's"] = not differing(tables, ref["tables"])
-        trial.notes += first_difference(tables, ref["tables"])
         trial.checks["killed run recorded as failed"] = ("running", 1) not in after["runs"] and \
             dict(after["runs"]).get("failed", 0) >= 1
         trial.checks["no half-written page"] = not leftovers(self.work) and \
             (self.work / "reports" / NEXT_NIGHT.isoformat() / "index.html").is_file()
+
+    def run_again(self, trial: Trial, args: list[str], reference: dict[str, list]) -> bool:
+        """The same command once more: it must complete and leave the tables the uninterrupted command left."""
+        again = Child(args, self.env_for(self.work))
+        trial.checks["next command completes"] = again.finish() == 0
+        if not trial.checks["next command completes"]:
+            trial.notes.append(again.output()[-500:])
+            return False
+        tables = snapshot(self.db, list(reference))
+        trial.checks["tables = uninterrupted command's"] = not differing(tables, reference)
+        trial.notes += first_difference(tables, reference)
+        return True
 
     def start_and_kill(self, trial: Trial, args: list[str], start_from: Path, began, offset: float) -> Child:
         """The command on a fresh copy of the store, SIGKILLed `offset` seconds after `began(child)` (the moment its
@@ -650,7 +652,7 @@ class Bench:
             filler, how = None, "ENOSPC injected"
             inject = self.dir / "inject"
             inject.mkdir(exist_ok=True)
-            (inject / "sitecustomize.py").write_text(INJECT_ENOSPC, encoding="utf-8")
+            (inject / "sitecustomize.py").write_text(ENOSPC_ON_FIRST_PAGE, encoding="utf-8")
             env["PYTHONPATH"] = os.pathsep.join(p for p in (str(inject), env.get("PYTHONPATH", "")) if p)
         page = reports / NEXT_NIGHT.isoformat() / "index.html"
         before = {p: p.read_bytes() for p in reports.rglob("*") if p.is_file() and p != filler}
@@ -671,19 +673,6 @@ class Bench:
         again = Child(["report", "--date", NEXT_NIGHT.isoformat()], self.env_for(home))
         trial.checks["next command completes"] = again.finish() == 0 and page.stat().st_size > 0
         return trial
-
-
-INJECT_ENOSPC = '''
-import errno, pathlib
-_write_text = pathlib.Path.write_text
-def write_text(self, data, *args, **kwargs):
-    if self.name.endswith(".partial"):
-        with self.open("w", encoding="utf-8") as fh:
-            fh.write(data[: len(data) // 2])
-        raise OSError(errno.ENOSPC, "No space left on device", str(self))
-    return _write_text(self, data, *args, **kwargs)
-pathlib.Path.write_text = write_text
-'''
 
 
 # --- main ------------------------------------------------------------------------------------------------------
