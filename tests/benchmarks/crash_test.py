@@ -108,6 +108,19 @@ class Child:
             time.sleep(0.002)
         return None
 
+    def wait_growth(self, path: Path, times: int, timeout: float = 900) -> float | None:
+        """Seconds since start once the file has grown `times` times (from now); None if the process ended first."""
+        size = lambda: path.stat().st_size if path.exists() else 0
+        last, grown, deadline = size(), 0, time.monotonic() + timeout
+        while grown < times:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                return None
+            if (now := size()) != last:
+                grown += now > last
+                last = now
+            time.sleep(0.002)
+        return self.elapsed()
+
     def sleep_until(self, at: float) -> None:
         time.sleep(max(0.0, at - self.elapsed()))
 
@@ -482,10 +495,16 @@ class Bench:
     def crash_run(self, trial: Trial, rng: random.Random) -> None:
         ref = self.reference["run"]
         start, end = ref["windows"][trial.target]
-        offset = rng.uniform(0.05, 0.95) * (end - start)
         args = ["run", "--date", NEXT_NIGHT.isoformat()]
-        event = task_done("start_run" if trial.target == "scoring" else "score_new_reviews")
-        child = self.start_and_kill(trial, args, self.dir / "next-night", lambda c: c.wait_for(event), offset)
+        if trial.target == "scoring":          # after k of the pages' commits (seen as the WAL growing), mid-page
+            pages = -(-NEW_REVIEWS // COMMIT_REVIEWS)
+            commits, offset = rng.randrange(pages), rng.uniform(0.05, 0.95) * (end - start) / pages
+            wal = self.db.with_name(self.db.name + ".wal")
+            began = lambda c: c.wait_for(task_done("start_run")) and c.wait_growth(wal, commits)
+        else:
+            offset = rng.uniform(0.05, 0.95) * (end - start)
+            began = lambda c: c.wait_for(task_done("score_new_reviews"))
+        child = self.start_and_kill(trial, args, self.dir / "next-night", began, offset)
         phase = next((name for name in RUN_TASKS if not any(re.search(task_done(name), line) for _, line in child.lines)),
                      "after the flow")
         facts = self.check_opens(trial)
@@ -503,8 +522,9 @@ class Bench:
         if not self.run_again(trial, args, ref["tables"]):
             return
         after = store_facts(self.db)
-        trial.checks["killed run recorded as failed"] = ("running", 1) not in after["runs"] and \
-            dict(after["runs"]).get("failed", 0) >= 1
+        before, now = dict(facts["runs"]), dict(after["runs"])          # a run killed before finish_run was 'running'
+        trial.checks["a killed run is marked failed"] = "running" not in now and \
+            now.get("failed", 0) == before.get("failed", 0) + before.get("running", 0)
         trial.checks["no half-written page"] = not leftovers(self.work) and \
             (self.work / "reports" / NEXT_NIGHT.isoformat() / "index.html").is_file()
 
