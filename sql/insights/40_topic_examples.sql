@@ -1,17 +1,26 @@
 -- fills: topic_examples
 -- Per topic and sentiment, the most confident reviews, at most one per opening phrase
 -- (so near-identical reviews do not crowd the list).
+-- The best review of each opening is an aggregate (arg_min over (-confidence, review_id): highest confidence,
+-- then the smallest id), not a window over every mention; the opening is computed once per review.
 DELETE FROM topic_examples;
 
 INSERT INTO topic_examples BY NAME
-WITH candidates AS (
-    SELECT t.topic, t.sentiment, t.review_id,
-           CASE t.sentiment WHEN 'positive' THEN v.p_positive WHEN 'negative' THEN v.p_negative ELSE v.p_neutral END AS confidence,
-           lower(left(regexp_replace(v.body, '\s+', ' ', 'g'), 24)) AS opening
+WITH openings AS (
+    SELECT review_id, p_negative, p_neutral, p_positive,
+           lower(left(regexp_replace(body, '\s+', ' ', 'g'), 24)) AS opening
+    FROM v_reviews_scored
+    WHERE created_at < $run_date::DATE + INTERVAL 1 DAY AND length(body) BETWEEN 20 AND 600
+), mentions AS (
+    SELECT t.topic, t.sentiment, t.review_id, o.opening,
+           CASE t.sentiment WHEN 'positive' THEN o.p_positive WHEN 'negative' THEN o.p_negative ELSE o.p_neutral END AS confidence
     FROM v_review_topics t
-    JOIN v_reviews_scored v USING (review_id)
-    WHERE t.created_at < $run_date::DATE + INTERVAL 1 DAY AND length(v.body) BETWEEN 20 AND 600
-    QUALIFY row_number() OVER (PARTITION BY t.topic, t.sentiment, opening ORDER BY confidence DESC, t.review_id) = 1
+    JOIN openings o USING (review_id)
+), candidates AS (
+    SELECT topic, sentiment, opening,
+           arg_min(review_id, (-confidence, review_id)) AS review_id, max(confidence) AS confidence
+    FROM mentions
+    GROUP BY topic, sentiment, opening
 )
 SELECT topic, sentiment, example_no, review_id, confidence
 FROM (
