@@ -76,6 +76,16 @@ def ingest(
     _ingest_paths(paths, column, source, fmt)
 
 
+WORKERS_HELP = ("Score on a local Dask cluster of N worker processes (each gets cores/N torch threads); 0 = in this "
+                "process. Default: the 'workers' setting. REVIEWLENS_DASK_ADDRESS=tcp://host:8786 uses a running cluster.")
+
+
+def _check_workers(workers: Optional[int]) -> Optional[int]:
+    if workers is not None and workers < 0:
+        raise UserError(f"--workers must be 0 (score in this process) or more (got {workers}).")
+    return workers
+
+
 SCENARIO_HELP = ("incident: real negative size/fit reviews of one category dated into the last 7 days, so the last "
                  "night raises alerts; none: every simulated date uniform.")
 
@@ -103,6 +113,7 @@ def demo(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Run date of the demo (YYYY-MM-DD, default today).")] = None,
     history_days: Annotated[int, typer.Option(help="Nightly runs to replay, ending on the run date.")] = 7,
     scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "incident",
+    workers: Annotated[Optional[int], typer.Option("--workers", help=WORKERS_HELP)] = None,
 ) -> None:
     """The whole job on the embedded demo data: fetch, ingest, train (if no model is active), nightly runs."""
     from datetime import timedelta
@@ -131,7 +142,7 @@ def demo(
     else:
         console.print(f"using the active model {active[0]}")
     for offset in range(history_days - 1, -1, -1):
-        result = nightly(day - timedelta(days=offset), str(settings.home))
+        result = nightly(day - timedelta(days=offset), str(settings.home), _check_workers(workers))
         out.print(f"night {day - timedelta(days=offset)}: scored {result.scored:,} new reviews, {len(result.alerts)} alerts")
     _print_run(result)
     out.print(f"run history: {(settings.reports_dir / 'index.html').resolve()}")
@@ -263,11 +274,12 @@ def classify(
 @app.command()
 def run(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Day to report on (YYYY-MM-DD, default today).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help=WORKERS_HELP)] = None,
 ) -> None:
     """The nightly job: score new reviews, rebuild insight tables and alerts, write the dashboard."""
     from reviewlens.flows.nightly.flow import nightly
 
-    summary = nightly(_parse_date(run_date), str(load_settings().home))
+    summary = nightly(_parse_date(run_date), str(load_settings().home), _check_workers(workers))
     _print_run(summary)
 
 

@@ -22,7 +22,10 @@ class Settings:
     home: Path = Path("var")              # workspace: database, models, reports, cache
     demo_days: int = 120                  # simulated history the demo spreads its reviews over
     score_batch_tokens: int = 16_384      # token budget of one inference batch
-    score_commit_reviews: int = 2_048     # reviews written per scoring transaction
+    score_precision: str = "auto"         # encoder matmuls when scoring: auto (bf16 where the CPU has it natively), fp32, bf16, int8
+    score_threads: int = 0                # torch threads for scoring, process-wide; 0 = torch's default (all cores)
+    score_prefetch_texts: int = 2_048     # texts tokenised per chunk while the model scores the last; 0 = all first
+    score_commit_reviews: int = 2_048     # not read since scoring is sharded: a transaction is a shard (shard_reviews)
     device: str = "auto"                  # torch device: auto, cpu or cuda
     min_alert_volume: int = 20            # reviews needed in both alert windows (last 7 days, 28 before)
     alert_z: float = 3.0                  # two-proportion z needed to raise an alert
@@ -34,6 +37,10 @@ class Settings:
     discovery_sample: int = 4_000         # untopiced recent reviews clustered by topic discovery
     timezone: str = ""                    # IANA zone run dates are days in, e.g. "Europe/Berlin"; "" = this machine's
     cache: str = ""                       # downloaded demo data; "" = <home>/cache
+    shard_reviews: int = 2_048            # reviews per scoring shard: one task, one Parquet file, one transaction
+    workers: int = 0                      # score on a local Dask cluster of this many processes; 0 = in this process
+    dask_address: str = ""                # score on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (wins over workers)
+    shard_dir: str = ""                   # shard files: a folder or fsspec URL (s3://...) all workers read; "" = <home>/shards
 
     @property
     def db_path(self) -> Path:
@@ -50,6 +57,13 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return Path(self.cache).expanduser() if self.cache else self.home / "cache"
+
+    @property
+    def shard_root(self) -> str:
+        """Where scoring shards go: a local folder (as a path) or the fsspec URL `shard_dir` names."""
+        if not self.shard_dir:
+            return str((self.home / "shards").resolve())
+        return self.shard_dir if "://" in self.shard_dir else str(Path(self.shard_dir).expanduser().resolve())
 
 
 def _coerce(name: str, raw: Any, kind: type) -> Any:

@@ -1,7 +1,8 @@
 """The nightly flow: score what is new, rebuild the insight tables, raise alerts, publish the run.
 
-What a crash leaves (README, "What is guaranteed after a crash"): scores are committed in batches, so a killed run
-keeps them and the next one scores the rest; the insight tables and topic candidates change in one transaction."""
+What a crash leaves (README, "What is guaranteed after a crash"): scores are committed a shard at a time, so a killed
+run keeps every loaded shard and the next one scores the rest; the insight tables and topic candidates change in one
+transaction."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import duckdb
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -26,7 +29,10 @@ from reviewlens.flows.nightly.insights import rebuild_insights
 from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.nightly.dashboards import write_reports
-from reviewlens.flows.scoring.stream import count_unscored, score_unscored
+from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, runner_plan
+from reviewlens.flows.scoring.shard_task import ModelRef, remember_model, score_shard
+from reviewlens.flows.scoring.shards import Shard, publish_model
+from reviewlens.flows.scoring.stream import score_in_shards
 from reviewlens.flows.store.connection import connect, run_script, transaction
 from reviewlens.models.inference import ReviewModel
 
@@ -55,14 +61,29 @@ def start_run(con: duckdb.DuckDBPyConnection, run_date: date, model_version: str
 
 
 @task(cache_policy=NO_CACHE)
-def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ReviewModel, run_id: str, settings: Settings) -> int:
-    """Reviews the active model has not scored, in streamed batches, each its own transaction."""
-    total = count_unscored(con, model.version)
+def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: str, settings: Settings) -> int:
+    """Reviews the active model has not scored, in shards: each exported to Parquet, scored by a `score_shard` task
+    on the task runner the settings choose (this process, a local Dask cluster, or a Dask scheduler's workers),
+    and loaded in its own transaction."""
+    plan = runner_plan(settings)
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("reviews"),
                   TimeRemainingColumn(), console=console) as progress:
-        bar = progress.add_task("scoring", total=total)
-        return score_unscored(con, model, run_id, settings.score_commit_reviews, settings.score_batch_tokens,
-                              on_batch=lambda n: progress.advance(bar, n))
+        bar = progress.add_task("scoring", total=None)
+        if settings.workers or settings.dask_address:
+            console.print(f"scoring on {plan.description}")
+        with api_for_workers(), plan.runner as runner:
+            return score_in_shards(
+                con, model.version, settings.shard_reviews, settings.shard_root,
+                lambda shard: submit_shard(runner, shard, model, run_id, settings.score_batch_tokens, plan.torch_threads),
+                in_flight=plan.in_flight, on_shard=lambda n: progress.advance(bar, n),
+                on_plan=lambda n: progress.update(bar, total=n))
+
+
+def submit_shard(runner: TaskRunner, shard: Shard, model: ModelRef, run_id: str, batch_tokens: int,
+                 torch_threads: int) -> PrefectFuture[int]:
+    with as_flow_task():
+        return runner.submit(score_shard, {"shard": shard, "model": model, "run_id": run_id,
+                                           "batch_tokens": batch_tokens, "torch_threads": torch_threads})
 
 
 @task(cache_policy=NO_CACHE)
@@ -112,11 +133,14 @@ def publish_artifacts(summary: RunSummary, headline: dict) -> None:
 
 
 @flow(name="nightly", log_prints=True)
-def nightly(run_date: date | None = None, home: str | None = None) -> RunSummary:
-    """Score new reviews, rebuild insights and alerts, write the dashboard, record the run."""
+def nightly(run_date: date | None = None, home: str | None = None, workers: int | None = None) -> RunSummary:
+    """Score new reviews, rebuild insights and alerts, write the dashboard, record the run. `workers` (default:
+    the setting) scores on a local Dask cluster of that many processes; 0 scores in this process."""
     settings = load_settings()
     if home:
         settings = Settings(**{**asdict(settings), "home": Path(home)})
+    if workers is not None:
+        settings = Settings(**{**asdict(settings), "workers": workers})
     run_date = run_date or today(settings.timezone)
     con = connect(settings.db_path)                   # held for the whole run: a second run stops at once
     try:
@@ -128,10 +152,12 @@ def nightly(run_date: date | None = None, home: str | None = None) -> RunSummary
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
     version, folder = require_active(con, settings.models_dir)
     model = ReviewModel.load(folder, settings.device)
+    ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device)
+    remember_model(ref, model)                        # in-process shards use this model, not a second copy
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
     try:
         stage = time.perf_counter()
-        summary.scored = score_new_reviews(con, model, summary.run_id, settings)
+        summary.scored = score_new_reviews(con, ref, summary.run_id, settings)
         summary.durations["score"], stage = time.perf_counter() - stage, time.perf_counter()
         index_review_terms(con, run_date)
         summary.durations["terms"], stage = time.perf_counter() - stage, time.perf_counter()

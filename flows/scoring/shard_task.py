@@ -1,0 +1,117 @@
+"""The Prefect task that scores one shard, wherever the task runner puts it: a thread of the flow's process, or a
+Dask worker process on this machine or another.
+
+The model reaches each process once, not once per task: `worker_model` keeps the loaded model per process,
+keyed by where it was loaded from (the folder name is the model version). In the flow's own process that is the
+model the flow loaded; a Dask worker loads it on its first shard and reuses it for every later one. A model on an
+fsspec URL (a remote shard root) is copied to a local folder first, once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from fsspec.core import url_to_fs
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files
+from reviewlens.models.inference import ReviewModel
+
+# Test hook (tests/test_sharded_scoring.py): a folder where each attempt at a shard leaves a file, and where a file
+# `raise-once` / `kill-once` makes the next attempt raise / SIGKILL its own process (taken by one attempt only).
+FAULTS_ENV = "REVIEWLENS_TEST_SHARD_FAULTS"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where every worker can load the model from: a local folder path or an fsspec URL."""
+    location: str
+    version: str
+    device: str
+
+
+_models: dict[tuple[str, str], ReviewModel] = {}
+_models_lock = threading.Lock()
+
+
+def worker_model(ref: ModelRef) -> ReviewModel:
+    """The model for this process, loaded on first use; a new version replaces the old one (one model per process)."""
+    key = (ref.location, ref.device)
+    with _models_lock:
+        if key not in _models:
+            _models.clear()
+            _models[key] = ReviewModel.load(_local_folder(ref), ref.device)
+        return _models[key]
+
+
+def remember_model(ref: ModelRef, model: ReviewModel) -> None:
+    """A model this process already loaded (the flow's own), so in-process shards do not load it again."""
+    with _models_lock:
+        _models.clear()
+        _models[(ref.location, ref.device)] = model
+
+
+def _local_folder(ref: ModelRef) -> Path:
+    if not is_remote(ref.location):
+        return Path(url_to_fs(ref.location)[1])
+    fs, path = url_to_fs(ref.location)
+    local = Path(tempfile.gettempdir()) / "reviewlens-models" / ref.version
+    if not (local / "manifest.json").exists():          # the checkpoint is verified against it when loaded
+        staging = local.with_name(f"{ref.version}.{uuid.uuid4().hex[:8]}.partial")
+        fs.get(path.rstrip("/") + "/", str(staging), recursive=True)
+        try:
+            staging.rename(local)
+        except OSError:                                   # another worker of this machine got there first
+            shutil.rmtree(staging, ignore_errors=True)
+    return local
+
+
+def _set_torch_threads(threads: int) -> None:
+    """Intra-op threads for this process: the share of the machine's cores the flow gave this worker. 0 leaves
+    the flow's own process alone; in a Dask worker (whose nanny sets OMP_NUM_THREADS=1) 0 means the machine's
+    cores divided by the worker's task threads."""
+    import torch
+
+    if threads == 0:
+        try:
+            from distributed import get_worker
+            worker = get_worker()
+        except (ImportError, ValueError):
+            return
+        threads = max(1, len(os.sched_getaffinity(0)) // max(1, worker.state.nthreads))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+def _test_faults(shard: Shard) -> None:
+    folder = os.environ.get(FAULTS_ENV)
+    if not folder:
+        return
+    attempts = Path(folder) / "attempts"
+    attempts.mkdir(parents=True, exist_ok=True)
+    (attempts / f"shard-{shard.number:06d}.{uuid.uuid4().hex[:8]}").touch()
+    for fault in ("raise-once", "kill-once"):
+        try:
+            os.rename(Path(folder) / fault, Path(folder) / f"{fault}.taken-{shard.number:06d}")
+        except FileNotFoundError:
+            continue
+        if fault == "kill-once":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError(f"injected failure scoring shard {shard.number}")
+
+
+@task(name="score_shard", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def score_shard(shard: Shard, model: ModelRef, run_id: str, batch_tokens: int, torch_threads: int) -> int:
+    """Score one exported shard into its results files; a failure is retried, and a worker that dies is replaced
+    by the scheduler, which runs the shard again (the flow loads only whole results, idempotently)."""
+    _test_faults(shard)
+    _set_torch_threads(torch_threads)
+    return score_shard_files(shard, worker_model(model), run_id, batch_tokens)
