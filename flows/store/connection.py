@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from reviewlens.flows.config import ConfigError, Settings, load_settings
 from reviewlens.flows.errors import UserError
 
 SCHEMA_VERSION = 5
@@ -61,8 +62,10 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
 
 
-def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store; a second writer gets StoreBusy with a sentence a user can act on."""
+def connect(db_path: Path, read_only: bool = False, settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store; a second writer gets StoreBusy with a sentence a user can act on. DuckDB's memory cap,
+    threads and spill folder come from `settings` (default: load_settings(), what every command reads), so a
+    night's memory stays flat however large the store: DuckDB otherwise caches up to 80% of the machine's RAM."""
     if read_only and not db_path.exists():
         raise StoreMissing(f"there is no database at {db_path} yet; run `reviewlens ingest` or `reviewlens demo` first.")
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,9 +80,32 @@ def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
             ) from None
         raise
     con.execute("SET TimeZone = 'UTC'")
+    try:
+        apply_limits(con, settings or load_settings())
+    except BaseException:
+        con.close()
+        raise
     if not read_only:
         migrate(con)
     return con
+
+
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
+
+
+def apply_limits(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """db_memory_limit, db_threads and db_temp_directory on this connection's database (SET takes no parameters,
+    so each value is checked before it is written into the statement)."""
+    if not _SIZE.fullmatch(settings.db_memory_limit.strip()):
+        raise ConfigError(f"setting 'db_memory_limit' must be a size such as 512MB or 4GB, got {settings.db_memory_limit!r}.")
+    if settings.db_threads < 0:
+        raise ConfigError(f"setting 'db_threads' must be 0 (one per core) or more, got {settings.db_threads}.")
+    con.execute(f"SET memory_limit = '{settings.db_memory_limit.strip()}'")
+    if settings.db_threads:
+        con.execute(f"SET threads = {int(settings.db_threads)}")
+    if settings.db_temp_directory:
+        folder = Path(settings.db_temp_directory).expanduser()
+        con.execute(f"SET temp_directory = '{str(folder).replace(chr(39), chr(39) * 2)}'")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
