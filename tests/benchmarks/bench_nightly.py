@@ -1,121 +1,162 @@
-"""Nightly-run scale: 100k and 200k new reviews (the demo corpus replicated under new ids) scored by a trained
-model through the real nightly flow, and the insight rebuild over 1,000,000 scored reviews.
+"""A night at scale: `--new` new reviews (100,000 by default) scored by the active model through the real nightly
+flow, on a store already holding `--stores` scored reviews (100,000 and 1,000,000): is the night's peak memory the
+same whatever the store holds (target < 1.5 GB, within 10%), and how long does each stage take?
 
-Each size runs in its own child process (its own peak RSS). The 200k run is reported as a ratio of the
-100k run (target <= 2.1x: linear). Prints a table and writes var/bench/bench_nightly.json.
+The stores are the source workspace's reviews with their real scores, aspects and words, replicated under new ids
+(tests/benchmarks/bench_rebuild.build_scored_store, kept under --work for reruns); the new reviews are further
+copies with no scores. Each store size runs in its own child process (its own peak RSS), sampled every 50 ms with
+psutil, so each stage has its own peak. Settings come from the environment as for `reviewlens run`, e.g.
+REVIEWLENS_DB_MEMORY_LIMIT=19GB to see DuckDB's own default (80% of this machine's RAM).
+Prints a table and writes <home>/bench/bench_nightly.json.
 
-    python tests/benchmarks/bench_nightly.py --home var [--sizes 100000 200000] [--insight-rows 1000000]
-    (--home: a workspace with demo data and an active model, e.g. after `make demo`)
+    python tests/benchmarks/bench_nightly.py --source /tmp/exp/demo [--stores 100000 1000000] [--new 100000]
+    (--source: a workspace after `reviewlens demo`, with an active model; it is attached read-only)
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
 
-RUN = date.today()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_rebuild import PRODUCT_SPREAD, build_scored_store  # noqa: E402
+
+# the flow's steps, timed by wrapping the functions its tasks call (name in flows/nightly/flow.py -> stage)
+STAGES = {"score_in_shards": "score", "index_terms": "terms", "rebuild_insights": "insight SQL",
+          "discover_topics": "topic discovery", "write_reports": "report"}
 
 
-def build_store(source_home: Path, home: Path, rows: int) -> None:
-    """A fresh store holding `rows` reviews copied from the source (new ids) and its active model."""
-    import duckdb
+def add_new_reviews(source_home: Path, db_path: Path, new: int) -> None:
+    """`new` more copies of the source's reviews (ids '-n<k>'), unscored; the model's path made absolute."""
     from reviewlens.flows.store.connection import connect
-    con = connect(home / "reviewlens.duckdb")
-    src = str(source_home / "reviewlens.duckdb")
-    con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+    con = connect(db_path)
+    con.execute(f"ATTACH '{source_home / 'reviewlens.duckdb'}' AS src (READ_ONLY)")
     n = con.execute("SELECT count(*) FROM src.reviews").fetchone()[0]
-    copies = -(-rows // n)
-    con.execute("INSERT INTO reviews SELECT r.* REPLACE (r.review_id || '-r' || k AS review_id) "
-                "FROM src.reviews r, range(?) t(k) LIMIT ?", [copies, rows])
-    con.execute("INSERT INTO model_registry SELECT * FROM src.model_registry WHERE active")
-    path = Path(con.execute("SELECT path FROM model_registry").fetchone()[0])
+    con.execute("INSERT INTO reviews BY NAME SELECT r.* REPLACE (r.review_id || '-n' || k AS review_id, "
+                f"r.product_id || '-' || (k % {PRODUCT_SPREAD}) AS product_id) "
+                "FROM src.reviews r, range(?) t(k) ORDER BY k, r.review_id LIMIT ?", [-(-new // n), new])
+    path = Path(con.execute("SELECT path FROM model_registry WHERE active").fetchone()[0])
     if not path.is_absolute():                       # relative to the source workspace's models folder
-        con.execute("UPDATE model_registry SET path = ?", [str((source_home / "models" / path.name).resolve())])
+        con.execute("UPDATE model_registry SET path = ? WHERE active", [str((source_home / "models" / path.name).resolve())])
     con.execute("DETACH src")
     con.close()
 
 
-def child_nightly(source_home: str, rows: int) -> None:
+class RssSampler(threading.Thread):
+    """This process's resident memory every `every` seconds, with the stage running at the time."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        import psutil
+        super().__init__(daemon=True)
+        self.process, self.every, self.stage, self.peaks = psutil.Process(), every, "setup", {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            rss = self.process.memory_info().rss / 2**20
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss)
+            time.sleep(self.every)
+
+
+def timed_stages(sampler: RssSampler, seconds: dict[str, float]) -> None:
+    """Wrap the flow's step functions so each records its wall time and tells the sampler which stage runs."""
+    import reviewlens.flows.nightly.flow as flow_module
+
+    def wrap(fn, stage):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            outer, sampler.stage = sampler.stage, stage
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+                sampler.stage = f"after {stage}" if outer == "flow" else outer
+        return timed
+
+    for name, stage in STAGES.items():
+        if hasattr(flow_module, name):
+            setattr(flow_module, name, wrap(getattr(flow_module, name), stage))
+
+
+def child(source_home: str, work: str, store_rows: int, new: int, run_date: str) -> None:
+    from reviewlens.flows.config import load_settings
     from reviewlens.flows.nightly.flow import nightly
-    home = Path(tempfile.mkdtemp())
-    build_store(Path(source_home), home, rows)
+    built = Path(work) / f"scored-{store_rows}.duckdb"
+    build_scored_store(Path(source_home), built, store_rows)
+    home = Path(tempfile.mkdtemp(prefix="bench-nightly-"))
+    shutil.copyfile(built, home / "reviewlens.duckdb")
+    add_new_reviews(Path(source_home), home / "reviewlens.duckdb", new)
+    sampler, seconds = RssSampler(), {}
+    timed_stages(sampler, seconds)
+    sampler.start()
+    sampler.stage = "flow"
     started = time.perf_counter()
-    summary = nightly(RUN, str(home))
+    summary = nightly(date.fromisoformat(run_date), str(home))
     wall = time.perf_counter() - started
-    print(json.dumps({"rows": rows, "wall_s": wall, "stages": summary.durations, "scored": summary.scored,
-                      "reviews_per_s": summary.scored / summary.durations["score"],
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-
-
-def child_insights(source_home: str, rows: int) -> None:
-    """Scores are synthesised in SQL (model output is not what this measures); then one timed rebuild."""
-    from reviewlens.flows.config import Settings
-    from reviewlens.flows.nightly.insights import rebuild_insights
-    from reviewlens.flows.store.connection import connect
-    home = Path(tempfile.mkdtemp())
-    build_store(Path(source_home), home, rows)
-    con = connect(home / "reviewlens.duckdb")
-    version = con.execute("SELECT model_version FROM model_registry WHERE active").fetchone()[0]
-    con.execute(
-        "INSERT INTO review_scores SELECT review_id, ?, s, (s = 'negative')::INT * 0.8 + 0.1, 0.1, (s = 'positive')::INT * 0.8, "
-        "0.0, CASE WHEN hash(review_id) % 3 = 0 THEN ['size_fit'] WHEN hash(review_id) % 3 = 1 THEN ['quality', 'material'] ELSE [] END, "
-        "MAP {}, 'bench', now(), md5(body) FROM (SELECT review_id, body, ['negative', 'neutral', 'positive', 'positive'][1 + (hash(review_id) % 4)::BIGINT] AS s FROM reviews)",
-        [version])
-    con.execute(
-        "INSERT INTO review_aspects SELECT review_id, ?, 0, 0, 10, 'size_fit', s, 0.5 FROM "
-        "(SELECT review_id, ['negative', 'positive'][1 + (hash(review_id) % 2)::BIGINT] AS s FROM reviews WHERE hash(review_id) % 3 = 0)",
-        [version])
-    started = time.perf_counter()
-    counts = rebuild_insights(con, Settings(home=home), RUN)
-    seconds = time.perf_counter() - started
-    print(json.dumps({"rows": rows, "insight_rebuild_s": seconds, "tables": counts,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-
-
-def run_child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    sampler.done.set()
+    sampler.join()
+    settings = load_settings()
+    print(json.dumps({"store": store_rows, "new": new, "wall_s": wall, "stages": seconds, "scored": summary.scored,
+                      "reviews_per_s": summary.scored / max(seconds.get("score", 0.0), 1e-9),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "stage_peak_rss_mb": sampler.peaks, "db_memory_limit": settings.db_memory_limit,
+                      "db_threads": settings.db_threads}))
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--home", default="var")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 200_000])
-    parser.add_argument("--insight-rows", type=int, default=1_000_000)
-    parser.add_argument("--child", nargs=3)
+    parser.add_argument("--source", default="var", help="a workspace after `reviewlens demo` (read-only)")
+    parser.add_argument("--stores", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--new", type=int, default=100_000)
+    parser.add_argument("--work", default="/tmp/reviewlens-bench-rebuild", help="where the built stores are kept")
+    parser.add_argument("--home", default="var", help="workspace whose bench/ folder gets the JSON")
+    parser.add_argument("--child", nargs=5)
     args = parser.parse_args()
     if args.child:
-        kind, home, rows = args.child
-        return (child_nightly if kind == "nightly" else child_insights)(home, int(rows))
-    home = str(Path(args.home).resolve())
-    insights = run_child("--child", "insights", home, str(args.insight_rows)) if args.insight_rows else None
-    print("insights:", json.dumps(insights), flush=True)
+        source, work, rows, new, run_date = args.child
+        return child(source, work, int(rows), int(new), run_date)
+    import duckdb
+    source = Path(args.source).resolve()
+    with duckdb.connect(str(source / "reviewlens.duckdb"), read_only=True) as con:   # the source's last day
+        run_date = str(con.execute("SELECT max(created_at)::DATE FROM reviews").fetchone()[0])
+    Path(args.work).mkdir(parents=True, exist_ok=True)
     runs = []
-    for n in args.sizes:
-        runs.append(run_child("--child", "nightly", home, str(n)))
+    for rows in args.stores:
+        out = subprocess.run([sys.executable, __file__, "--child", str(source), args.work, str(rows), str(args.new), run_date],
+                             capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        if out.returncode != 0:
+            raise SystemExit(out.stderr[-3000:])
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print("run:", json.dumps(runs[-1]), flush=True)
-    print(f"{'reviews':>8} {'wall s':>7} {'score s':>8} {'insights s':>10} {'report s':>8} {'reviews/s':>9} {'peak RSS MB':>11}")
+    stages = ["score", "terms", "insight SQL", "topic discovery", "report"]
+    print(f"{'store':>10} {'new':>8} {'wall s':>7} " + " ".join(f"{s + ' s':>17}" for s in stages)
+          + f" {'non-scoring s':>13} {'reviews/s':>9} {'peak RSS MB':>11}")
     for r in runs:
-        s = r["stages"]
-        print(f"{r['rows']:>8,} {r['wall_s']:>7.1f} {s['score']:>8.1f} {s['insights']:>10.1f} {s['report']:>8.1f} "
-              f"{r['reviews_per_s']:>9,.0f} {r['peak_rss_mb']:>11,.0f}")
-    result = {"runs": runs, "insights": insights}
+        other = r["wall_s"] - r["stages"].get("score", 0.0)
+        print(f"{r['store']:>10,} {r['new']:>8,} {r['wall_s']:>7.1f} " + " ".join(f"{r['stages'].get(s, 0.0):>17.1f}" for s in stages)
+              + f" {other:>13.1f} {r['reviews_per_s']:>9,.0f} {r['peak_rss_mb']:>11,.0f}")
+    print("peak RSS MB by stage:")
+    for r in runs:
+        print(f"{r['store']:>10,} " + ", ".join(f"{k} {v:,.0f}" for k, v in r["stage_peak_rss_mb"].items()))
+    result = {"run_date": run_date, "runs": runs}
     if len(runs) >= 2:
-        result["ratio_200k_vs_100k"] = runs[1]["wall_s"] / runs[0]["wall_s"]
-        print(f"wall-time ratio {runs[1]['rows']:,} vs {runs[0]['rows']:,}: {result['ratio_200k_vs_100k']:.2f}x (target <= 2.1x)")
-    if insights:
-        print(f"insight rebuild over {insights['rows']:,} scored reviews: {insights['insight_rebuild_s']:.1f} s (target < 30 s), "
-              f"peak RSS {insights['peak_rss_mb']:,.0f} MB")
-    target = Path("var/bench")
+        result["peak_rss_ratio"] = runs[-1]["peak_rss_mb"] / runs[0]["peak_rss_mb"]
+        print(f"peak RSS with {runs[-1]['store']:,} vs {runs[0]['store']:,} reviews in the store: "
+              f"{result['peak_rss_ratio']:.2f}x (target within 1.10x, and < 1,536 MB)")
+    target = Path(args.home) / "bench"
     target.mkdir(parents=True, exist_ok=True)
     (target / "bench_nightly.json").write_text(json.dumps(result, indent=2, default=str))
 
