@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from reviewlens.models.batching import pad, token_budget_batches
+from reviewlens.models.batching import least_padding_batches, pad, token_budget_batches
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
@@ -277,7 +277,7 @@ def predict_logits(model: ReviewClassifier, sequences: list[list[int]], max_toke
     s_out = np.zeros((n, 3), dtype=np.float32)
     t_out = np.zeros((n, model.topics.out_features), dtype=np.float32)
     e_out = np.zeros((n, model.encoder.cfg.d_model), dtype=np.float32)
-    for batch in token_budget_batches([len(s) for s in sequences], max_tokens):
+    for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
         ids, attention = pad([sequences[i] for i in batch])
         with autocast(dev):
             s_logits, t_logits, pooled = model(ids.to(dev), attention.to(dev))

@@ -1,12 +1,17 @@
 """Batched inference: texts in, sentiment probabilities, topic scores, aspects and embeddings out.
 
 Reviews and their clauses go through the model in one pass, length-sorted and batched by a token
-budget under torch.inference_mode; results come back in input order whatever the batching.
+budget under torch.inference_mode; results come back in input order whatever the batching. Texts are
+tokenised in chunks, the next chunk in a background thread while the model computes the current one
+(the Rust tokenizer releases the GIL), and the encoder's matrix products run in the precision
+ScoringOptions names (models/precision.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +23,7 @@ from reviewlens.models.clauses import split_clauses
 from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import predict_logits
+from reviewlens.models.precision import for_scoring, resolve_precision
 from reviewlens.models.taxonomy import Taxonomy, parse_taxonomy
 from reviewlens.models.tokenizer import encode
 
@@ -46,16 +52,35 @@ class Scored:
         return float(self.probs[POS] - self.probs[NEG])
 
 
+@dataclass(frozen=True)
+class ScoringOptions:
+    """How scoring runs on this machine; none of it changes the model, fp32 changes no result at all."""
+
+    precision: str = "fp32"     # encoder matmuls: fp32, bf16, int8, or auto (bf16 where the CPU has it natively)
+    threads: int = 0            # torch intra-op threads for the whole process; 0 leaves torch's default (all cores)
+    prefetch_texts: int = 2_048  # texts tokenised per chunk, the next chunk in a background thread while the model
+                                 # computes this one; 0 tokenises everything first, in the calling thread
+
+
 class ReviewModel:
     """A loaded, verified classifier checkpoint ready to score texts."""
 
-    def __init__(self, classifier: ReviewClassifier, tokenizer, taxonomy: Taxonomy, version: str) -> None:
+    def __init__(self, classifier: ReviewClassifier, tokenizer, taxonomy: Taxonomy, version: str,
+                 options: ScoringOptions | None = None) -> None:
         self.classifier, self.tokenizer, self.taxonomy, self.version = classifier.eval(), tokenizer, taxonomy, version
         self.max_len = classifier.encoder.cfg.max_len
+        self.options = options or ScoringOptions()
+        if self.options.threads > 0:
+            torch.set_num_threads(self.options.threads)
+        device = next(classifier.parameters()).device
+        self.precision = resolve_precision(self.options.precision, device)
+        self.scorer = for_scoring(self.classifier, self.precision)      # the classifier itself for fp32
 
     @classmethod
-    def load(cls, folder: Path, device: str = "cpu") -> "ReviewModel":
-        """A verified checkpoint, on `device` ('auto' takes CUDA when present)."""
+    def load(cls, folder: Path, device: str = "cpu", options: ScoringOptions | None = None, **fields) -> "ReviewModel":
+        """A verified checkpoint, on `device` ('auto' takes CUDA when present), scoring as `options` and any
+        ScoringOptions fields given by name say (ReviewModel.load(folder, precision="bf16"))."""
+        options = replace(options or ScoringOptions(), **fields)
         ckpt = load_checkpoint(folder)
         if ckpt.config.get("kind") != "classifier":
             raise CheckpointError(f"{folder} is not a classifier checkpoint (kind {ckpt.config.get('kind')!r}).")
@@ -63,7 +88,7 @@ class ReviewModel:
         model = ReviewClassifier(EncoderConfig(**ckpt.config["encoder"]), len(taxonomy.ids),
                                  wide_buckets=ckpt.config.get("wide_buckets", 0), wide_orders=tuple(ckpt.config.get("wide_orders", (1, 2, 3))))
         load_state(model, ckpt.tensors, folder / "model.safetensors")
-        return cls(model.to(pick_device(device)), ckpt.tokenizer, taxonomy, folder.name)
+        return cls(model.to(pick_device(device)), ckpt.tokenizer, taxonomy, folder.name, options)
 
     def save(self, folder: Path, config: dict, metrics: dict) -> Path:
         config = {**config, "kind": "classifier", "encoder": self.classifier.encoder.cfg.to_dict(), "topics": self.taxonomy.ids,
@@ -81,30 +106,50 @@ class ReviewModel:
                 for s, e in text_spans:
                     clause_owner.append(i)
                     clause_texts.append(text[s:e])
-        sequences = encode(self.tokenizer, texts + clause_texts, self.max_len)
-        logits, topic_probs, pooled = predict_logits(self.classifier, sequences, max_tokens)
+        logits, topic_probs, pooled = self.predict(texts + clause_texts, max_tokens)
         with torch.inference_mode():
             probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
         thresholds = self.classifier.topic_threshold.cpu().numpy()
         ids = self.taxonomy.ids
+        present = topic_probs >= thresholds                                     # (N, K)
+        labels = probs.argmax(1).tolist()                                       # plain ints and floats: no numpy
+        scores = (probs[:, POS] - probs[:, NEG]).tolist()                       # scalars per row in the loops below
         out = []
-        for i in range(len(texts)):
-            present = np.flatnonzero(topic_probs[i] >= thresholds)
+        for i, (row, flags) in enumerate(zip(topic_probs[: len(texts)].tolist(), present[: len(texts)].tolist())):
+            topics = [t for t, f in zip(ids, flags) if f]
             out.append(Scored(
-                sentiment=SENTIMENTS[int(probs[i].argmax())], probs=probs[i],
-                topic_scores={t: float(p) for t, p in zip(ids, topic_probs[i])},
-                topics=[ids[k] for k in present], embedding=pooled[i] if embeddings else None,
+                sentiment=SENTIMENTS[labels[i]], probs=probs[i], topic_scores=dict(zip(ids, row)),
+                topics=topics, embedding=pooled[i] if embeddings else None,
             ))
             if aspects and len(spans[i]) == 1:
                 s, e = spans[i][0]
-                out[i].aspects = [Aspect(0, s, e, ids[k], out[i].sentiment, out[i].score) for k in present]
+                out[i].aspects = [Aspect(0, s, e, t, SENTIMENTS[labels[i]], scores[i]) for t in topics]
         clause_no: dict[int, int] = {}
         for j, owner in enumerate(clause_owner):
             row = len(texts) + j
             n = clause_no.get(owner, 0)
             clause_no[owner] = n + 1
             s, e = spans[owner][n]
-            p = probs[row]
-            for k in np.flatnonzero(topic_probs[row] >= thresholds):
-                out[owner].aspects.append(Aspect(n, s, e, ids[k], SENTIMENTS[int(p.argmax())], float(p[POS] - p[NEG])))
+            sentiment, score = SENTIMENTS[labels[row]], scores[row]
+            for k in np.flatnonzero(present[row]):
+                out[owner].aspects.append(Aspect(n, s, e, ids[k], sentiment, score))
         return out
+
+    def predict(self, texts: list[str], max_tokens: int = 16_384) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Raw sentiment logits (N, 3), topic probabilities (N, K), pooled (N, C) for texts, in input order."""
+        size = self.options.prefetch_texts
+        if size <= 0 or len(texts) <= size:                                     # one chunk: nothing to overlap
+            return predict_logits(self.scorer, encode(self.tokenizer, texts, self.max_len), max_tokens)
+        parts = [predict_logits(self.scorer, sequences, max_tokens) for sequences in self._chunks(texts, size)]
+        return tuple(np.concatenate(p) for p in zip(*parts))
+
+    def _chunks(self, texts: list[str], size: int) -> Iterator[list[list[int]]]:
+        """Token ids chunk by chunk, chunk i+1 tokenised in a background thread while the caller computes chunk i."""
+        starts = range(0, len(texts), size)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenise") as pool:
+            pending = pool.submit(encode, self.tokenizer, texts[:size], self.max_len)
+            for start in starts:
+                current = pending.result()
+                if start + size < len(texts):
+                    pending = pool.submit(encode, self.tokenizer, texts[start + size : start + 2 * size], self.max_len)
+                yield current

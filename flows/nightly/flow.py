@@ -151,7 +151,7 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
     version, folder = require_active(con, settings.models_dir)
-    model = ReviewModel.load(folder, settings.device)
+    model = ReviewModel.load(folder, settings.device, precision=settings.score_precision, threads=settings.score_threads, prefetch_texts=settings.score_prefetch_texts)
     ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device)
     remember_model(ref, model)                        # in-process shards use this model, not a second copy
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")

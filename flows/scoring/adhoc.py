@@ -35,7 +35,8 @@ def read_texts(args: list[str], source: str | None) -> list[str]:
 
 
 def classify_texts(settings: Settings, texts: list[str], version: str | None) -> Iterator[str]:
-    model = ReviewModel.load(model_folder(settings, version), settings.device)
+    model = ReviewModel.load(model_folder(settings, version), settings.device, precision=settings.score_precision,
+                             threads=settings.score_threads, prefetch_texts=settings.score_prefetch_texts)
     for text, scored in zip(texts, model.score(texts, settings.score_batch_tokens, embeddings=False)):
         yield json.dumps({
             "text": text,
