@@ -24,7 +24,8 @@ class Settings:
     score_batch_tokens: int = 16_384      # token budget of one inference batch
     score_precision: str = "auto"         # encoder matmuls when scoring: auto (bf16 where the CPU has it natively), fp32, bf16, int8
     score_threads: int = 0                # torch threads for scoring, process-wide; 0 = torch's default (all cores)
-    score_prefetch_texts: int = 2_048     # texts tokenised per chunk while the model scores the last; 0 = all first
+    score_prefetch_texts: int = 0         # >0: tokenise in chunks of this many texts, the next while the model scores the last
+                                          # (wins only with cores torch leaves idle, see score_threads); 0 = all first
     score_commit_reviews: int = 2_048     # not read since scoring is sharded: a transaction is a shard (shard_reviews)
     device: str = "auto"                  # torch device: auto, cpu or cuda
     min_alert_volume: int = 20            # reviews needed in both alert windows (last 7 days, 28 before)
@@ -44,6 +45,7 @@ class Settings:
     workers: int = 0                      # score on a local Dask cluster of this many processes; 0 = in this process
     dask_address: str = ""                # score on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (wins over workers)
     shard_dir: str = ""                   # shard files: a folder or fsspec URL (s3://...) all workers read; "" = <home>/shards
+    worker_threads: int = 0               # torch threads per Dask worker; 0 = its machine's cores / the worker's task threads
 
     @property
     def db_path(self) -> Path:

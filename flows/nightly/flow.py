@@ -29,7 +29,7 @@ from reviewlens.flows.nightly.insights import rebuild_insights
 from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.nightly.dashboards import write_reports
-from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, runner_plan
+from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, cluster_threads, runner_plan
 from reviewlens.flows.scoring.shard_task import ModelRef, remember_model, score_shard
 from reviewlens.flows.scoring.shards import Shard, publish_model
 from reviewlens.flows.scoring.stream import score_in_shards
@@ -75,7 +75,7 @@ def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: s
             return score_in_shards(
                 con, model.version, settings.shard_reviews, settings.shard_root,
                 lambda shard: submit_shard(runner, shard, model, run_id, settings.score_batch_tokens, plan.torch_threads),
-                in_flight=plan.in_flight, on_shard=lambda n: progress.advance(bar, n),
+                in_flight=plan.in_flight or max(2, 2 * cluster_threads(runner)), on_shard=lambda n: progress.advance(bar, n),
                 on_plan=lambda n: progress.update(bar, total=n))
 
 
@@ -152,7 +152,8 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
     version, folder = require_active(con, settings.models_dir)
     model = ReviewModel.load(folder, settings.device, precision=settings.score_precision, threads=settings.score_threads, prefetch_texts=settings.score_prefetch_texts)
-    ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device)
+    ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device,
+                   settings.score_precision, settings.score_prefetch_texts)
     remember_model(ref, model)                        # in-process shards use this model, not a second copy
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
     try:

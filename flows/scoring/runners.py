@@ -29,7 +29,7 @@ class RunnerPlan:
     description: str
     runner: TaskRunner
     torch_threads: int       # per shard task; 0 = leave the process alone (in-process) or the worker's own share
-    in_flight: int           # shards exported and submitted ahead of the loads: keeps every worker busy
+    in_flight: int           # shards exported and submitted ahead of the loads; 0 = twice the cluster's task threads
 
 
 def machine_cores() -> int:
@@ -52,12 +52,12 @@ def runner_plan(settings: Settings) -> RunnerPlan:
 
         quiet_dask()
         return RunnerPlan(f"the Dask cluster at {settings.dask_address}", DaskTaskRunner(address=settings.dask_address),
-                          0, max(2, 2 * settings.workers) if settings.workers else 16)
+                          settings.worker_threads, 0)
     if settings.workers > 0:
         from prefect_dask import DaskTaskRunner
 
         quiet_dask()
-        threads = max(1, machine_cores() // settings.workers)
+        threads = settings.worker_threads or max(1, machine_cores() // settings.workers)
         cluster = {"n_workers": settings.workers, "threads_per_worker": 1, "processes": True,
                    "dashboard_address": None, "silence_logs": logging.WARNING}
         return RunnerPlan(f"a local Dask cluster of {settings.workers} workers x {threads} torch threads",
@@ -94,3 +94,9 @@ def api_for_workers() -> Iterator[None]:
         url = str(client.api_url).rstrip("/")
     with temporary_settings({PREFECT_API_URL: url}):
         yield
+
+
+def cluster_threads(runner: TaskRunner) -> int:
+    """Task threads of every worker of a started Dask runner's cluster (those connected now)."""
+    workers = runner.client.scheduler_info(n_workers=-1)["workers"].values()
+    return sum(w.get("nthreads", 1) for w in workers)

@@ -22,41 +22,44 @@ from fsspec.core import url_to_fs
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files
+from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files, scored_already
 from reviewlens.models.inference import ReviewModel
 
-# Test hook (tests/test_sharded_scoring.py): a folder where each attempt at a shard leaves a file, and where a file
-# `raise-once` / `kill-once` makes the next attempt raise / SIGKILL its own process (taken by one attempt only).
+# Test hook (tests/test_sharded_scoring.py): a folder where each attempt to score a shard leaves a file, and where a
+# file `raise-once` / `kill-once` makes the next attempt raise / SIGKILL its own process (taken by one attempt only).
 FAULTS_ENV = "REVIEWLENS_TEST_SHARD_FAULTS"
 
 
 @dataclass(frozen=True)
 class ModelRef:
-    """Where every worker can load the model from: a local folder path or an fsspec URL."""
+    """Where every worker can load the model from (a local folder path or an fsspec URL), and how it scores there:
+    the flow's own scoring options, so a worker's scores are the flow process's scores."""
     location: str
     version: str
     device: str
+    precision: str = "fp32"
+    prefetch_texts: int = 2_048
 
 
-_models: dict[tuple[str, str], ReviewModel] = {}
+_models: dict[ModelRef, ReviewModel] = {}
 _models_lock = threading.Lock()
 
 
 def worker_model(ref: ModelRef) -> ReviewModel:
     """The model for this process, loaded on first use; a new version replaces the old one (one model per process)."""
-    key = (ref.location, ref.device)
     with _models_lock:
-        if key not in _models:
+        if ref not in _models:
             _models.clear()
-            _models[key] = ReviewModel.load(_local_folder(ref), ref.device)
-        return _models[key]
+            _models[ref] = ReviewModel.load(_local_folder(ref), ref.device, precision=ref.precision,
+                                            prefetch_texts=ref.prefetch_texts)
+        return _models[ref]
 
 
 def remember_model(ref: ModelRef, model: ReviewModel) -> None:
     """A model this process already loaded (the flow's own), so in-process shards do not load it again."""
     with _models_lock:
         _models.clear()
-        _models[(ref.location, ref.device)] = model
+        _models[ref] = model
 
 
 def _local_folder(ref: ModelRef) -> Path:
@@ -112,6 +115,9 @@ def _test_faults(shard: Shard) -> None:
 def score_shard(shard: Shard, model: ModelRef, run_id: str, batch_tokens: int, torch_threads: int) -> int:
     """Score one exported shard into its results files; a failure is retried, and a worker that dies is replaced
     by the scheduler, which runs the shard again (the flow loads only whole results, idempotently)."""
+    done = scored_already(shard)
+    if done is not None:
+        return done
     _test_faults(shard)
     _set_torch_threads(torch_threads)
     return score_shard_files(shard, worker_model(model), run_id, batch_tokens)

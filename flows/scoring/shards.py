@@ -93,6 +93,16 @@ def score_shard_files(shard: Shard, model: ReviewModel, run_id: str, batch_token
     return len(ids)
 
 
+def scored_already(shard: Shard) -> int | None:
+    """The reviews of a shard whose results are already written, else None. Dask runs a finished task again when
+    the worker holding its result dies before the flow collected it; the results on disk make that rerun free."""
+    fs, path = url_to_fs(shard.file(SCORES))
+    if not fs.exists(path):
+        return None
+    with fs.open(path, "rb") as fh:
+        return pq.read_metadata(fh).num_rows
+
+
 def load_shard(con: duckdb.DuckDBPyConnection, shard: Shard, model_version: str) -> int:
     """A scored shard into review_scores / review_aspects, one transaction; loading it twice adds nothing."""
     scores, aspects = read_table(shard.file(SCORES)), read_table(shard.file(ASPECTS))
