@@ -1,6 +1,7 @@
 """Rebuild every insight table from sql/insights/*.sql, in file order, as one transaction: all or nothing.
 
-Each file starts with `-- fills: <table>`, the table it rebuilds: adding an insight table is adding a file."""
+Each file starts with `-- fills: <table>`, the table it rebuilds: adding an insight table is adding a file.
+sql/rebuild/*.sql run first: temporary tables several insight files share (computed once, dropped after)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from reviewlens.flows.store.connection import run_script, sql_files, sql_text, t
 from reviewlens.models.terms import STOP_WORDS
 
 _FILLS = re.compile(r"--\s*fills:\s*(\w+)\s*$")
+SHARED_TABLES = ("rebuild_topics",)        # the temporary tables sql/rebuild/*.sql create
 
 
 def insight_files() -> list[str]:
@@ -51,4 +53,9 @@ def rebuild_insights(con: duckdb.DuckDBPyConnection, settings: Settings, run_dat
     index_terms(con, run_date)
     params = insight_params(settings, run_date)
     with transaction(con):
-        return {fills(name): run_script(con, f"insights/{name}", params) for name in insight_files()}
+        for name in sql_files("rebuild"):
+            run_script(con, f"rebuild/{name}", params)
+        counts = {fills(name): run_script(con, f"insights/{name}", params) for name in insight_files()}
+        for table in SHARED_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    return counts

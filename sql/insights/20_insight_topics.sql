@@ -13,8 +13,7 @@ WITH periods AS (
     SELECT review_age(created_at, $run_date) // 7 AS period_no, category, language, topic,
            count(*) AS mentions,
            net_sentiment_of(sentiment) AS net_sentiment
-    FROM v_review_topics
-    WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
+    FROM rebuild_topics                         -- v_review_topics up to the run date (sql/rebuild/)
     GROUP BY ALL
 )
 SELECT

@@ -33,8 +33,7 @@ WITH scored AS (
     FROM net
 ), topic_net AS (
     SELECT product_id, topic, net_sentiment_of(sentiment) AS net, count(*) AS mentions
-    FROM v_review_topics
-    WHERE created_at < $run_date::DATE + INTERVAL 1 DAY
+    FROM rebuild_topics                         -- v_review_topics up to the run date (sql/rebuild/)
     GROUP BY ALL
     HAVING count(*) >= $min_topic_mentions
 ), worst AS (

@@ -18,7 +18,7 @@ WITH heads AS (
 ), mentions AS (
     SELECT t.topic, t.sentiment, t.review_id, o.opening,
            CASE t.sentiment WHEN 'positive' THEN o.p_positive WHEN 'negative' THEN o.p_negative ELSE o.p_neutral END AS confidence
-    FROM v_review_topics t
+    FROM rebuild_topics t                       -- v_review_topics up to the run date (sql/rebuild/)
     JOIN openings o USING (review_id)
 ), candidates AS (
     SELECT topic, sentiment, opening,

@@ -11,8 +11,8 @@ WITH windowed AS (
     WHERE created_at < $run_date::DATE + INTERVAL 1 DAY AND created_at >= $run_date::DATE - INTERVAL 34 DAY
 ), topic_windowed AS (
     SELECT *, review_age(created_at, $run_date) AS age
-    FROM v_review_topics
-    WHERE created_at < $run_date::DATE + INTERVAL 1 DAY AND created_at >= $run_date::DATE - INTERVAL 34 DAY
+    FROM rebuild_topics                         -- v_review_topics up to the run date (sql/rebuild/)
+    WHERE created_at >= $run_date::DATE - INTERVAL 34 DAY
 ), scoped AS (
     SELECT 'product' AS scope, product_id AS scope_id, 'reviews' AS what, age, sentiment, language FROM windowed
     UNION ALL SELECT 'category', category, 'reviews', age, sentiment, language FROM windowed WHERE category IS NOT NULL

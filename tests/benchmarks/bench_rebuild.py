@@ -29,12 +29,14 @@ PRODUCT_SPREAD = 20          # replicas spread over this many copies of each pro
 def build_scored_store(source_home: Path, db_path: Path, rows: int) -> None:
     """A store holding `rows` reviews copied from the source (ids suffixed with the copy number), each with the
     source's scores, aspects and words under the source's active model. Kept if it already exists."""
+    from reviewlens.flows.config import Settings
     from reviewlens.flows.store.connection import connect, transaction
     if db_path.exists():
         return
     partial = db_path.with_name(db_path.name + ".partial")
     partial.unlink(missing_ok=True)
-    con = connect(partial)
+    con = connect(partial, settings=Settings(db_memory_limit="8GB"))   # building is not what is measured: the
+    con.execute("SET preserve_insertion_order = false")               # primary-key indexes of 5M rows need room
     con.execute(f"ATTACH '{source_home / 'reviewlens.duckdb'}' AS src (READ_ONLY)")
     n = con.execute("SELECT count(*) FROM src.reviews").fetchone()[0]
     copies = -(-rows // n)
@@ -57,15 +59,19 @@ def build_scored_store(source_home: Path, db_path: Path, rows: int) -> None:
 
 def rebuild_timed(con, settings, run_date: date) -> dict[str, float]:
     """rebuild_insights, file by file: seconds per stage (the same statements, in the same single transaction)."""
-    from reviewlens.flows.nightly.insights import insight_files, insight_params
+    from reviewlens.flows.nightly.insights import SHARED_TABLES, insight_files, insight_params
     from reviewlens.flows.nightly.review_terms import index_terms
-    from reviewlens.flows.store.connection import run_script, sql_text, transaction
+    from reviewlens.flows.store.connection import run_script, sql_files, sql_text, transaction
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     index_terms(con, run_date)
     seconds["terms (pending check)"] = time.perf_counter() - t0
     params = insight_params(settings, run_date)
     with transaction(con):
+        for name in sql_files("rebuild"):
+            t0 = time.perf_counter()
+            run_script(con, f"rebuild/{name}", params)
+            seconds[f"rebuild/{name}"] = time.perf_counter() - t0
         for name in insight_files():
             t0 = time.perf_counter()
             run_script(con, f"insights/{name}", params)
@@ -73,16 +79,16 @@ def rebuild_timed(con, settings, run_date: date) -> dict[str, float]:
         t0 = time.perf_counter()
         con.execute(sql_text("discovery/untopiced.sql"), {"run_date": run_date, "limit": settings.discovery_sample}).fetchall()
         seconds["discovery/untopiced.sql"] = time.perf_counter() - t0
+        for table in SHARED_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return seconds
 
 
 def child(source_home: str, work: str, rows: int, run_date: str) -> None:
-    from reviewlens.flows.config import Settings
+    """One timed rebuild on a copy of the built store (built by an earlier child: its memory is not this one's)."""
+    from reviewlens.flows.config import Settings, load_settings
     from reviewlens.flows.store.connection import connect
     db_path = Path(work) / f"scored-{rows}.duckdb"
-    t0 = time.perf_counter()
-    build_scored_store(Path(source_home), db_path, rows)
-    built = time.perf_counter() - t0
     copy = db_path.with_name(db_path.stem + "-run.duckdb")             # rebuild a copy: the built store stays as built
     shutil.copyfile(db_path, copy)
     settings = Settings(home=Path(work))
@@ -94,7 +100,7 @@ def child(source_home: str, work: str, rows: int, run_date: str) -> None:
               ("insight_daily", "insight_topics", "insight_products", "topic_examples", "emerging_terms", "alerts")}
     con.close()
     copy.unlink()
-    print(json.dumps({"rows": rows, "build_s": built, "rebuild_s": total, "stages": stages, "tables": counts,
+    print(json.dumps({"rows": rows, "db_memory_limit": load_settings().db_memory_limit, "rebuild_s": total, "stages": stages, "tables": counts,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
@@ -105,7 +111,10 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/reviewlens-bench-rebuild", help="where the built stores are kept")
     parser.add_argument("--home", default="var", help="workspace whose bench/ folder gets the JSON")
     parser.add_argument("--child", nargs=4)
+    parser.add_argument("--build", nargs=3)
     args = parser.parse_args()
+    if args.build:
+        return build_scored_store(Path(args.build[0]), Path(args.build[1]) / f"scored-{args.build[2]}.duckdb", int(args.build[2]))
     if args.child:
         return child(args.child[0], args.child[1], int(args.child[2]), args.child[3])
     import duckdb
@@ -115,6 +124,7 @@ def main() -> None:
     Path(args.work).mkdir(parents=True, exist_ok=True)
     results = []
     for rows in args.sizes:
+        subprocess.run([sys.executable, __file__, "--build", str(source), args.work, str(rows)], check=True)
         out = subprocess.run([sys.executable, __file__, "--child", str(source), args.work, str(rows), run_date],
                              capture_output=True, text=True)
         if out.returncode != 0:
@@ -127,6 +137,7 @@ def main() -> None:
         print(f"{stage:32}" + "".join(f"{r['stages'][stage]:>13.2f}s" for r in results))
     print(f"{'rebuild total':32}" + "".join(f"{r['rebuild_s']:>13.2f}s" for r in results))
     print(f"{'peak RSS MB':32}" + "".join(f"{r['peak_rss_mb']:>14,.0f}" for r in results))
+    print(f"{'db_memory_limit':32}" + "".join(f"{r['db_memory_limit']:>14}" for r in results))
     if len(results) >= 2:
         growth = results[-1]["rebuild_s"] / results[0]["rebuild_s"]
         print(f"growth {results[-1]['rows']:,} vs {results[0]['rows']:,} reviews: {growth:.2f}x "
