@@ -38,7 +38,7 @@ class Settings:
     discovery_sample: int = 4_000         # untopiced recent reviews clustered by topic discovery
     timezone: str = ""                    # IANA zone run dates are days in, e.g. "Europe/Berlin"; "" = this machine's
     cache: str = ""                       # downloaded demo data; "" = <home>/cache
-    db_memory_limit: str = "1GB"          # DuckDB's memory cap per process (e.g. 512MB, 4GB); larger queries spill to db_temp_directory
+    db_memory_limit: str = "512MB"        # DuckDB's memory cap per process (e.g. 4GB for a store of millions); larger queries spill to db_temp_directory
     db_threads: int = 0                   # DuckDB worker threads; 0 = one per core
     db_temp_directory: str = ""           # where DuckDB spills; "" = beside the database (<database>.tmp)
     shard_reviews: int = 2_048            # reviews per scoring shard: one task, one Parquet file, one transaction

@@ -15,7 +15,7 @@ def setting(con, name: str):
 
 def test_the_default_caps_duckdb_memory_at_the_setting(db_path):
     con = connect(db_path, settings=Settings())
-    assert setting(con, "memory_limit") == "953.6 MiB"            # 1GB, as DuckDB prints it
+    assert setting(con, "memory_limit") == "488.2 MiB"            # 512MB, as DuckDB prints it
     con.close()
 
 
