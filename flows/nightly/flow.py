@@ -149,12 +149,20 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
         con.close()
 
 
-def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
-    version, folder = require_active(con, settings.models_dir)
-    model = ReviewModel.load(folder, settings.device, precision=settings.score_precision, threads=settings.score_threads, prefetch_texts=settings.score_prefetch_texts)
+def load_scoring_model(settings: Settings, folder: Path, version: str) -> tuple[ReviewModel, ModelRef]:
+    """The model for this process, and where shard tasks load it from (the folder, or a copy on the shard root),
+    with the same scoring options; in-process shard tasks reuse this very model."""
+    model = ReviewModel.load(folder, settings.device, precision=settings.score_precision, threads=settings.score_threads,
+                             prefetch_texts=settings.score_prefetch_texts)
     ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device,
                    settings.score_precision, settings.score_prefetch_texts)
-    remember_model(ref, model)                        # in-process shards use this model, not a second copy
+    remember_model(ref, model)
+    return model, ref
+
+
+def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
+    version, folder = require_active(con, settings.models_dir)
+    model, ref = load_scoring_model(settings, folder, version)
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
     try:
         stage = time.perf_counter()

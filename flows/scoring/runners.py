@@ -1,10 +1,11 @@
 """The task runner that scores shards, chosen by settings: in-process threads by default; a Dask LocalCluster of
 `workers` processes on this machine; or an existing Dask scheduler at `dask_address` (tcp://host:8786).
 
-Torch already uses every core of a process, so the default runs one shard at a time in one thread (the flow's
-thread meanwhile exports the next shard and loads the finished one), and a local cluster gives each of its
-single-threaded workers an equal share of the cores: N workers x cores/N torch threads, never more threads than
-cores. Dask's own logs are kept at WARNING.
+Torch already uses every core of a process, so the default scores one shard at a time in one thread, and the
+flow's export and load of the next shard wait for it (overlapping them made torch's parallel regions wait on a
+core DuckDB held: slower on 2 cores). A local cluster gives each of its single-threaded workers an equal share of
+the cores: N workers x cores/N torch threads, never more threads than cores; there the flow keeps two shards per
+worker thread in flight. Dask's own logs are kept at WARNING.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def runner_plan(settings: Settings) -> RunnerPlan:
         return RunnerPlan(f"a local Dask cluster of {settings.workers} workers x {threads} torch threads",
                           DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=cluster),
                           threads, 2 * settings.workers)
-    return RunnerPlan("this process", ThreadPoolTaskRunner(max_workers=1), 0, 2)
+    return RunnerPlan("this process", ThreadPoolTaskRunner(max_workers=1), 0, 1)
 
 
 @contextmanager
