@@ -7,7 +7,7 @@ Setup, once per home and kept for reruns: `reviewlens demo-data`, `reviewlens tr
 one complete night (RUN_DATE). Then, on copies of that store:
 - ingest moments: `reviewlens ingest crash_A.csv crash_B.jsonl` (new reviews, invalid rows mixed in) killed mid-file;
 - run moments: after crash_C.parquet brought new reviews, `reviewlens run` for the next night killed mid-scoring
-  (commits of REVIEWLENS_SCORE_COMMIT_REVIEWS reviews) or mid-rebuild (review terms; the insight tables and topic
+  (one commit per shard of REVIEWLENS_SHARD_REVIEWS reviews) or mid-rebuild (review terms; the insight tables and topic
   discovery, one transaction; the pages).
 After each kill: the store opens; `reviews` holds the valid rows of exactly the files whose ingest finished; no review
 has two scores (or two aspect rows for one clause and topic) for one model; the insight tables (topic candidates
@@ -45,7 +45,7 @@ from tests.processes import ENOSPC_ON_FIRST_PAGE  # noqa: E402
 
 RUN_DATE = date(2026, 11, 28)                  # the night set up once; the crashed runs are for the night after
 NEXT_NIGHT = RUN_DATE + timedelta(days=1)
-COMMIT_REVIEWS = 256                           # scoring transaction size in the crashed runs: many commits to cut
+COMMIT_REVIEWS = 256                           # scoring shard (= transaction) size in the crashed runs: many commits to cut
 NEW_REVIEWS = 4_000                            # reviews crash_C brings for the crashed night to score
 INGEST_ROWS = {"A": 150_000, "B": 60_000}      # rows of the crashed ingest files (with the invalid ones)
 VOLATILE = {"reviews": ["ingested_at"], "reviews_rejected": ["rejected_at"], "review_scores": ["run_id", "scored_at"]}
@@ -726,7 +726,7 @@ def main() -> None:
     bench = Bench(args.home, args.seed, args.cache)
     started = time.monotonic()
     base_env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PYTHONUNBUFFERED": "1",
-                "REVIEWLENS_SCORE_COMMIT_REVIEWS": str(COMMIT_REVIEWS), "COLUMNS": "120"}
+                "REVIEWLENS_SHARD_REVIEWS": str(COMMIT_REVIEWS), "COLUMNS": "120"}
     base_env.pop("REVIEWLENS_CONFIG", None)
     with local_prefect_server(Console(stderr=True)) as url:          # one API for every command: no server per process
         bench.env = {**base_env, "PREFECT_API_URL": url}
