@@ -139,3 +139,20 @@ def test_shard_export_and_load_are_idempotent_and_leftovers_of_a_killed_run_are_
     assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM review_scores").fetchone() == (25, 25)
     assert con.execute("SELECT sentiment, run_id FROM review_scores WHERE review_id = 'r12'").fetchone() == ("negative", "next")
     assert clear_shards(root) is None and Path(left.file(SCORES)).exists() is False
+
+
+def test_the_runner_follows_the_settings_and_never_gives_workers_more_torch_threads_than_cores():
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    from reviewlens.flows.config import Settings
+    from reviewlens.flows.scoring.runners import machine_cores, runner_plan
+
+    default = runner_plan(Settings())
+    assert isinstance(default.runner, ThreadPoolTaskRunner) and default.torch_threads == 0     # torch's own: all cores
+    local = runner_plan(Settings(workers=2))
+    assert isinstance(local.runner, DaskTaskRunner)
+    assert local.runner.cluster_kwargs["n_workers"] == 2 and local.runner.cluster_kwargs["threads_per_worker"] == 1
+    assert local.torch_threads * 2 <= max(2, machine_cores())
+    remote = runner_plan(Settings(workers=2, dask_address="tcp://10.0.0.5:8786"))
+    assert isinstance(remote.runner, DaskTaskRunner) and remote.runner.address == "tcp://10.0.0.5:8786"
