@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peak_memory import peak_rss_mb  # noqa: E402
 
 WORDS = "fit fabric soft small large zipper colour love great poor cheap return size dress quality".split()
 
@@ -65,12 +67,12 @@ def child(path: str, fmt: str, scenario: str) -> None:
     seconds = time.perf_counter() - started
     ends = [t for _, t in marks[1:]] + [started + seconds]
     stages = {stage: end - t for (stage, t), end in zip(marks, ends)}
+    peak_mb = peak_rss_mb()                                         # ours, before the baseline reads the file again
     base = duckdb.connect(str(folder / "baseline.duckdb"))
     reader = "read_csv(?, header = true)" if fmt == "csv" else "read_parquet(?)"
     t0 = time.perf_counter()
     base.execute(f"CREATE TABLE t AS SELECT * FROM {reader}", [path])
     baseline = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"format": fmt, "scenario": scenario, "rows": summary.inserted, "seconds": seconds,
                       "rows_per_s": summary.inserted / seconds, "stages": stages, "baseline_seconds": baseline,
                       "ratio_vs_plain_read": seconds / baseline, "peak_rss_mb": peak_mb}))

@@ -19,7 +19,6 @@ import argparse
 import functools
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_rebuild import PRODUCT_SPREAD, build_scored_store  # noqa: E402
+from peak_memory import peak_rss_mb  # noqa: E402
 
 # the flow's steps, timed by wrapping the functions its tasks call (name in flows/nightly/flow.py -> stage)
 STAGES = {"score_in_shards": "score", "index_terms": "terms", "rebuild_insights": "insight SQL",
@@ -110,7 +110,7 @@ def child(source_home: str, work: str, store_rows: int, new: int, run_date: str)
     settings = load_settings()
     print(json.dumps({"store": store_rows, "new": new, "wall_s": wall, "stages": seconds, "scored": summary.scored,
                       "reviews_per_s": summary.scored / max(seconds.get("score", 0.0), 1e-9),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "peak_rss_mb": peak_rss_mb(),
                       "stage_peak_rss_mb": sampler.peaks, "db_memory_limit": settings.db_memory_limit,
                       "db_threads": settings.db_threads}))
     shutil.rmtree(home, ignore_errors=True)

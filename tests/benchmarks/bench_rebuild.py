@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peak_memory import peak_rss_mb  # noqa: E402
 
 PRODUCT_SPREAD = 20          # replicas spread over this many copies of each product id (more products, as in a big store)
 
@@ -101,7 +103,7 @@ def child(source_home: str, work: str, rows: int, run_date: str) -> None:
     con.close()
     copy.unlink()
     print(json.dumps({"rows": rows, "db_memory_limit": load_settings().db_memory_limit, "rebuild_s": total, "stages": stages, "tables": counts,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_rss_mb": peak_rss_mb()}))
 
 
 def main() -> None:
