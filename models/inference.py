@@ -58,8 +58,9 @@ class ScoringOptions:
 
     precision: str = "fp32"     # encoder matmuls: fp32, bf16, int8, or auto (bf16 where the CPU has it natively)
     threads: int = 0            # torch intra-op threads for the whole process; 0 leaves torch's default (all cores)
-    prefetch_texts: int = 2_048  # texts tokenised per chunk, the next chunk in a background thread while the model
-                                 # computes this one; 0 tokenises everything first, in the calling thread
+    prefetch_texts: int = 0     # >0: texts tokenised per chunk, the next chunk in a background thread while the model
+                                # computes this one (a loss where torch's threads already use every core: the two
+                                # compete, see README, Performance); 0 tokenises everything first, in this thread
 
 
 class ReviewModel:

@@ -26,6 +26,8 @@ Prints a table and writes <home>/bench/bench_scoring.json.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import platform
 import sys
@@ -58,20 +60,31 @@ def scoring_options(settings: Settings) -> ScoringOptions:
 
 
 VARIANTS = {                                              # one step each, to measure what each buys
-    "serial-fp32": ScoringOptions(precision="fp32", prefetch_texts=0),    # tokenise everything, then compute
-    "fp32": ScoringOptions(precision="fp32"),                             # + tokenise the next chunk meanwhile
-    "bf16": ScoringOptions(precision="bf16"),
-    "serial-bf16": ScoringOptions(precision="bf16", prefetch_texts=0),
+    "fp32": ScoringOptions(precision="fp32"),                               # tokenise everything, then compute
+    "fp32-1thread": ScoringOptions(precision="fp32", threads=1),            # thread settings
+    "fp32-prefetch": ScoringOptions(precision="fp32", prefetch_texts=2_048),  # tokenise the next chunk meanwhile
     "int8": ScoringOptions(precision="int8"),
-    "fp32-1thread": ScoringOptions(precision="fp32", threads=1),
+    "bf16": ScoringOptions(precision="bf16"),
+    "bf16-prefetch": ScoringOptions(precision="bf16", prefetch_texts=2_048),
 }
 
 
+def release_memory() -> None:
+    """Free what earlier phases left (garbage, glibc's cached arenas), so each phase starts from the same floor."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):                   # not glibc: nothing to trim
+        pass
+
+
 class PeakRSS:
-    """The largest resident set size seen while the block runs (sampled every 5 ms)."""
+    """The largest resident set size seen while the block runs (sampled every 5 ms), and its rise over the start."""
 
     def __enter__(self) -> "PeakRSS":
-        self.proc, self.peak, self.running = psutil.Process(), psutil.Process().memory_info().rss, True
+        release_memory()
+        self.proc, self.running = psutil.Process(), True
+        self.start = self.peak = self.proc.memory_info().rss
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
         return self
@@ -89,6 +102,10 @@ class PeakRSS:
     @property
     def mb(self) -> float:
         return self.peak / 2**20
+
+    @property
+    def rise_mb(self) -> float:
+        return (self.peak - self.start) / 2**20
 
 
 def load_reviews(source: Path, n: int) -> tuple[list[str], dict[str, int]]:
@@ -176,7 +193,7 @@ def run_reference(model: ReviewModel, texts: list[str]) -> dict:
                 labels += score(texts[start : start + REFERENCE_BATCH])
             seconds = min(seconds, time.perf_counter() - started)
     return {"seconds": seconds, "reviews_per_s": len(texts) / seconds, "padding": padded / real - 1.0,
-            "peak_rss_mb": rss.mb, "labels": labels}
+            "peak_rss_mb": rss.mb, "rss_rise_mb": rss.rise_mb, "labels": labels}
 
 
 def run_ours(model: ReviewModel, texts: list[str], lengths: list[int], max_tokens: int) -> dict:
@@ -202,7 +219,8 @@ def run_ours(model: ReviewModel, texts: list[str], lengths: list[int], max_token
             "full_seconds": full_s, "full_reviews_per_s": len(texts) / full_s,
             "aspects": sum(len(s.aspects) for s in full),
             "padding": padding_ratio(lengths, our_batches(lengths, model.options, max_tokens)),
-            "peak_rss_mb": rss.mb, "full_peak_rss_mb": rss_full.mb, "labels": [index[s.sentiment] for s in scored]}
+            "peak_rss_mb": rss.mb, "rss_rise_mb": rss.rise_mb, "full_peak_rss_mb": rss_full.mb,
+            "full_rss_rise_mb": rss_full.rise_mb, "labels": [index[s.sentiment] for s in scored]}
 
 
 def main() -> None:
@@ -252,16 +270,19 @@ def main() -> None:
     print(f"{len(texts):,} reviews ({', '.join(f'{k} {v:,}' for k, v in sorted(languages.items()))}), "
           f"{sum(lengths):,} real tokens, torch {torch.__version__}, {torch.get_num_threads()} threads, native bf16: {native_bf16()}")
     print(f"plain torch.mm of the encoder's shapes ({max_tokens} rows): " + ", ".join(f"{k} {v:,.0f} GFLOP/s" for k, v in mm.items()))
-    head = f"{'path':<22}{'reviews/s':>10}{'ratio':>7}{'model s':>9}{'GFLOP/s':>9}{'%mm32':>7}{'%mm own':>8}{'pad':>7}{'RSS MB':>8}{'agree':>8}{'full rev/s':>11}{'full RSS':>9}"
+    head = (f"{'path':<22}{'reviews/s':>10}{'ratio':>7}{'model s':>9}{'GFLOP/s':>9}{'%mm32':>7}{'%mm own':>8}{'pad':>7}"
+            f"{'RSS MB':>8}{'+MB':>6}{'agree':>9}{'full rev/s':>11}{'full RSS':>9}{'+MB':>6}")
     print(head)
     print("-" * len(head))
     print(f"{'reference (HF, b=64)':<22}{reference['reviews_per_s']:>10,.0f}{1.0:>7.2f}{'':>9}{reference['gflops']:>9,.1f}"
-          f"{reference['gflops'] / mm['fp32']:>7.0%}{'':>8}{reference['padding']:>7.1%}{reference['peak_rss_mb']:>8,.0f}{'':>8}")
+          f"{reference['gflops'] / mm['fp32']:>7.0%}{'':>8}{reference['padding']:>7.1%}{reference['peak_rss_mb']:>8,.0f}"
+          f"{reference['rss_rise_mb']:>6,.0f}")
     for name, r in results.items():
         label = f"ours {name} ({r['precision']})" if name == "default" else f"ours {name}"
         print(f"{label:<22}{r['reviews_per_s']:>10,.0f}{r['ratio']:>7.2f}{r['model_only_s']:>9.2f}{r['gflops']:>9,.1f}"
               f"{r['share_of_fp32_mm']:>7.0%}{r['share_of_own_mm']:>8.0%}{r['padding']:>7.1%}{r['peak_rss_mb']:>8,.0f}"
-              f"{r['agreement']:>8.2%}{r['full_reviews_per_s']:>11,.0f}{r['full_peak_rss_mb']:>9,.0f}")
+              f"{r['rss_rise_mb']:>6,.0f}{r['agreement']:>9.2%}{r['full_reviews_per_s']:>11,.0f}{r['full_peak_rss_mb']:>9,.0f}"
+              f"{r['full_rss_rise_mb']:>6,.0f}")
 
     out = {"reviews": len(texts), "languages": languages, "real_tokens": int(sum(lengths)), "model": folder.name,
            "machine": {"cpu": platform.processor() or platform.machine(), "cores": psutil.cpu_count(logical=False),
