@@ -71,9 +71,9 @@ def wal_size(settings) -> int:
 
 
 def run_command(settings, prefect_api: str) -> Command:
-    """`reviewlens run` as cron starts it, committing scores in batches of 50 reviews."""
+    """`reviewlens run` as cron starts it, committing scores in shards of 50 reviews."""
     return Command(["run", "--date", RUN.isoformat()], settings.home, PREFECT_API_URL=prefect_api,
-                   REVIEWLENS_SCORE_COMMIT_REVIEWS="50")
+                   REVIEWLENS_SHARD_REVIEWS="50")
 
 
 def test_a_run_killed_mid_scoring_keeps_its_commits_and_the_next_run_finishes_without_duplicates(changed_trained_home, prefect_api):
@@ -114,7 +114,7 @@ def test_a_run_killed_mid_scoring_keeps_its_commits_and_the_next_run_finishes_wi
 def test_a_run_killed_mid_rebuild_keeps_the_previous_insights_and_the_next_run_ends_as_if_never_killed(
         changed_trained_home, prefect_api, monkeypatch):
     settings, _ = changed_trained_home
-    monkeypatch.setenv("REVIEWLENS_SCORE_COMMIT_REVIEWS", "50")    # the batches the killed command scores in
+    monkeypatch.setenv("REVIEWLENS_SHARD_REVIEWS", "50")           # the shards the killed command scores in
     nightly(RUN - timedelta(days=1), str(settings.home))          # the previous night's insight tables
     add_reviews(settings, 300, 200, "late-")
     previous = insights(settings)

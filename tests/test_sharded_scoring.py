@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import torch
 
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.nightly.flow import nightly
@@ -47,15 +46,10 @@ def attempts(faults: Path) -> dict[str, int]:
 def single_process(trained_home) -> dict[str, list]:
     """The scores of a nightly run in one process, the store put back afterwards."""
     settings, _ = trained_home
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)         # as each worker below: float sums are bit-identical only at one thread count
-    try:
-        with restoring(settings), pytest.MonkeyPatch.context() as env:
-            env.setenv("REVIEWLENS_SHARD_REVIEWS", str(SHARD_REVIEWS))
-            assert nightly(RUN, str(settings.home), workers=0).scored == 600
-            return scored(settings)
-    finally:
-        torch.set_num_threads(threads)
+    with restoring(settings), pytest.MonkeyPatch.context() as env:
+        env.setenv("REVIEWLENS_SHARD_REVIEWS", str(SHARD_REVIEWS))
+        assert nightly(RUN, str(settings.home), workers=0).scored == 600
+        return scored(settings)
 
 
 @pytest.fixture
@@ -82,12 +76,7 @@ def test_a_sharded_run_on_a_local_cluster_of_two_workers_scores_exactly_as_one_p
 def test_a_shard_task_that_raises_once_is_retried_and_the_run_completes(single_process, changed_trained_home, faults):
     settings, _ = changed_trained_home
     (faults / "raise-once").touch()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        assert nightly(RUN, str(settings.home), workers=0).scored == 600
-    finally:
-        torch.set_num_threads(threads)
+    assert nightly(RUN, str(settings.home), workers=0).scored == 600
     assert scored(settings) == single_process
     counts = attempts(faults)
     assert sorted(counts.values()) == [1] * 5 + [2]                   # one shard twice: the failure and its retry
@@ -103,7 +92,7 @@ def test_a_worker_killed_mid_shard_costs_a_rescore_of_that_shard_and_nothing_els
     (faults / "kill-once").touch()
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR) as cluster:
         monkeypatch.setenv("REVIEWLENS_DASK_ADDRESS", cluster.scheduler_address)
-        monkeypatch.setenv("REVIEWLENS_WORKER_THREADS", "1")
+        monkeypatch.setenv("REVIEWLENS_WORKER_THREADS", "1")         # two workers share this machine's cores
         assert nightly(RUN, str(settings.home)).scored == 600
     assert not (faults / "kill-once").exists()                        # a worker took it and SIGKILLed itself
     assert scored(settings) == single_process
