@@ -11,6 +11,8 @@ from typing import Any
 from reviewlens.flows.errors import UserError
 
 CONFIG_FILE = "reviewlens.toml"
+RENAMED = {"score_commit_reviews": "shard_reviews"}                   # old name -> new name
+CHOICES = {"score_precision": ("auto", "fp32", "bf16", "int8"), "device": ("auto", "cpu", "cuda", "mps")}
 
 
 class ConfigError(UserError):
@@ -26,7 +28,6 @@ class Settings:
     score_threads: int = 0                # torch threads for scoring, process-wide; 0 = torch's default (all cores)
     score_prefetch_texts: int = 0         # >0: tokenise in chunks of this many texts, the next while the model scores the last
                                           # (wins only with cores torch leaves idle, see score_threads); 0 = all first
-    score_commit_reviews: int = 2_048     # not read since scoring is sharded: a transaction is a shard (shard_reviews)
     device: str = "auto"                  # torch device: auto, cpu or cuda
     min_alert_volume: int = 20            # reviews needed in both alert windows (last 7 days, 28 before)
     alert_z: float = 3.0                  # two-proportion z needed to raise an alert
@@ -95,6 +96,9 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
             from_file = tomllib.loads(config_file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_file} is not valid TOML ({exc}); fix or remove it.") from None
+        renamed = sorted(set(from_file) & set(RENAMED))
+        if renamed:
+            raise ConfigError(f"{config_file}: rename {', '.join(f'{old} to {RENAMED[old]}' for old in renamed)}.")
         unknown = sorted(set(from_file) - set(kinds))
         if unknown:
             raise ConfigError(f"{config_file} has unknown settings {unknown}; known: {sorted(kinds)}.")
@@ -102,4 +106,9 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
     for name in kinds:
         if f"REVIEWLENS_{name.upper()}" in env:
             values[name] = env[f"REVIEWLENS_{name.upper()}"]
-    return replace(Settings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
+    settings = replace(Settings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
+    for name, allowed in CHOICES.items():
+        value = getattr(settings, name)
+        if value not in allowed and not (name == "device" and value.startswith("cuda:")):
+            raise ConfigError(f"setting '{name}' must be one of {', '.join(allowed)}, got {value!r}.")
+    return settings

@@ -27,6 +27,9 @@ def test_file_overrides_defaults_and_environment_overrides_file(tmp_path):
     ("demo_days = 3\ncolour = 'red'\n", {}, r"unknown settings \['colour'\]"),
     ("demo_days = [\n", {}, "not valid TOML"),
     ("", {"REVIEWLENS_DEMO_DAYS": "many"}, "'demo_days' must be int"),
+    ("score_commit_reviews = 512\n", {}, "rename score_commit_reviews to shard_reviews"),
+    ("", {"REVIEWLENS_SCORE_PRECISION": "fp8"}, "'score_precision' must be one of auto, fp32, bf16, int8, got 'fp8'"),
+    ("device = 'gpu'\n", {}, "'device' must be one of auto, cpu, cuda, mps, got 'gpu'"),
 ])
 def test_bad_settings_name_the_setting(tmp_path, text, env, message):
     config = tmp_path / "reviewlens.toml"
