@@ -18,16 +18,22 @@ WITH alert AS (
     UNION ALL
     SELECT a.scope, a.scope_id, t.review_id, t.topic
     FROM alert a JOIN recent_topics t ON a.scope = 'topic_category' AND t.topic || ' @ ' || t.category = a.scope_id
-), clause AS (
-    SELECT review_id, topic, arg_max(char_start, abs(score)) AS char_start, arg_max(char_end, abs(score)) AS char_end
-    FROM review_aspects
-    WHERE model_version = active_model()
+), picked AS (
+    SELECT m.scope, m.scope_id, m.topic, v.review_id, v.product_id, category_label(v.category) AS category, v.language,
+           v.body, strftime(v.created_at, '%Y-%m-%d') AS day, v.p_negative
+    FROM matched m
+    JOIN v_reviews_scored v USING (review_id)
+    QUALIFY row_number() OVER (PARTITION BY m.scope, m.scope_id ORDER BY v.p_negative DESC, v.review_id) <= 3
+), clause AS (                            -- only the picked reviews' aspects, not every aspect in the store
+    SELECT a.review_id, a.topic, arg_max(a.char_start, abs(a.score)) AS char_start,
+           arg_max(a.char_end, abs(a.score)) AS char_end
+    FROM review_aspects a
+    SEMI JOIN picked p ON p.review_id = a.review_id AND p.topic = a.topic
+    WHERE a.model_version = active_model()
     GROUP BY ALL
 )
-SELECT m.scope, m.scope_id, v.review_id, v.product_id, category_label(v.category) AS category, v.language, v.body,
-       strftime(v.created_at, '%Y-%m-%d') AS day, v.p_negative, c.char_start, c.char_end
-FROM matched m
-JOIN v_reviews_scored v USING (review_id)
-LEFT JOIN clause c ON c.review_id = m.review_id AND c.topic = m.topic
-QUALIFY row_number() OVER (PARTITION BY m.scope, m.scope_id ORDER BY v.p_negative DESC, v.review_id) <= 3
-ORDER BY m.scope, m.scope_id, v.p_negative DESC, v.review_id;
+SELECT p.scope, p.scope_id, p.review_id, p.product_id, p.category, p.language, p.body, p.day, p.p_negative,
+       c.char_start, c.char_end
+FROM picked p
+LEFT JOIN clause c ON c.review_id = p.review_id AND c.topic = p.topic
+ORDER BY p.scope, p.scope_id, p.p_negative DESC, p.review_id;
