@@ -12,7 +12,8 @@ from reviewlens.flows.errors import UserError
 
 CONFIG_FILE = "reviewlens.toml"
 RENAMED = {"score_commit_reviews": "shard_reviews"}                   # old name -> new name
-CHOICES = {"score_precision": ("auto", "fp32", "bf16", "int8"), "device": ("auto", "cpu", "cuda", "mps")}
+CHOICES = {"allocator": ("default", "lean"), "score_precision": ("auto", "fp32", "bf16", "int8"),
+           "device": ("auto", "cpu", "cuda", "mps")}
 
 
 class ConfigError(UserError):
@@ -46,6 +47,7 @@ class Settings:
     workers: int = 0                      # score on a local Dask cluster of this many processes; 0 = in this process
     dask_address: str = ""                # score on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (wins over workers)
     shard_dir: str = ""                   # shard files: a folder or fsspec URL (s3://...) all workers read; "" = <home>/shards
+    allocator: str = "default"            # "lean": scoring processes hand freed memory back (lower peak RSS, slower scoring)
     worker_threads: int = 0               # torch threads per Dask worker; 0 = its machine's cores / the worker's task threads
 
     @property

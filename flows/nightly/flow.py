@@ -22,6 +22,7 @@ from prefect.task_runners import TaskRunner
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from reviewlens.flows.allocator import use_allocator
 from reviewlens.flows.clock import today, utc_now
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.nightly.topic_discovery import discover_topics
@@ -142,6 +143,7 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
     if workers is not None:
         settings = Settings(**{**asdict(settings), "workers": workers})
     run_date = run_date or today(settings.timezone)
+    use_allocator(settings.allocator)
     con = connect(settings.db_path)                   # held for the whole run: a second run stops at once
     try:
         return _run(con, settings, run_date)
@@ -155,7 +157,7 @@ def load_scoring_model(settings: Settings, folder: Path, version: str) -> tuple[
     model = ReviewModel.load(folder, settings.device, precision=settings.score_precision, threads=settings.score_threads,
                              prefetch_texts=settings.score_prefetch_texts)
     ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device,
-                   settings.score_precision, settings.score_prefetch_texts)
+                   settings.score_precision, settings.score_prefetch_texts, settings.allocator)
     remember_model(ref, model)
     return model, ref
 

@@ -22,6 +22,7 @@ from fsspec.core import url_to_fs
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from reviewlens.flows.allocator import use_allocator
 from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files, scored_already
 from reviewlens.models.inference import ReviewModel
 
@@ -39,6 +40,7 @@ class ModelRef:
     device: str
     precision: str = "fp32"
     prefetch_texts: int = 2_048
+    allocator: str = "default"
 
 
 _models: dict[ModelRef, ReviewModel] = {}
@@ -50,6 +52,7 @@ def worker_model(ref: ModelRef) -> ReviewModel:
     with _models_lock:
         if ref not in _models:
             _models.clear()
+            use_allocator(ref.allocator)
             _models[ref] = ReviewModel.load(_local_folder(ref), ref.device, precision=ref.precision,
                                             prefetch_texts=ref.prefetch_texts)
         return _models[ref]
