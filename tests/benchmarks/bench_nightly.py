@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rebuild import PRODUCT_SPREAD, build_scored_store  # noqa: E402
+from bench_rebuild import PRODUCT_SPREAD, build_scored_store, last_review_day  # noqa: E402
 from peak_memory import peak_rss_mb  # noqa: E402
 
 # the flow's steps, timed by wrapping the functions its tasks call (name in flows/nightly/flow.py -> stage)
@@ -128,10 +128,8 @@ def main() -> None:
     if args.child:
         source, work, rows, new, run_date = args.child
         return child(source, work, int(rows), int(new), run_date)
-    import duckdb
     source = Path(args.source).resolve()
-    with duckdb.connect(str(source / "reviewlens.duckdb"), read_only=True) as con:   # the source's last day
-        run_date = str(con.execute("SELECT max(created_at)::DATE FROM reviews").fetchone()[0])
+    run_date = last_review_day(source)
     Path(args.work).mkdir(parents=True, exist_ok=True)
     runs = []
     for rows in args.stores:

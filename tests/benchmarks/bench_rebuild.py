@@ -86,6 +86,13 @@ def rebuild_timed(con, settings, run_date: date) -> dict[str, float]:
     return seconds
 
 
+def last_review_day(source: Path) -> str:
+    """The source store's last day with reviews: the night the benchmarks replay."""
+    import duckdb
+    with duckdb.connect(str(source / "reviewlens.duckdb"), read_only=True) as con:
+        return str(con.execute("SELECT max(created_at)::DATE FROM reviews").fetchone()[0])
+
+
 def child(source_home: str, work: str, rows: int, run_date: str) -> None:
     """One timed rebuild on a copy of the built store (built by an earlier child: its memory is not this one's)."""
     from reviewlens.flows.config import Settings, load_settings
@@ -119,10 +126,8 @@ def main() -> None:
         return build_scored_store(Path(args.build[0]), Path(args.build[1]) / f"scored-{args.build[2]}.duckdb", int(args.build[2]))
     if args.child:
         return child(args.child[0], args.child[1], int(args.child[2]), args.child[3])
-    import duckdb
     source = Path(args.source).resolve()
-    with duckdb.connect(str(source / "reviewlens.duckdb"), read_only=True) as con:   # the source's last night
-        run_date = str(con.execute("SELECT max(created_at)::DATE FROM reviews").fetchone()[0])
+    run_date = last_review_day(source)
     Path(args.work).mkdir(parents=True, exist_ok=True)
     results = []
     for rows in args.sizes:
