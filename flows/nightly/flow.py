@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.nightly.dashboards import write_reports
 from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, cluster_threads, runner_plan
 from reviewlens.flows.scoring.shard_task import ModelRef, remember_model, score_shard
+from reviewlens.flows.scoring.options import scoring_options
 from reviewlens.flows.scoring.shards import Shard, publish_model
 from reviewlens.flows.scoring.stream import score_in_shards
 from reviewlens.flows.store.connection import connect, run_script, transaction
@@ -154,10 +155,10 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
 def load_scoring_model(settings: Settings, folder: Path, version: str) -> tuple[ReviewModel, ModelRef]:
     """The model for this process, and where shard tasks load it from (the folder, or a copy on the shard root),
     with the same scoring options; in-process shard tasks reuse this very model."""
-    model = ReviewModel.load(folder, settings.device, precision=settings.score_precision, threads=settings.score_threads,
-                             prefetch_texts=settings.score_prefetch_texts)
+    options = scoring_options(settings)
+    model = ReviewModel.load(folder, settings.device, options)
     ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device,
-                   settings.score_precision, settings.score_prefetch_texts, settings.allocator)
+                   replace(options, threads=0), settings.allocator)   # workers get their share of cores per task
     remember_model(ref, model)
     return model, ref
 

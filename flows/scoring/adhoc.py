@@ -11,6 +11,7 @@ import pandas as pd
 
 from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
+from reviewlens.flows.scoring.options import scoring_options
 from reviewlens.flows.training.evaluation import model_folder
 from reviewlens.models.classifier import SENTIMENTS
 from reviewlens.models.inference import ReviewModel
@@ -35,8 +36,7 @@ def read_texts(args: list[str], source: str | None) -> list[str]:
 
 
 def classify_texts(settings: Settings, texts: list[str], version: str | None) -> Iterator[str]:
-    model = ReviewModel.load(model_folder(settings, version), settings.device, precision=settings.score_precision,
-                             threads=settings.score_threads, prefetch_texts=settings.score_prefetch_texts)
+    model = ReviewModel.load(model_folder(settings, version), settings.device, scoring_options(settings))
     for text, scored in zip(texts, model.score(texts, settings.score_batch_tokens, embeddings=False)):
         yield json.dumps({
             "text": text,

@@ -23,8 +23,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from reviewlens.flows.allocator import use_allocator
+from reviewlens.flows.scoring.runners import machine_cores
 from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files, scored_already
-from reviewlens.models.inference import ReviewModel
+from reviewlens.models.inference import ReviewModel, ScoringOptions
 
 # Test hook (tests/test_sharded_scoring.py): a folder where each attempt to score a shard leaves a file, and where a
 # file `raise-once` / `kill-once` makes the next attempt raise / SIGKILL its own process (taken by one attempt only).
@@ -38,9 +39,8 @@ class ModelRef:
     location: str
     version: str
     device: str
-    precision: str = "fp32"
-    prefetch_texts: int = 2_048
-    allocator: str = "default"
+    options: ScoringOptions
+    allocator: str
 
 
 _models: dict[ModelRef, ReviewModel] = {}
@@ -53,8 +53,7 @@ def worker_model(ref: ModelRef) -> ReviewModel:
         if ref not in _models:
             _models.clear()
             use_allocator(ref.allocator)
-            _models[ref] = ReviewModel.load(_local_folder(ref), ref.device, precision=ref.precision,
-                                            prefetch_texts=ref.prefetch_texts)
+            _models[ref] = ReviewModel.load(_local_folder(ref), ref.device, ref.options)
         return _models[ref]
 
 
@@ -92,7 +91,7 @@ def _set_torch_threads(threads: int) -> None:
             worker = get_worker()
         except (ImportError, ValueError):
             return
-        threads = max(1, len(os.sched_getaffinity(0)) // max(1, worker.state.nthreads))
+        threads = max(1, machine_cores() // max(1, worker.state.nthreads))
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
 
