@@ -68,7 +68,7 @@ def test_timestamps_written_on_a_machine_far_from_utc_are_utc(con, tmp_path):
     """Ingest, registry, scoring and the runs table, on a machine whose local zone is UTC+8."""
     from reviewlens.flows.ingest.files import ingest_file
     from reviewlens.flows.nightly.flow import RunSummary, finish_run, start_run
-    from reviewlens.flows.scoring.stream import score_tables
+    from reviewlens.flows.scoring.tables import score_tables
     from reviewlens.flows.store.registry import register
     from reviewlens.models.inference import Scored
     import numpy as np

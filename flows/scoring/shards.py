@@ -145,7 +145,6 @@ def write_table(table: pa.Table, url: str) -> None:
     fs.mv(path + ".partial", path)
 
 
-
 def publish_model(folder: Path, version: str, root: str) -> str:
     """Where workers load the model from: the folder itself when the root is local (every local worker reads it);
     for a remote root, a copy under <root>/models/<version>, uploaded once per version."""

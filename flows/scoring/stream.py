@@ -20,7 +20,6 @@ import duckdb
 
 from reviewlens.flows.scoring.shards import (
     Shard, clear_shards, export_shard, load_shard, plan_shards, remove_shard, score_shard_files)
-from reviewlens.flows.scoring.tables import ASPECT_SCHEMA, SCORE_SCHEMA, score_tables
 from reviewlens.flows.store.connection import sql_text
 from reviewlens.models.inference import ReviewModel
 
@@ -84,20 +83,16 @@ def score_unscored(
     con: duckdb.DuckDBPyConnection,
     model: ReviewModel,
     run_id: str,
-    batch_reviews: int,
+    shard_reviews: int,
     batch_tokens: int,
-    on_batch: Callable[[int], None] = lambda n: None,
-    stop_after_batches: int | None = None,
+    on_shard: Callable[[int], None] = lambda n: None,
+    stop_after_shards: int | None = None,
     root: str | None = None,
 ) -> int:
     """The same shards scored one after another in this process with a model object (no task runner): what the
     nightly flow does, for scripts and tests. Shard files go under `root` (default: a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="reviewlens-shards-") as scratch:
         return score_in_shards(
-            con, model.version, batch_reviews, root or scratch,
+            con, model.version, shard_reviews, root or scratch,
             lambda shard: Finished(score_shard_files(shard, model, run_id, batch_tokens)),
-            in_flight=1, on_shard=on_batch, stop_after_shards=stop_after_batches)
-
-
-
-__all__ = ["ASPECT_SCHEMA", "SCORE_SCHEMA", "count_unscored", "score_in_shards", "score_tables", "score_unscored"]
+            in_flight=1, on_shard=on_shard, stop_after_shards=stop_after_shards)
