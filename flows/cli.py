@@ -37,7 +37,7 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
 
     settings = load_settings()
     mapping = parse_mapping(columns)
-    con = connect(settings.db_path)
+    con = connect(settings.db_path, settings=settings)
     stages = ("reading", "validating", "writing", "done")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
@@ -131,7 +131,7 @@ def demo(
     settings = load_settings()
     day = _parse_date(run_date)
     _load_demo_data(day, scenario)
-    con = connect(settings.db_path)
+    con = connect(settings.db_path, settings=settings)
     active = active_model(con)
     con.close()
     if active is None:
@@ -247,7 +247,7 @@ def models(
 
     settings = load_settings()
     if activate:
-        con = connect(settings.db_path)
+        con = connect(settings.db_path, settings=settings)
         activate_version(con, activate)
         con.close()
         out.print(f"{activate} is now the active model; the next `reviewlens run` scores with it.")
@@ -304,7 +304,7 @@ def report(
     from reviewlens.flows.store.connection import connect
 
     settings = load_settings()
-    con = connect(settings.db_path)
+    con = connect(settings.db_path, settings=settings)
     try:
         day = check_report_date(con, _parse_date(run_date) if run_date else None)
         page = write_reports(con, settings, day, None, standalone=standalone)

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from reviewlens.models.batching import least_padding_batches, pad, token_budget_batches

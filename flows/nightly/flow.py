@@ -145,7 +145,7 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
         settings = Settings(**{**asdict(settings), "workers": workers})
     run_date = run_date or today(settings.timezone)
     use_allocator(settings.allocator)
-    con = connect(settings.db_path)                   # held for the whole run: a second run stops at once
+    con = connect(settings.db_path, settings=settings)                   # held for the whole run: a second run stops at once
     try:
         return _run(con, settings, run_date)
     finally:

@@ -28,7 +28,7 @@ console = Console(stderr=True)
 
 def model_folder(settings: Settings, version: str | None) -> Path:
     """The checkpoint folder of a version, or of the active model."""
-    con = connect(settings.db_path, read_only=True)
+    con = connect(settings.db_path, read_only=True, settings=settings)
     try:
         if version is None:
             return require_active(con, settings.models_dir)[1]

@@ -15,7 +15,7 @@ from reviewlens.models.sentiment_report import baseline_report, sentiment_report
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.metrics import ece, f1
-from reviewlens.models.taxonomy import SeedLabeller, Taxonomy
+from reviewlens.models.taxonomy import SeedLabeller
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
 

@@ -144,12 +144,12 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
     config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
               "data_fingerprint": corpus.fingerprint}
     model.save(settings.models_dir / version, config, metrics)
-    with connect(settings.db_path, read_only=True) as con:
+    with connect(settings.db_path, read_only=True, settings=settings) as con:
         current = active_model(con, settings.models_dir)
     # the comparison takes about a minute: evaluate outside the write lock so a nightly run is not refused
     scored = None if current is None else (current[0], active_score(current[1], corpus))
     activate, reason = activation_decision(model_score(metrics), scored, force_activate)
-    with connect(settings.db_path) as con:                # the write lock: nobody changes the registry meanwhile
+    with connect(settings.db_path, settings=settings) as con:                # the write lock: nobody changes the registry meanwhile
         changed = active_changed_since(con, current and current[0], version) if activate and not force_activate else None
         if changed:
             activate, reason = False, changed
