@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -258,26 +259,29 @@ def export_tables(data: ReportData) -> dict[str, pd.DataFrame]:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """CSV of a frame for spreadsheets: lists joined with '; ', and text that a spreadsheet would run as a formula
-    (starting with =, +, -, @) prefixed with an apostrophe.
+    """CSV of a frame for spreadsheets: lists joined with '; ', text that a spreadsheet would run as a formula
+    (starting with =, +, -, @, a tab or a carriage return, at the start of the text or of any line in it) prefixed
+    with an apostrophe, and every field holding a line break quoted (lines end in CRLF, as RFC 4180 has them), so
+    no reader can split a cell into a row of its own.
 
-    >>> print(csv_text(pd.DataFrame({"term": ["=HYPERLINK(1)", "fit"], "n": [-2, 3], "tags": [["a", "b"], []]})), end="")
-    term,n,tags
-    '=HYPERLINK(1),-2,a; b
-    fit,3,
+    >>> csv_text(pd.DataFrame({"term": ["=HYPERLINK(1)", "fit"], "n": [-2, 3], "tags": [["a", "b"], []]})).splitlines()
+    ['term,n,tags', "'=HYPERLINK(1),-2,a; b", 'fit,3,']
     """
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = [_cell(v) for v in out[column]]
-    return out.to_csv(index=False)
+    return out.to_csv(index=False, lineterminator="\r\n")      # the csv module quotes a field holding \r or \n
+
+
+_FORMULA_START = re.compile(r"(?:^|(?<=[\r\n]))(?=[=+\-@\t\r])")     # the text's start or a line's
 
 
 def _cell(value):
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, str):
         value = "; ".join(str(v) for v in list(value))
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_START.sub("'", value)
     return value
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reviewlens.flows.store.snapshot import snapshot_path
+
 EN_POSITIVE = ["I love this dress, the fabric is soft", "Great fit and beautiful colour", "Perfect size, very comfortable",
                "Gorgeous style, true to size", "Lovely material and great price", "So cute and flattering, love it"]
 EN_NEGATIVE = ["The zipper broke, poor quality", "Runs small and the fabric is cheap", "Terrible fit, returned it",
@@ -75,7 +77,7 @@ def restoring(settings) -> Iterator[None]:
     """Put a shared workspace (the session's trained_home) back as it was when the block ends, whatever the block
     did: the store, its model folders and its reports."""
     saved = Path(tempfile.mkdtemp(prefix="reviewlens-saved-"))
-    db_files = [settings.db_path, settings.db_path.with_name(settings.db_path.name + ".wal")]
+    db_files = [settings.db_path, settings.db_path.with_name(settings.db_path.name + ".wal"), snapshot_path(settings.home)]
     models = set(os.listdir(settings.models_dir)) if settings.models_dir.exists() else set()
     for path in db_files:
         if path.exists():

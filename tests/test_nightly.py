@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import time
 from datetime import date, timedelta
 
+import duckdb
 import pytest
 
 from reviewlens.flows.store.registry import register
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.nightly.schedule import nightly_deployment
 from reviewlens.flows.store.connection import StoreBusy, connect
+from reviewlens.flows.store.snapshot import snapshot_path
 from reviewlens.flows.scoring.stream import count_unscored
 from reviewlens.flows.nightly.flow import nightly
 from reviewlens.flows.nightly.insights import insight_tables
@@ -150,19 +153,62 @@ def test_a_run_that_fails_in_topic_discovery_leaves_every_insight_table_as_it_wa
     assert insights(settings) == previous
 
 
-def test_a_second_concurrent_run_stops_at_once_with_a_clear_message(trained_home):
+def hold_store(settings, seconds: float) -> subprocess.Popen:
+    """Another process holding the store's write lock for `seconds` (an ingest, a live query), once it says so."""
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time\nc = duckdb.connect({str(settings.db_path)!r})\n"
+                               f"print('held', flush=True)\ntime.sleep({seconds})"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_run_waits_for_the_store_a_bounded_time_then_says_so(trained_home, monkeypatch):
     settings, _ = trained_home
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time\nc = duckdb.connect({str(settings.db_path)!r})\nprint('held', flush=True)\ntime.sleep(60)"],
-                              stdout=subprocess.PIPE, text=True)
+    monkeypatch.setenv("REVIEWLENS_STORE_WAIT_SECONDS", "3")
+    holder = hold_store(settings, 60)
     try:
-        assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        with pytest.raises(StoreBusy, match=f"another reviewlens run is using {settings.db_path}"):
+        with pytest.raises(StoreBusy, match=f"another reviewlens run is using {settings.db_path} .*still was after waiting 3 s"):
             nightly(RUN, str(settings.home))
-        assert time.monotonic() - started < 30
+        assert 3 <= time.monotonic() - started < 30
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_run_that_finds_the_store_busy_waits_logs_and_completes(changed_trained_home, caplog):
+    settings, _ = changed_trained_home
+    holder = hold_store(settings, 4)                                # e.g. an ingest that ends 4 s into the night
+    try:
+        summary = nightly(RUN, str(settings.home))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert one(settings, "SELECT status FROM runs WHERE run_id = ?", summary.run_id) == ("completed",)
+    assert "waiting 1 s" in caplog.text and "waiting 2 s" in caplog.text
+
+
+def test_a_completed_run_publishes_the_snapshot_analysts_read_and_readers_never_block_the_next_run(changed_trained_home):
+    settings, _ = changed_trained_home
+    first = nightly(RUN - timedelta(days=1), str(settings.home))
+    path = snapshot_path(settings.home)
+    reader = duckdb.connect(str(path), read_only=True)               # an analyst's BI tool, left open all night
+    try:
+        assert reader.execute("SELECT run_id, run_date FROM snapshot_info").fetchone() == (first.run_id, first.run_date)
+        assert reader.execute("SELECT count(*) FROM v_reviews_scored").fetchone()[0] == first.scored > 0
+        second = nightly(RUN, str(settings.home))
+        assert reader.execute("SELECT run_id FROM snapshot_info").fetchone() == (first.run_id,)   # its copy, whole
+    finally:
+        reader.close()
+    fresh = duckdb.connect(str(path), read_only=True)
+    try:
+        assert fresh.execute("SELECT run_id FROM snapshot_info").fetchone() == (second.run_id,)
+        assert fresh.execute("SELECT status FROM runs WHERE run_id = ?", [second.run_id]).fetchone() == ("completed",)
+        assert fresh.execute("SELECT count(*) FROM insight_daily").fetchone() == one(settings, "SELECT count(*) FROM insight_daily")
+    finally:
+        fresh.close()
+    assert not os.access(path, os.W_OK) or os.geteuid() == 0
+    assert not (path.stat().st_mode & 0o222)                          # published read-only
+    assert sorted(p.name for p in settings.home.iterdir() if p.name.startswith(path.name)) == [path.name]
 
 
 def test_activating_a_new_model_rescores_and_keeps_old_scores_queryable(changed_trained_home):

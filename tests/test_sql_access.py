@@ -161,3 +161,51 @@ def test_results_larger_than_one_batch_are_written_whole(store, tmp_path, fmt):
 def test_a_timeout_must_be_positive(store, tmp_path):
     with pytest.raises(UserError, match="--timeout must be more than 0 seconds"):
         run_query(store, "SELECT 1", "table", None, quiet(tmp_path), timeout=0)
+
+
+def test_an_output_onto_the_store_is_refused_and_the_store_is_untouched(store, tmp_path):
+    size = store.stat().st_size
+    with pytest.raises(UserError, match=r"would overwrite reviewlens's own .*reviewlens.duckdb; write the result somewhere else"):
+        run_query(store, "SELECT 1 AS a", "csv", store, quiet(tmp_path))
+    assert store.stat().st_size == size
+    assert query_table(store, "SELECT count(*) AS n FROM reviews").to_pylist() == [{"n": 1}]
+
+
+@pytest.mark.parametrize("where", ["models/v1/model.safetensors", "models", "reviewlens.duckdb.wal"])
+def test_an_output_inside_the_workspace_models_or_log_is_refused(store, tmp_path, where):
+    models = store.parent / "models"
+    (models / "v1").mkdir(parents=True)
+    (models / "v1" / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(UserError, match="would overwrite reviewlens's own|is a folder"):
+        run_query(store, "SELECT 1 AS a", "csv", store.parent / where, quiet(tmp_path), protected=(models,))
+    assert (models / "v1" / "model.safetensors").read_bytes() == b"weights"
+
+
+def test_an_output_onto_any_duckdb_database_is_refused(store, tmp_path):
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    with pytest.raises(UserError, match="is a DuckDB database; write the result to a new file"):
+        run_query(store, "SELECT 1 AS a", "csv", other, quiet(tmp_path))
+
+
+@pytest.mark.parametrize("target, message", [
+    ("", "is a folder; name a file in it"),
+    ("no/such/folder/out.csv", "does not exist; create it first"),
+])
+def test_a_folder_or_a_missing_folder_as_output_is_one_sentence(store, tmp_path, target, message):
+    with pytest.raises(UserError, match=message):
+        run_query(store, "SELECT 1 AS a", "csv", tmp_path / target, quiet(tmp_path))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_an_output_is_replaced_only_by_a_complete_result(store, tmp_path, fmt):
+    target = tmp_path / f"out.{fmt}"
+    target.write_text("yesterday's result\n")
+    with pytest.raises(QueryRefused, match="ran longer than 1 s"):          # stopped while rows are being written
+        run_query(store, "SELECT range AS n, repeat('x', 200) AS pad FROM range(100000000000)", fmt, target,
+                  quiet(tmp_path), timeout=1)
+    with pytest.raises(QueryRefused, match="the query failed: .*row 500001 is broken"):    # fails mid-stream
+        run_query(store, "SELECT range AS n, CASE WHEN range > 500000 THEN error('row 500001 is broken') END AS e "
+                         "FROM range(1000000)", fmt, target, quiet(tmp_path))
+    assert target.read_text() == "yesterday's result\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out.")) == [target.name]

@@ -107,3 +107,33 @@ def test_an_error_that_already_ended_the_transaction_is_the_error_raised(con):
             raise OSError(28, "No space left on device")
     with transaction(con):                                  # and the connection is usable
         con.execute("CREATE TABLE t (i INTEGER)")
+
+
+@pytest.mark.parametrize("dropped", ["review_terms", "insight_daily", "review_scores", "alerts"])
+def test_a_dropped_derived_table_is_created_again_with_its_current_columns(db_path, dropped):
+    con = connect(db_path)
+    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [dropped]).fetchall()
+    con.execute("INSERT INTO reviews VALUES ('r', 'p', NULL, 5, NULL, 'b', 'en', now(), NULL, 's', now())")
+    con.execute(f"DROP TABLE {dropped}")
+    con.close()
+    con = connect(db_path)
+    try:
+        assert con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [dropped]).fetchall() == columns
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+        assert con.execute("SELECT list(version) FROM schema_version").fetchone()[0] == list(range(1, SCHEMA_VERSION + 1))
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("dropped", ["reviews", "model_registry"])
+def test_a_dropped_source_table_is_named_and_not_made_again_empty(db_path, dropped):
+    from reviewlens.flows.store.connection import StoreDamaged
+    con = connect(db_path)
+    con.execute("DROP VIEW IF EXISTS v_review_topics; DROP VIEW IF EXISTS v_reviews_scored")
+    con.execute(f"DROP TABLE {dropped}")
+    con.close()
+    with pytest.raises(StoreDamaged, match=f"the store has lost its table {dropped}; restore the file from a backup"):
+        connect(db_path)
+    check = duckdb.connect(str(db_path), read_only=True)
+    assert dropped not in {t for (t,) in check.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    check.close()

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
@@ -36,6 +36,7 @@ from reviewlens.flows.scoring.options import scoring_options
 from reviewlens.flows.scoring.shards import Shard, publish_model
 from reviewlens.flows.scoring.stream import score_in_shards
 from reviewlens.flows.store.connection import connect, run_script, transaction
+from reviewlens.flows.store.snapshot import publish_snapshot, snapshot_path
 from reviewlens.models.inference import ReviewModel
 
 console = Console(stderr=True)
@@ -119,6 +120,12 @@ def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, status: str,
     })
 
 
+@task(cache_policy=NO_CACHE)
+def publish_analyst_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary) -> None:
+    """The completed run's store as the read-only copy `reviewlens sql` reads."""
+    publish_snapshot(con, snapshot_path(settings.home), summary.run_id, summary.run_date, utc_now())
+
+
 def publish_artifacts(summary: RunSummary, headline: dict) -> None:
     """A markdown summary, the alerts as a table, and a link to the dashboard, in the Prefect UI."""
     create_markdown_artifact(key="nightly-summary", description=f"reviewlens {summary.run_date}", markdown="\n".join([
@@ -145,7 +152,9 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
         settings = Settings(**{**asdict(settings), "workers": workers})
     run_date = run_date or today(settings.timezone)
     use_allocator(settings.allocator)
-    con = connect(settings.db_path, settings=settings)                   # held for the whole run: a second run stops at once
+    logger = get_run_logger()
+    con = connect(settings.db_path, settings=settings, wait_s=settings.store_wait_seconds,
+                  on_wait=logger.warning)                                # then held for the whole run
     try:
         return _run(con, settings, run_date)
     finally:
@@ -184,6 +193,7 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> 
         finish_run(con, summary, "failed", f"{type(exc).__name__}: {exc}")
         raise
     finish_run(con, summary, "completed")
+    publish_analyst_snapshot(con, settings, summary)
     headline = json.loads(con.execute("SELECT headline FROM runs WHERE run_id = ?", [summary.run_id]).fetchone()[0])
     publish_artifacts(summary, headline["current"])
     return summary

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-from reviewlens.flows.config import ConfigError, Settings, load_settings
+from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
 
 SCHEMA_VERSION = 5
@@ -62,15 +63,47 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
 
 
-def connect(db_path: Path, read_only: bool = False, settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the store; a second writer gets StoreBusy with a sentence a user can act on. DuckDB's memory cap,
-    threads and spill folder come from `settings` (default: load_settings(), what every command reads), so a
-    night's memory stays flat however large the store: DuckDB otherwise caches up to 80% of the machine's RAM."""
+def connect(db_path: Path, read_only: bool = False, settings: Settings | None = None, wait_s: float = 0.0,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store; a second writer gets StoreBusy with a sentence a user can act on, at once or, with `wait_s`,
+    after retrying for that long with a doubling pause (each pause told to `on_wait`): the nightly run waits out an
+    ingest or a live query rather than losing the night. DuckDB's memory cap, threads and spill folder come from
+    `settings` (default: load_settings(), what every command reads), so a night's memory stays flat however large
+    the store: DuckDB otherwise caches up to 80% of the machine's RAM."""
     if read_only and not db_path.exists():
         raise StoreMissing(f"there is no database at {db_path} yet; run `reviewlens ingest` or `reviewlens demo` first.")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline, pause = time.monotonic() + wait_s, 1.0
+    while True:
+        try:
+            con = _open(db_path, read_only)
+            break
+        except StoreBusy as busy:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if wait_s > 0:
+                    raise StoreBusy(f"{str(busy).split(';')[0]}, and still was after waiting {wait_s:g} s; "
+                                    "let it finish and run again.") from None
+                raise
+            pause = min(pause, left)
+            if on_wait:
+                on_wait(f"{str(busy).split(';')[0]}; waiting {pause:g} s ({wait_s - left:.0f} of {wait_s:g} s waited)")
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
+    con.execute("SET TimeZone = 'UTC'")
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
+        apply_limits(con, settings or load_settings())
+        if not read_only:
+            migrate(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             holder = re.search(r"\(PID (\d+)\)", str(exc))
@@ -79,27 +112,12 @@ def connect(db_path: Path, read_only: bool = False, settings: Settings | None = 
                 f"another reviewlens run is using {db_path}{pid}; wait for it to finish and try again."
             ) from None
         raise
-    con.execute("SET TimeZone = 'UTC'")
-    try:
-        apply_limits(con, settings or load_settings())
-    except BaseException:
-        con.close()
-        raise
-    if not read_only:
-        migrate(con)
-    return con
-
-
-_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
 
 
 def apply_limits(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """db_memory_limit, db_threads and db_temp_directory on this connection's database (SET takes no parameters,
-    so each value is checked before it is written into the statement)."""
-    if not _SIZE.fullmatch(settings.db_memory_limit.strip()):
-        raise ConfigError(f"setting 'db_memory_limit' must be a size such as 512MB or 4GB, got {settings.db_memory_limit!r}.")
-    if settings.db_threads < 0:
-        raise ConfigError(f"setting 'db_threads' must be 0 (one per core) or more, got {settings.db_threads}.")
+    """db_memory_limit, db_threads and db_temp_directory on this connection's database. SET takes no parameters, so
+    values are written into the statement: safe because Settings refuses to exist with a memory limit that is not a
+    plain size or a negative thread count (flows/config.py RULES), and the folder's quotes are doubled."""
     con.execute(f"SET memory_limit = '{settings.db_memory_limit.strip()}'")
     if settings.db_threads:
         con.execute(f"SET threads = {int(settings.db_threads)}")
@@ -108,24 +126,49 @@ def apply_limits(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         con.execute(f"SET temp_directory = '{str(folder).replace(chr(39), chr(39) * 2)}'")
 
 
+# Tables that hold what only the user can give back (reviews, models, run history); every other table is derived
+# from these by a nightly run, so one that went missing is made again, empty, and refilled by the next run.
+SOURCE_TABLES = ("schema_version", "reviews", "reviews_rejected", "model_registry", "runs")
+
+
+class StoreDamaged(UserError):
+    """A table that holds the user's own data is missing: nothing reviewlens can rebuild."""
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Bring the database to SCHEMA_VERSION: schema.sql, then each sql/migrations/N_*.sql not yet applied;
     then re-create the shared macros (sql/macros.sql) and the analyst views (sql/views/), so every store,
-    however old, has their current definitions."""
+    however old, has their current definitions. A derived table someone dropped is created again with its
+    current columns (every schema file is idempotent, so all of them run again); a missing source table is
+    named and nothing is changed."""
+    existing = set(query(con, "store/tables.sql").table_name)
+    if "schema_version" in existing:
+        lost = [t for t in SOURCE_TABLES if t not in existing]
+        if lost:
+            raise StoreDamaged(f"the store has lost its table{'s' * (len(lost) > 1)} "
+                               f"{', '.join(lost)}; restore the file from a backup (reviewlens cannot rebuild "
+                               "reviews, models or run history).")
+    rebuild = "schema_version" in existing and bool(defined_tables() - existing)
     with transaction(con):
         run_script(con, "schema.sql")
         con.execute("INSERT INTO schema_version (version) VALUES (1) ON CONFLICT DO NOTHING")
         current = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
         for name in sql_files("migrations"):
             version = int(name.split("_", 1)[0])
-            if version > current:
+            if version > current or rebuild:
                 run_script(con, f"migrations/{name}")
-                con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-                current = version
+                con.execute("INSERT INTO schema_version (version) VALUES (?) ON CONFLICT DO NOTHING", [version])
+                current = max(current, version)
         run_script(con, "macros.sql")
         for name in sql_files("views"):
             run_script(con, f"views/{name}")
     return current
+
+
+def defined_tables() -> set[str]:
+    """Every table schema.sql and the migrations create."""
+    texts = [sql_text("schema.sql"), *(sql_text(f"migrations/{name}") for name in sql_files("migrations"))]
+    return {name for text in texts for name in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", text)}
 
 
 _in_transaction: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()

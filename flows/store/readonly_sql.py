@@ -2,7 +2,9 @@
 
 Three layers: only one plain query passes the statement check (SELECT, WITH, VALUES, FROM, or EXPLAIN of one);
 it runs on a read-only connection with no file access, a memory cap and locked settings; and its rows are
-streamed in batches under a time limit, so a huge result is never held whole."""
+streamed in batches under a time limit, so a huge result is never held whole. An output file is written beside
+its target and renamed over it only when every row is in, and never onto the store or a model: a query that
+fails or runs out of time leaves the target as it was."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from rich.table import Table
 
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import connect
+from reviewlens.models.atomic import atomic_path
 
 MAX_PRINTED_ROWS = 200
 BATCH_ROWS = 65_536
@@ -88,16 +91,26 @@ def batches(db_path: Path, query: str, timeout: float = DEFAULT_TIMEOUT_S, memor
         timer.start()
         try:
             yield con.sql(query).to_arrow_reader(batch_rows)      # a relation's reader streams; execute()'s does not
-        except duckdb.InterruptException:
-            raise QueryRefused(f"the query ran longer than {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
-                               "or pass a larger --timeout.") from None
-        except duckdb.OutOfMemoryException:
-            raise QueryRefused(f"the query needs more than {memory_limit} of memory; aggregate or filter it, "
-                               "or add a LIMIT.") from None
         except duckdb.Error as exc:
-            raise QueryRefused(f"the query failed: {str(exc).splitlines()[0]}") from None
+            raise _refusal(exc, timeout, memory_limit) from None
+        except (OSError, pa.ArrowException) as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:      # the file system's (a full disk), not DuckDB's
+                raise
+            raise _refusal(exc, timeout, memory_limit) from None        # DuckDB's error, met while streaming
         finally:
             timer.cancel()
+
+
+def _refusal(exc: Exception, timeout: float, memory_limit: str) -> QueryRefused:
+    """One sentence for a DuckDB error, raised by DuckDB itself or handed on by Arrow's stream as an OSError."""
+    text = str(exc)
+    if isinstance(exc, duckdb.InterruptException) or text.startswith("INTERRUPT"):
+        return QueryRefused(f"the query ran longer than {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
+                            "or pass a larger --timeout.")
+    if isinstance(exc, duckdb.OutOfMemoryException) or text.startswith("Out of Memory"):
+        return QueryRefused(f"the query needs more than {memory_limit} of memory; aggregate or filter it, "
+                            "or add a LIMIT.")
+    return QueryRefused(f"the query failed: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
 def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
@@ -115,11 +128,16 @@ def query_table(db_path: Path, query: str, timeout: float = DEFAULT_TIMEOUT_S,
 
 
 def run_query(db_path: Path, query: str, fmt: str, output: Path | None, console: Console,
-              timeout: float = DEFAULT_TIMEOUT_S, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
+              timeout: float = DEFAULT_TIMEOUT_S, memory_limit: str = DEFAULT_MEMORY_LIMIT,
+              protected: tuple[Path, ...] = ()) -> None:
+    """Print the result, or write it to `output`; `protected` names files and folders (the store, the models) that
+    no output may replace or land inside."""
     if fmt not in {"table", "csv", "jsonl", "parquet"}:
         raise UserError(f"--format {fmt!r} is not one of table, csv, jsonl (JSON Lines), parquet.")
     if fmt == "parquet" and output is None:
         raise UserError("--format parquet needs --output FILE.")
+    if output is not None:
+        check_output(output, (db_path, *protected))
     if fmt == "table":
         with batches(db_path, query, timeout, memory_limit, batch_rows=MAX_PRINTED_ROWS + 1) as reader:
             shown = _first_rows(reader, MAX_PRINTED_ROWS + 1)
@@ -130,10 +148,39 @@ def run_query(db_path: Path, query: str, fmt: str, output: Path | None, console:
         if shown.num_rows > MAX_PRINTED_ROWS:
             console.print(f"(more than {MAX_PRINTED_ROWS} rows; first {MAX_PRINTED_ROWS} shown; use --format csv --output FILE)")
         return
-    with batches(db_path, query, timeout, memory_limit) as reader:
-        rows = _write(reader, fmt, output, console)
-    if output:
-        console.print(f"wrote {rows:,} rows to {output}")
+    if output is None:
+        with batches(db_path, query, timeout, memory_limit) as reader:
+            _write(reader, fmt, None, console)
+        return
+    with atomic_path(output) as partial, batches(db_path, query, timeout, memory_limit) as reader:
+        rows = _write(reader, fmt, partial, console)
+    console.print(f"wrote {rows:,} rows to {output}")
+
+
+def check_output(output: Path, protected: tuple[Path, ...]) -> None:
+    """Refuse, in one sentence, a target that is a folder, has no folder, is or lies inside a protected path (or
+    the database's write-ahead log and spill folder), or is any DuckDB database."""
+    if output.is_dir():
+        raise UserError(f"--output {output} is a folder; name a file in it, e.g. {output / 'result.csv'}.")
+    if not output.parent.is_dir():
+        raise UserError(f"--output {output}: the folder {output.parent} does not exist; create it first.")
+    target = output.resolve()
+    for path in protected:
+        guarded = path.resolve()
+        near = (guarded, guarded.with_name(guarded.name + ".wal"), guarded.with_name(guarded.name + ".tmp"))
+        if target in near or any(place in target.parents for place in near):
+            raise UserError(f"--output {output} would overwrite reviewlens's own {path}; write the result somewhere else.")
+    if _is_duckdb_file(target):
+        raise UserError(f"--output {output} is a DuckDB database; write the result to a new file instead.")
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    """DuckDB files carry the magic bytes 'DUCK' at offset 8."""
+    try:
+        with path.open("rb") as file:
+            return file.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
 
 
 def _first_rows(reader: pa.RecordBatchReader, n: int) -> pa.Table:

@@ -8,7 +8,9 @@ one complete night (RUN_DATE). Then, on copies of that store:
 - ingest moments: `reviewlens ingest crash_A.csv crash_B.jsonl` (new reviews, invalid rows mixed in) killed mid-file;
 - run moments: after crash_C.parquet brought new reviews, `reviewlens run` for the next night killed mid-scoring
   (one commit per shard of REVIEWLENS_SHARD_REVIEWS reviews) or mid-rebuild (review terms; the insight tables and topic
-  discovery, one transaction; the pages).
+  discovery, one transaction; the pages);
+- reader moments (--readers, not kills): a live `reviewlens sql` query holds the store as that run starts, another
+  reads the analysts' snapshot; the run must wait, complete and leave the uninterrupted run's tables.
 After each kill: the store opens; `reviews` holds the valid rows of exactly the files whose ingest finished; no review
 has two scores (or two aspect rows for one clause and topic) for one model; the insight tables (topic candidates
 included) equal the previous night's or those of an uninterrupted run of this night, never a mix; no half-written
@@ -528,6 +530,29 @@ class Bench:
         trial.checks["no half-written page"] = not leftovers(self.work) and \
             (self.work / "reports" / NEXT_NIGHT.isoformat() / "index.html").is_file()
 
+    def reader_holds_the_store(self, trial: Trial) -> None:
+        """Not a kill: an analyst's live query holds the store as the nightly run starts, and another reads the
+        snapshot. The run waits for the store (logged), completes with the uninterrupted run's tables, and the
+        queries end with their own sentences."""
+        ref = self.reference["run"]
+        restore_store(self.dir / "next-night", self.db)
+        live = Child(["sql", "--live", "--timeout", "12", "SELECT count(*) FROM range(100000000000)"], self.env_for(self.work))
+        trial.moment_s = live.wait_open(self.db) or 0.0
+        analyst = Child(["sql", "--timeout", "60", "SELECT count(*) FROM range(100000000000)"], self.env_for(self.work))
+        run = Child(["run", "--date", NEXT_NIGHT.isoformat()], self.env_for(self.work))
+        trial.checks["killed while running"] = True                    # nothing is killed: kept for the table's columns
+        trial.checks["the run waited for the store and completed"] = run.finish() == 0 and "waiting" in run.output()
+        trial.checks["the live query stopped at its limit"] = live.finish() == 2 and "ran longer than 12 s" in live.output()
+        analyst_rc = analyst.finish()
+        trial.checks["the snapshot query was never in the way"] = analyst_rc == 2 and (
+            "ran longer than 60 s" in analyst.output() or "no nightly run has published" in analyst.output())
+        tables = snapshot(self.db, list(ref["tables"]))
+        trial.checks["tables = uninterrupted command's"] = not differing(tables, ref["tables"])
+        trial.notes += first_difference(tables, ref["tables"])
+        if not trial.held:
+            trial.notes += [run.output()[-500:], live.output()[-300:], analyst.output()[-300:]]
+        trial.observed = f"run waited {run.output().count('waiting')}x for the live query, then completed"
+
     def run_again(self, trial: Trial, args: list[str], reference: dict[str, list]) -> bool:
         """The same command once more: it must complete and leave the tables the uninterrupted command left."""
         again = Child(args, self.env_for(self.work))
@@ -716,6 +741,8 @@ def main() -> None:
                         help="throwaway workspace (set up once, reused)")
     parser.add_argument("--moments", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--readers", type=int, default=1, help="moments where a live `sql` query holds the store as "
+                        "the nightly run starts (not kills; added to --moments)")
     parser.add_argument("--cache", type=Path, default=None, help="a folder already holding the demo data files")
     parser.add_argument("--no-disk-full", action="store_true", help="skip the full-disk cases")
     args = parser.parse_args()
@@ -735,9 +762,12 @@ def main() -> None:
             bench.references()
         rng = random.Random(args.seed)
         trials = []
-        for no, (command, target) in enumerate(plan(args.moments, rng), 1):
+        for no, (command, target) in enumerate(plan(args.moments, rng) + [("reader", "start")] * args.readers, 1):
             trial = Trial(no, command, target, 0.0)
-            (bench.crash_ingest if command == "ingest" else bench.crash_run)(trial, rng)
+            if command == "reader":
+                bench.reader_holds_the_store(trial)
+            else:
+                (bench.crash_ingest if command == "ingest" else bench.crash_run)(trial, rng)
             trials.append(trial)
             log(f"{no:>2} {command:<6} {target:<8} {trial.moment_s:6.2f}s  {trial.observed:<62} "
                 f"{'held' if trial.held else 'BROKEN: ' + ', '.join(k for k, v in trial.checks.items() if not v)}")
