@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out = Console()
+LIVE_TIMEOUT_S = 60.0          # a live query's ceiling: well under the nightly run's wait for the store
 
 
 @app.callback()
@@ -330,13 +331,25 @@ def serve(
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv, jsonl or parquet.")] = "table",
-    output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
-    timeout: Annotated[float, typer.Option(help="Stop the query after this many seconds.")] = 300,
+    output: Annotated[Optional[Path], typer.Option(help="Write the result to this file (replaced only when complete).")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help="Stop the query after this many seconds (default 300; "
+                                                      f"{LIVE_TIMEOUT_S:g} with --live).")] = None,
+    live: Annotated[bool, typer.Option("--live", help=f"Query the live store instead of the last run's snapshot "
+                                       f"(at most {LIVE_TIMEOUT_S:g} s, so a nightly run is never kept waiting).")] = False,
 ) -> None:
-    """Run one read-only query (SELECT, WITH, VALUES or EXPLAIN of one) against the store; rows are streamed."""
-    from reviewlens.flows.store.readonly_sql import run_query
+    """Run one read-only query (SELECT, WITH, VALUES or EXPLAIN of one); rows are streamed. It reads the snapshot
+    the last completed nightly run published (SELECT * FROM snapshot_info says which), never the live store."""
+    from reviewlens.flows.store.readonly_sql import check_read_only, run_query
+    from reviewlens.flows.store.snapshot import require_snapshot
 
-    run_query(load_settings().db_path, query, fmt, output, out, timeout)
+    check_read_only(query)                                 # a write is refused before anything is opened
+    settings = load_settings()
+    timeout = timeout if timeout is not None else LIVE_TIMEOUT_S if live else 300.0
+    if live and timeout > LIVE_TIMEOUT_S:
+        raise UserError(f"--live queries hold the store and may run at most {LIVE_TIMEOUT_S:g} s (got --timeout "
+                        f"{timeout:g}); drop --live to query the snapshot without a limit of this kind.")
+    source = settings.db_path if live else require_snapshot(settings.home)
+    run_query(source, query, fmt, output, out, timeout, protected=(settings.db_path, source, settings.models_dir))
 
 
 def _parse_date(text: Optional[str]) -> date:

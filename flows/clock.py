@@ -21,7 +21,7 @@ def zone(name: str) -> tzinfo | None:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):       # OSError: a folder of zones, e.g. "Europe"
         raise ConfigError(f"setting 'timezone' is {name!r}, not an IANA time zone such as 'Europe/Berlin' "
                           "(or \"\" for this machine's zone).") from None
 
