@@ -31,7 +31,7 @@ COMMENT ON COLUMN reviews.rating IS 'Star rating 1..5, or null; gives weak senti
 COMMENT ON COLUMN reviews.title IS 'Review title, when the source has one.';
 COMMENT ON COLUMN reviews.body IS 'Review text, verbatim (never trimmed or escaped in storage).';
 COMMENT ON COLUMN reviews.language IS 'zh, en or other: given by the source or detected at ingest.';
-COMMENT ON COLUMN reviews.created_at IS 'When the customer wrote the review; drives the daily buckets.';
+COMMENT ON COLUMN reviews.created_at IS 'When the customer wrote the review, in UTC (an offset in the file is applied; a time without one is taken as UTC); drives the daily buckets.';
 COMMENT ON COLUMN reviews.label IS 'Known gold sentiment (negative/neutral/positive) when the source has one.';
 COMMENT ON COLUMN reviews.source IS 'Where the row came from: the --source name or the file name.';
 COMMENT ON COLUMN reviews.ingested_at IS 'When reviewlens last inserted or updated this row.';
@@ -46,8 +46,8 @@ CREATE TABLE IF NOT EXISTS reviews_rejected (
 COMMENT ON TABLE reviews_rejected IS 'Input rows that failed validation, kept verbatim so nothing is silently dropped.';
 COMMENT ON COLUMN reviews_rejected.source_file IS 'Path of the file the row came from, as given to ingest.';
 COMMENT ON COLUMN reviews_rejected.line IS 'Line the record starts on, from 1 (CSV: the header is line 1 and a quoted field may span lines; JSONL: the line; Parquet: the row number).';
-COMMENT ON COLUMN reviews_rejected.reason IS 'Why the row was rejected: missing_review_id, missing_product_id, empty_body, invalid_rating, invalid_created_at, invalid_label, invalid_encoding.';
-COMMENT ON COLUMN reviews_rejected.raw IS 'The row as read from the file (mapped column names), as JSON.';
+COMMENT ON COLUMN reviews_rejected.reason IS 'Why the row was rejected: missing_review_id, missing_product_id, empty_body, invalid_created_at, future_created_at (more than a day after the ingest), invalid_rating, invalid_label, invalid_encoding, malformed_row, invalid_json, record_too_long (a CSV record or JSON line over 8 MB).';
+COMMENT ON COLUMN reviews_rejected.raw IS 'The row as read from the file (mapped column names), as JSON; for a row the reader could not parse, what it saw ({"bytes": N} for record_too_long).';
 COMMENT ON COLUMN reviews_rejected.rejected_at IS 'When the row was first rejected.';
 
 CREATE TABLE IF NOT EXISTS model_registry (

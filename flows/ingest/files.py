@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import csv
+import logging
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from reviewlens.flows import clock
+from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.store.connection import quote_ident, run_script, transaction
+from reviewlens.flows.store.connection import query, quote_ident, run_script, transaction
 
 CONTRACT_COLUMNS = ("review_id", "product_id", "category", "rating", "title", "body", "language", "created_at", "label")
 REQUIRED_COLUMNS = ("review_id", "product_id", "body", "created_at")
-PARSE_REASONS = {"invalid_encoding", "malformed_row", "invalid_json"}  # rows the reader itself could not parse
+PARSE_REASONS = {"invalid_encoding", "malformed_row", "invalid_json", "record_too_long"}  # rows the reader never parsed
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON Lines"}
+MAX_RECORD_BYTES = 8_000_000        # a longer CSV record or JSON line is rejected: record_too_long (DuckDB's default 2 MB)
+BLOCK_BYTES = MAX_RECORD_BYTES // 2  # long_lines reads this much at a time; no line inside one block can be too long
+LONG_LINE = "record_too_long_{}_bytes"  # stands in for a line over MAX_RECORD_BYTES (00_csv_rejects.sql reads it back)
+
+log = logging.getLogger(__name__)
 
 
 class IngestError(UserError):
@@ -38,6 +49,7 @@ class IngestSummary:
     unchanged: int = 0
     stale: int = 0                      # older than the stored row with the same id
     duplicates_in_file: int = 0         # extra rows for an id that appears more than once
+    before_floor: int = 0               # valid rows dated before the created_at_floor setting (loaded, with a warning)
     rejected: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -68,7 +80,7 @@ def detect_format(path: Path, fmt: str | None) -> str:
     raise IngestError(f"cannot tell the format of {path.name}; name it .csv, .parquet or .jsonl, or pass --format.")
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]:
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, settings: Settings) -> list[str]:
     """Create temp table or view ingest_source (_line + file columns as text) and tables ingest_parse_errors and
     ingest_line_numbers; return the file's columns.
 
@@ -79,20 +91,8 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_line_numbers (_line BIGINT, line BIGINT)")
     try:
         if fmt == "csv":
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE ingest_source AS "
-                "SELECT row_number() OVER () AS _line, * FROM read_csv(?, all_varchar = true, header = true, "
-                "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
-                [str(path)],
-            )
-            con.execute(  # one row per record: a row with three extra columns is reported three times
-                "INSERT INTO ingest_parse_errors SELECT line, CASE WHEN bool_or(error_type = 'INVALID ENCODING') "
-                "THEN 'invalid_encoding' ELSE 'malformed_row' END, "
-                "to_json({'csv_line': min(csv_line), 'error': min(error_message)}) FROM ingest_rejects GROUP BY line"
-            )
-            con.execute("CREATE OR REPLACE TEMP TABLE ingest_csv_dialect AS "   # what the reader detected, if it rejected rows
-                        "SELECT delimiter, quote, escape, skip_rows FROM ingest_reject_scans")
-            con.execute("DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans")
+            run_script(con, "ingest/00_read_csv.sql", {"file": str(path), "max_record_bytes": MAX_RECORD_BYTES})
+            run_script(con, "ingest/00_csv_rejects.sql")
         elif fmt == "parquet":
             con.execute(
                 "CREATE OR REPLACE TEMP VIEW ingest_source AS SELECT file_row_number + 1 AS _line, * EXCLUDE (file_row_number) "
@@ -101,13 +101,13 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
         else:
             _read_jsonl(con, path)
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise IngestError(f"could not read {path} as {fmt.upper()} ({first}); check the file or pass --format.") from None
+        raise IngestError(failure_message(path, fmt, exc, settings)) from None
     columns = [c for c in con.execute("SELECT * FROM ingest_source LIMIT 0").fetchdf().columns if c != "_line"]
     source_rows = con.execute("SELECT count(*) FROM ingest_source").fetchone()[0]
     failed = con.execute("SELECT count(*) FROM ingest_parse_errors").fetchone()[0]
     if source_rows == 0 and failed > 0:
-        raise IngestError(f"no line of {path} could be parsed as {fmt.upper()}; is it the right format and UTF-8 encoded?")
+        raise IngestError(f"no line of {path} could be parsed as {FORMAT_NAMES[fmt]}; "
+                          "is it the right format and UTF-8 encoded?")
     return columns
 
 
@@ -118,42 +118,106 @@ def _sql_string(path: Path) -> str:
 
 def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read JSON Lines line by line, so a broken line is rejected with its number instead of failing the file."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ingest_lines AS SELECT row_number() OVER () AS _line, line "
-        "FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01', quote = '', escape = '', "
-        "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
-        [str(path)],
-    )
-    # blank lines are kept, lines the reader rejects are not: the n-th kept line is line n plus the rejected lines
-    # before it (the j-th rejected line, r_j, has r_j - j kept lines before it)
-    if con.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0]:
-        con.execute(
-            "UPDATE ingest_lines SET _line = _line + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) "
-            "AS kept_before FROM (SELECT DISTINCT line FROM ingest_rejects)) WHERE kept_before < ingest_lines._line)"
-        )
-    con.execute(
-        "INSERT INTO ingest_parse_errors SELECT line, 'invalid_encoding', to_json({'line': min(csv_line)}) "
-        "FROM ingest_rejects GROUP BY line;"
-        "INSERT INTO ingest_parse_errors SELECT _line, 'invalid_json', to_json({'line': line}) FROM ingest_lines "
-        "WHERE trim(line) <> '' AND (NOT json_valid(line) OR json_type(line) <> 'OBJECT');"
-        "DROP TABLE IF EXISTS ingest_rejects; DROP TABLE IF EXISTS ingest_reject_scans"
-    )
-    keys = [
-        r[0]
-        for r in con.execute(
-            # the keys in the order the file first gives them (a plain DISTINCT returns them in any order, and the
-            # raw rows kept in reviews_rejected would differ from one ingest of the same file to the next)
-            "SELECT key FROM (SELECT _line, unnest(json_keys(line)) AS key, generate_subscripts(json_keys(line), 1) AS position "
-            "FROM ingest_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT') "
-            "GROUP BY key ORDER BY min(_line), arg_min(position, _line)"
-        ).fetchall()
-    ]
+    run_script(con, "ingest/00_read_jsonl.sql", {"file": str(path), "max_record_bytes": MAX_RECORD_BYTES})
+    run_script(con, "ingest/00_jsonl_rejects.sql")
+    keys = list(query(con, "ingest/00_jsonl_keys.sql")["key"])
     projection = ", ".join(f"json_extract_string(line, ?) AS {quote_ident(k)}" for k in keys)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ingest_source AS SELECT _line" + (f", {projection}" if keys else "")
         + " FROM ingest_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT'",
         ["$." + quote_ident(k) for k in keys] or None,
     )
+
+
+def long_lines(path: Path, limit: int = MAX_RECORD_BYTES) -> dict[int, tuple[int, int]]:
+    """{line: (offset, bytes)} of the lines of a file longer than `limit` bytes, newline excluded. Read in blocks of
+    BLOCK_BYTES, of which only the first and last newline are looked for (no line inside one block can be that long),
+    so a file with no long line costs one read; lines are counted only when there is one.
+    A CSV file with a 37-byte header and a 50 MB field on line 2 -> {2: (37, 50000017)}"""
+    spans: dict[int, int] = {}                              # where a long line starts: its bytes
+    start = offset = 0                                      # start: where the current line begins
+    with path.open("rb") as fh:
+        while block := fh.read(BLOCK_BYTES):
+            first = block.find(b"\n")
+            if first >= 0:
+                if offset + first - start > limit:
+                    spans[start] = offset + first - start
+                start = offset + block.rfind(b"\n") + 1
+            offset += len(block)
+    if offset - start > limit:
+        spans[start] = offset - start
+    found, line, offset = {}, 1, 0
+    with path.open("rb") as fh:
+        for start in sorted(spans):
+            while offset < start:
+                block = fh.read(min(BLOCK_BYTES, start - offset))
+                line, offset = line + block.count(b"\n"), offset + len(block)
+            found[line] = (start, spans[start])
+    return found
+
+
+@contextmanager
+def _readable(path: Path, long: dict[int, tuple[int, int]]) -> Iterator[Path]:
+    """The file for DuckDB to read: `path`, or where it has lines over MAX_RECORD_BYTES (long_lines) a temporary copy
+    with each replaced by LONG_LINE and its size, which the reader rejects on the same line. DuckDB's reader rejects
+    some such lines itself but skips others without a word, and its dialect detection fails the whole file when one
+    is among the rows it samples."""
+    if not long:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="reviewlens-ingest-") as folder:
+        copy = Path(folder) / path.name
+        with path.open("rb") as source, copy.open("wb") as target:
+            for offset, size in sorted(long.values()):
+                while (gap := offset - source.tell()) > 0:
+                    target.write(source.read(min(gap, BLOCK_BYTES)))
+                source.seek(offset + size - 1)
+                ending = b"\r" if source.read(1) == b"\r" else b""   # a CRLF file keeps its line ends
+                target.write(LONG_LINE.format(size).encode() + ending)
+            shutil.copyfileobj(source, target)
+        yield copy
+
+
+def _scan_text(path: Path) -> dict[int, tuple[int, int]]:
+    """Refuse a UTF-16 or UTF-32 file in one sentence (DuckDB would read it as a file of no columns); return its lines
+    over MAX_RECORD_BYTES (long_lines)."""
+    with path.open("rb") as fh:
+        encoding = wide_encoding(fh.read(4096))
+    if encoding:
+        named = encoding.removesuffix("LE").removesuffix("BE")
+        raise IngestError(f"{path} is {named} encoded, but reviewlens reads UTF-8; re-save it as UTF-8 (for example "
+                          f"`iconv -f {encoding} -t UTF-8 {path.name} > utf8-{path.name}`) and ingest that file.")
+    return long_lines(path)
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The encoding of a text file whose first bytes are UTF-16 or UTF-32 rather than UTF-8, as iconv names it: from
+    the byte order mark, or without one from the NUL bytes every ASCII character then carries; None for UTF-8.
+    wide_encoding('id,body'.encode('utf-16-le')) -> 'UTF-16LE'"""
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if head.startswith(mark):
+            return name
+    nul = head.count(0)
+    if not head or nul * 4 < len(head):                   # a NUL here and there: a broken UTF-8 file, not UTF-16
+        return None
+    if nul * 3 > len(head) * 2:                           # three NULs in four bytes
+        return "UTF-32LE" if head[0::4].count(0) < head[3::4].count(0) else "UTF-32BE"
+    return "UTF-16LE" if head[0::2].count(0) < head[1::2].count(0) else "UTF-16BE"
+
+
+def failure_message(path: Path, fmt: str, exc: duckdb.Error, settings: Settings) -> str:
+    """The sentence for a DuckDB error that stopped a file. Running out of memory names the setting that caps it;
+    JSON Lines are read with DuckDB's CSV reader, whose words (CSV Error, sniffing) would mislead."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (f"DuckDB ran out of memory ingesting {path} under the db_memory_limit setting of "
+                f"{settings.db_memory_limit}, so nothing was changed; raise it (REVIEWLENS_DB_MEMORY_LIMIT=4GB, or "
+                "db_memory_limit in reviewlens.toml), or for a file of thousands of columns keep only those reviewlens "
+                "reads, and ingest the file again.")
+    if fmt == "jsonl":
+        return f"could not read {path} as JSON Lines; check that it holds one JSON object per line, UTF-8 encoded."
+    first = str(exc).strip().splitlines()[0]
+    return f"could not read {path} as {FORMAT_NAMES[fmt]} ({first}); check the file or pass --format."
 
 
 def csv_record_starts(path: Path, delimiter: str = ",", quote: str = '"', escape: str = '"') -> list[tuple[int, bool]]:
@@ -182,9 +246,8 @@ def _csv_physical_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     ingest_parse_errors (by record number), from one scan of the file with Python's csv module in the
     dialect DuckDB detected. Where the two readers disagree on the records (a dialect Python's csv cannot
     follow), rejects keep DuckDB's record number (header = 1) instead."""
-    dialect = con.execute("SELECT * FROM ingest_csv_dialect LIMIT 1").fetchone() or con.execute(
-        "SELECT Delimiter, Quote, Escape, SkipRows FROM sniff_csv(?, header = true, all_varchar = true, ignore_errors = true)",
-        [str(path)]).fetchone()
+    dialect = con.execute("SELECT * FROM ingest_csv_dialect LIMIT 1").fetchone() or tuple(
+        query(con, "ingest/00_sniff_csv.sql", {"file": str(path), "max_record_bytes": MAX_RECORD_BYTES}).iloc[0])
     delimiter, quote, escape, skip_rows = ("" if v == "(empty)" else v for v in dialect)  # sniff_csv's word for none
     failed = {k for (k,) in con.execute("SELECT _line FROM ingest_parse_errors").fetchall()}
     rows = con.execute("SELECT count(*) FROM ingest_source").fetchone()[0]
@@ -251,46 +314,68 @@ def ingest_file(
     source: str | None = None,
     fmt: str | None = None,
     step: Callable[[str], None] = lambda _stage: None,
+    settings: Settings | None = None,
 ) -> IngestSummary:
-    """Load one file as one transaction: a file that cannot be read at all changes nothing."""
+    """Load one file as one transaction: a file that cannot be read at all changes nothing. `settings` (default:
+    load_settings()) gives created_at_floor, and db_memory_limit for the message when DuckDB runs out of memory."""
     started = time.perf_counter()
     if not path.exists():
         raise IngestError(f"{path} does not exist; check the path.")
     if not path.is_file():
         raise IngestError(f"{path} is not a file; pass review files, not folders.")
     fmt = detect_format(path, fmt)
+    settings = settings or load_settings()
+    long = {} if fmt == "parquet" else _scan_text(path)
     summary = IngestSummary(file=str(path))
-    params = {"file": str(path), "source": source or path.name, "now": datetime.now(timezone.utc).replace(tzinfo=None)}
-    with transaction(con):
-        step("reading")
-        columns = _read_raw(con, path, fmt)
-        _map_columns(con, path, columns, mapping or {})
-        with _parallel_writes(con):
-            step("validating")
-            run_script(con, "ingest/01_stage.sql")
-            run_script(con, "ingest/02_plan.sql", params)
-            step("writing")
-            if con.execute("SELECT EXISTS (SELECT 1 FROM ingest_staged WHERE reason IS NOT NULL UNION ALL "
-                           "SELECT 1 FROM ingest_parse_errors)").fetchone()[0]:
-                if fmt == "csv":
-                    _csv_physical_lines(con, path)
-                run_script(con, "ingest/03_reject.sql", params)
-            run_script(con, "ingest/04_apply.sql", params)
-        summary.rejected.update(dict(con.execute(
-            "SELECT reason, count(*) FROM (SELECT reason FROM ingest_staged WHERE reason IS NOT NULL "
-            "UNION ALL SELECT reason FROM ingest_parse_errors) GROUP BY ALL"
-        ).fetchall()))
-        actions = dict(con.execute("SELECT action, count(*) FROM ingest_plan GROUP BY ALL").fetchall())
-        valid = con.execute("SELECT count(*) FROM ingest_staged WHERE reason IS NULL").fetchone()[0]
-        summary.rows = con.execute("SELECT count(*) FROM ingest_staged").fetchone()[0] + sum(
-            n for r, n in summary.rejected.items() if r in PARSE_REASONS
-        )
-        source_kind = "VIEW" if fmt == "parquet" else "TABLE"
-        con.execute(f"DROP VIEW ingest_mapped; DROP {source_kind} ingest_source; DROP TABLE ingest_staged; DROP TABLE ingest_plan")
+    floor = date.fromisoformat(settings.created_at_floor)
+    params = {"file": str(path), "source": source or path.name, "now": clock.utc_now(), "floor": floor}
+    try:
+        with _readable(path, long) as readable, transaction(con):
+            _ingest(con, path, readable, fmt, mapping or {}, settings, params, summary, step)
+            if summary.rejected["record_too_long"] < len(long):  # a LONG_LINE read as part of a quoted field
+                raise IngestError(f"{path} has a line over {MAX_RECORD_BYTES // 1_000_000} MB, the most reviewlens "
+                                  "reads as one record, inside a quoted field, so it cannot be rejected on its own and "
+                                  "nothing was changed; shorten or remove it and ingest the file again.")
+    except duckdb.OutOfMemoryException as exc:
+        raise IngestError(failure_message(path, fmt, exc, settings)) from None
+    if summary.before_floor:
+        log.warning("%s rows of %s are dated before %s (setting created_at_floor); they were loaded: "
+                    "check that their dates are real.", f"{summary.before_floor:,}", path.name, floor.isoformat())
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str, mapping: dict[str, str],
+            settings: Settings, params: dict, summary: IngestSummary, step: Callable[[str], None]) -> None:
+    """ingest_file's steps inside its transaction, reading `readable` (see _readable) and counting into `summary`."""
+    step("reading")
+    columns = _read_raw(con, readable, fmt, settings)
+    _map_columns(con, path, columns, mapping)
+    with _parallel_writes(con):
+        step("validating")
+        run_script(con, "ingest/01_stage.sql", params)
+        run_script(con, "ingest/02_plan.sql", params)
+        step("writing")
+        if con.execute("SELECT EXISTS (SELECT 1 FROM ingest_staged WHERE reason IS NOT NULL UNION ALL "
+                       "SELECT 1 FROM ingest_parse_errors)").fetchone()[0]:
+            if fmt == "csv":
+                _csv_physical_lines(con, readable)
+            run_script(con, "ingest/03_reject.sql", params)
+        run_script(con, "ingest/04_apply.sql", params)
+    summary.rejected.update(dict(con.execute(
+        "SELECT reason, count(*) FROM (SELECT reason FROM ingest_staged WHERE reason IS NOT NULL "
+        "UNION ALL SELECT reason FROM ingest_parse_errors) GROUP BY ALL"
+    ).fetchall()))
+    actions = dict(con.execute("SELECT action, count(*) FROM ingest_plan GROUP BY ALL").fetchall())
+    valid = con.execute("SELECT count(*) FROM ingest_staged WHERE reason IS NULL").fetchone()[0]
+    summary.rows = con.execute("SELECT count(*) FROM ingest_staged").fetchone()[0] + sum(
+        n for r, n in summary.rejected.items() if r in PARSE_REASONS
+    )
+    summary.before_floor = int(query(con, "ingest/05_before_floor.sql", params).iat[0, 0])
+    source_kind = "VIEW" if fmt == "parquet" else "TABLE"
+    con.execute(f"DROP VIEW ingest_mapped; DROP {source_kind} ingest_source; DROP TABLE ingest_staged; DROP TABLE ingest_plan")
     summary.inserted = actions.get("insert", 0)
     summary.updated = actions.get("update", 0)
     summary.unchanged = actions.get("same", 0)
     summary.stale = actions.get("stale", 0)
     summary.duplicates_in_file = valid - sum(actions.values())
-    summary.seconds = time.perf_counter() - started
-    return summary

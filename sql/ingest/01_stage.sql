@@ -1,6 +1,8 @@
 -- Type and validate every mapped input row; `reason` is null for a valid row.
 -- Input: temp view ingest_mapped (_line, contract columns as VARCHAR). Language is detected from the
 -- first 300 characters (plenty, and cheap on 1 MB bodies); pure-ASCII bodies skip the CJK scans.
+-- created_at is stored in UTC: an offset (Z, +05:00, +0530) or a zone name is honoured, a time without one is read in
+-- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected.
 CREATE OR REPLACE TEMP TABLE ingest_staged AS
 WITH typed AS (
     SELECT
@@ -14,10 +16,7 @@ WITH typed AS (
         body,
         lower(split_part(split_part(trim(language), '-', 1), '_', 1)) AS language_given,
         nullif(trim(created_at), '') AS created_text,
-        COALESCE(
-            TRY_CAST(trim(created_at) AS TIMESTAMP),
-            TRY_CAST(TRY_CAST(trim(created_at) AS TIMESTAMPTZ) AS TIMESTAMP)
-        ) AS created_at,
+        TRY_CAST(trim(created_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS created_at,
         lower(nullif(trim(label), '')) AS label
     FROM ingest_mapped
 )
@@ -46,6 +45,7 @@ SELECT
         WHEN product_id IS NULL THEN 'missing_product_id'
         WHEN body IS NULL OR trim(body) = '' THEN 'empty_body'
         WHEN created_at IS NULL THEN 'invalid_created_at'
+        WHEN created_at > $now + INTERVAL 1 DAY THEN 'future_created_at'
         WHEN rating_text IS NOT NULL AND (rating_value IS NULL OR rating_value NOT IN (1, 2, 3, 4, 5)) THEN 'invalid_rating'
         WHEN label IS NOT NULL AND label NOT IN ('negative', 'neutral', 'positive') THEN 'invalid_label'
     END AS reason
