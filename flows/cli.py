@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,9 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reviewlens.flows.config import load_settings
-from reviewlens.flows.errors import UserError, disk_full_message
-from reviewlens.models.checkpoint_error import CheckpointError
+from reviewlens.flows.config import Settings, load_settings
+from reviewlens.flows.errors import UserError, quiet_user_errors, user_message
 
 app = typer.Typer(
     help="reviewlens: nightly review analytics on DuckDB with a from-scratch bilingual encoder.",
@@ -32,11 +32,29 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full traceba
     """Global options."""
 
 
+def _workspace() -> Settings:
+    """Settings for a command that writes under `home`: a home that is a file, cannot be created or is read-only is
+    one sentence naming the setting now, not a traceback from the first folder or file the command makes."""
+    settings = load_settings()
+    home, fix = settings.home, "set REVIEWLENS_HOME (or home in reviewlens.toml) to a folder you can write."
+    nearest = next(p for p in (home, *home.parents) if p.exists())       # the root (or ".") always exists
+    if not nearest.is_dir():
+        problem = "is a file, not a folder" if nearest == home else f"cannot be created: {nearest} is a file"
+        raise UserError(f"the workspace {home} {problem}; {fix}")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"the workspace {home} cannot be created ({exc.strerror}); {fix}") from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise UserError(f"the workspace {home} is read-only; {fix}")
+    return settings
+
+
 def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], fmt: Optional[str]) -> None:
     from reviewlens.flows.ingest.files import ingest_file, parse_mapping
     from reviewlens.flows.store.connection import connect
 
-    settings = load_settings()
+    settings = _workspace()
     mapping = parse_mapping(columns)
     con = connect(settings.db_path, settings=settings)
     stages = ("reading", "validating", "writing", "done")
@@ -46,7 +64,7 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
             task = progress.add_task(f"{path.name}: reading", total=len(stages) - 1)
             def step(stage: str, task=task, path=path) -> None:
                 progress.update(task, completed=stages.index(stage), description=f"{path.name}: {stage}")
-            summary = ingest_file(con, path, mapping, source, fmt, step=step)
+            summary = ingest_file(con, path, mapping, source, fmt, step=step, settings=settings)
             progress.update(task, completed=len(stages) - 1)
             _print_summary(summary)
     con.close()
@@ -58,6 +76,7 @@ def _print_summary(summary) -> None:
         ("rows read", summary.rows), ("inserted", summary.inserted), ("updated (newer)", summary.updated),
         ("unchanged", summary.unchanged), ("older than stored", summary.stale),
         ("duplicate ids in file", summary.duplicates_in_file),
+        ("dated before created_at_floor", summary.before_floor),
         ("rejected", sum(summary.rejected.values())),
         *((f"  {reason}", n) for reason, n in sorted(summary.rejected.items())),
         ("seconds", f"{summary.seconds:.2f}"),
@@ -103,7 +122,7 @@ def demo_data(
 def _load_demo_data(run_date: date, scenario: str) -> None:
     from reviewlens.flows.ingest.demo_data import write_demo_files
 
-    settings = load_settings()
+    settings = _workspace()
     console.print(f"fetching demo corpora into {settings.cache_dir} (checksums verified)")
     for path, source in write_demo_files(settings.cache_dir, run_date, settings.demo_days, scenario).values():
         _ingest_paths([path], [], source, "parquet")
@@ -129,7 +148,7 @@ def demo(
         raise UserError(f"--history-days must be at least 1 (got {history_days}): the demo replays that many nightly runs.")
     if scenario not in SCENARIOS:
         raise UserError(f"--scenario {scenario!r} is not a demo scenario; use one of {', '.join(SCENARIOS)}.")
-    settings = load_settings()
+    settings = _workspace()
     day = _parse_date(run_date)
     _load_demo_data(day, scenario)
     con = connect(settings.db_path, settings=settings)
@@ -137,7 +156,7 @@ def demo(
     con.close()
     if active is None:
         console.print("no active model: training the demo preset (about 6 minutes on 2 cores)")
-        summary = train_flow(settings, "demo")
+        summary = train_flow(settings, "demo", activate=True)    # the demo runs on the model it trains; concerns print
         _print_evaluation(summary.metrics)
         out.print(f"model {summary.version}: {summary.reason}")
     else:
@@ -158,7 +177,7 @@ def pretrain(
     from reviewlens.flows.training.extra_text import read_extra_texts
     from reviewlens.flows.training.pretrain_step import load_corpus, preset_named, run_pretraining
 
-    settings = load_settings()
+    settings = _workspace()
     chosen = preset_named(preset)
     extra = read_extra_texts(extra_text or [])
     corpus = load_corpus(settings.db_path)
@@ -169,7 +188,8 @@ def pretrain(
 @app.command()
 def train(
     preset: Annotated[str, typer.Option(help="demo (about 6 minutes on 2 cores), full, or tiny.")] = "demo",
-    activate: Annotated[bool, typer.Option("--activate", help="Activate even if worse than the active model.")] = False,
+    activate: Annotated[bool, typer.Option("--activate", help="Activate even if, on validation, it is worse than the "
+                                           "active model or the baseline, or never finds a sentiment.")] = False,
     ablation: Annotated[Optional[bool], typer.Option("--ablation/--no-ablation", help="Also fine-tune from random init.")] = None,
     topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped taxonomy.")] = None,
     extra_text: Annotated[Optional[list[Path]], typer.Option("--extra-text", help="A UTF-8 file of unlabelled text (one text per line) to add to pretraining; repeatable.")] = None,
@@ -180,7 +200,7 @@ def train(
 
     if topics is not None:
         _check_topics(topics)
-    summary = train_flow(load_settings(), preset, activate, ablation, topics, extra_text, seed)
+    summary = train_flow(_workspace(), preset, activate, ablation, topics, extra_text, seed)
     _print_evaluation(summary.metrics)
     out.print(f"model {summary.version} saved to {summary.folder}; {summary.reason}")
 
@@ -200,41 +220,34 @@ def _check_topics(path: Path) -> None:
 
 
 def _print_evaluation(metrics: dict) -> None:
-    table = Table("language", "metric", "model", "TF-IDF + LR baseline", "wide path alone", "random-init encoder",
-                  title="sentiment, fixed test split (ablations as measured when the model was trained)")
-    for language, entry in metrics.get("sentiment", {}).items():
-        wide, scratch = (metrics.get(name, {}).get(language, {}).get("model", {}) for name in ("wide_only", "random_init"))
-        for metric in ("accuracy", "macro_f1", "ece"):
-            fmt = lambda d: f"{d[metric]:.3f}" if d and metric in d else "–"
-            table.add_row(f"{language} (n={entry['model']['n']})" if metric == "accuracy" else "", metric,
-                          fmt(entry["model"]), fmt(entry.get("baseline")), fmt(wide), fmt(scratch))
-        table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}", "", "", "")
-    out.print(table)
-    topics = metrics.get("topics")
-    if topics:
-        out.print(f"topics on the hand-checked gold set (n={topics['model']['n']}): model micro-F1 "
-                  f"{topics['model']['micro_f1']:.3f} / macro-F1 {topics['model']['macro_f1']:.3f}; seed-word labeller "
-                  f"{topics['seed_words']['micro_f1']:.3f} / {topics['seed_words']['macro_f1']:.3f}; aspect sentiment "
-                  f"accuracy {topics['aspect_sentiment_accuracy'] or float('nan'):.3f} on {topics['aspect_pairs']} pairs")
-    pre = metrics.get("pretrain", {})
-    for language in ("zh", "en"):
-        if language in pre:
-            out.print(f"pretraining {language}: masked-token accuracy {pre[language]['masked_accuracy']:.3f}, "
-                      f"perplexity {pre[language]['perplexity']:.1f}")
-    cross = metrics.get("cross_domain")
-    if cross:
-        out.print(f"cross-domain (Rotten Tomatoes, never trained on): English binary accuracy on {cross['n']:,} critic "
-                  f"snippets: model {cross['model_accuracy']:.3f}, TF-IDF + LR baseline {cross['baseline_accuracy']:.3f}")
+    from reviewlens.flows.training.eval_report import print_evaluation
+
+    print_evaluation(out, metrics)
 
 
 @app.command("eval")
 def eval_(
     model: Annotated[Optional[str], typer.Option(help="Model version (default: the active one).")] = None,
+    input: Annotated[Optional[Path], typer.Option("--input", help="Judge on this review file (CSV, Parquet or JSON Lines, "
+                                                  "as ingest reads it) instead of the test split; it is not ingested.")] = None,
+    column: Annotated[list[str], typer.Option("--column", "-c", help="With --input: map a contract column to yours, "
+                                              "rating=stars.")] = [],
+    fmt: Annotated[Optional[str], typer.Option("--format", help="With --input: csv, parquet or jsonl (default: from the "
+                                               "extension).")] = None,
 ) -> None:
-    """Evaluate a model on the fixed test split, with the TF-IDF baseline beside it."""
-    from reviewlens.flows.training.evaluation import evaluate_version
+    """Evaluate a model on the fixed test split, or on a labelled review file, with the TF-IDF baseline beside it."""
+    from reviewlens.flows.training.eval_report import print_evaluation, print_input_counts
+    from reviewlens.flows.training.evaluation import evaluate_file, evaluate_version
 
-    _print_evaluation(evaluate_version(load_settings(), model))
+    if input is None and (column or fmt):
+        raise UserError("--column and --format describe an --input file; pass --input FILE or leave them out.")
+    settings = load_settings()
+    if input is None:
+        print_evaluation(out, evaluate_version(settings, model), warn=True)
+        return
+    metrics = evaluate_file(settings, input, column, fmt, model)
+    print_input_counts(out, input.name, metrics["input"])
+    print_evaluation(out, metrics, where=input.name, warn=True)
 
 
 @app.command()
@@ -261,11 +274,13 @@ def models(
 
 @app.command()
 def classify(
-    texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to score.")] = None,
-    input: Annotated[Optional[str], typer.Option("--input", help="FILE.jsonl, FILE.csv (a 'body' or 'text' column) or - for stdin lines.")] = None,
+    texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to score (an empty text is refused).")] = None,
+    input: Annotated[Optional[str], typer.Option("--input", help="FILE.jsonl (a 'body' or 'text' field per line), FILE.csv "
+                                                 "(a 'body' or 'text' column), or - for stdin: JSON Lines when its first "
+                                                 "line starts with {, else one text per line.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model version (default: the active one).")] = None,
 ) -> None:
-    """Score ad-hoc texts with the active model; one JSON line per text."""
+    """Score ad-hoc texts with the active model; one JSON line per text. Malformed input or an empty text is refused."""
     from reviewlens.flows.scoring.adhoc import classify_texts, read_texts
 
     for line in classify_texts(load_settings(), read_texts(texts or [], input), model):
@@ -280,8 +295,23 @@ def run(
     """The nightly job: score new reviews, rebuild insight tables and alerts, write the dashboard."""
     from reviewlens.flows.nightly.flow import nightly
 
-    summary = nightly(_parse_date(run_date), str(load_settings().home), _check_workers(workers))
-    _print_run(summary)
+    settings = _workspace()
+    day, workers = _parse_date(run_date), _check_workers(workers)
+    _check_runnable(settings)
+    _print_run(nightly(day, str(settings.home), workers))
+
+
+def _check_runnable(settings: Settings) -> None:
+    """What stops a night before it starts (no store yet, another process holding it past store_wait_seconds, no
+    active model) is one sentence before Prefect starts; the flow checks again for `serve` and for a process that got in between."""
+    from reviewlens.flows.store.connection import connect
+    from reviewlens.flows.store.registry import require_active
+
+    waited = lambda message: console.print(f"reviewlens: {message}", style="yellow", markup=False, highlight=False,
+                                           soft_wrap=True)
+    with connect(settings.db_path, read_only=True, settings=settings, wait_s=settings.store_wait_seconds,
+                 on_wait=waited) as con:                       # an ingest or a live query ends; the night goes on
+        require_active(con)
 
 
 def _print_run(summary) -> None:
@@ -304,7 +334,7 @@ def report(
     from reviewlens.flows.nightly.dashboards import check_report_date, write_reports
     from reviewlens.flows.store.connection import connect
 
-    settings = load_settings()
+    settings = _workspace()
     con = connect(settings.db_path, settings=settings)
     try:
         day = check_report_date(con, _parse_date(run_date) if run_date else None)
@@ -364,18 +394,14 @@ def _parse_date(text: Optional[str]) -> date:
 
 def main() -> None:
     debug = "--debug" in sys.argv
+    quiet_user_errors()                               # the sentence below, not Prefect's traceback of it
     try:
         app()
-    except (UserError, CheckpointError) as exc:
-        if debug:
-            raise
-        console.print(f"reviewlens: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
     except Exception as exc:
-        full = disk_full_message(exc)                 # a full disk is the user's to fix, not a bug
-        if full is None or debug:
+        message = user_message(exc)                   # None: a bug, which keeps its traceback
+        if message is None or debug:
             raise
-        console.print(f"reviewlens: {full}", style="red", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"reviewlens: {message}", style="red", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

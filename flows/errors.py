@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 import errno
+import logging
 import re
+
+from reviewlens.models.checkpoint_error import CheckpointError
 
 
 class UserError(Exception):
     """An error whose message names the problem and the fix; no traceback unless --debug."""
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The one sentence for an error the user can fix (a UserError, a damaged checkpoint, a full disk); None for
+    anything else, which is a bug and keeps its traceback."""
+    if isinstance(exc, (UserError, CheckpointError)):
+        return str(exc)
+    return disk_full_message(exc)
+
+
+class _DropUserErrors(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return error is None or user_message(error) is None
+
+
+_DROP_USER_ERRORS = _DropUserErrors()
+
+
+def quiet_user_errors() -> None:
+    """Prefect logs every exception a flow or task raises, traceback and all, before re-raising it; the CLI prints
+    an error the user can fix once, as its sentence, so Prefect's record of it is dropped (bugs keep theirs, and
+    the run's Failed state still carries the message)."""
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).addFilter(_DROP_USER_ERRORS)
 
 
 def disk_full_message(exc: BaseException) -> str | None:

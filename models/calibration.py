@@ -82,3 +82,24 @@ def fit_mix(deep: np.ndarray, wide: np.ndarray, y: np.ndarray, binary: np.ndarra
 
     opt.step(closure)
     return weights.detach().clamp(min=0.0).numpy()
+
+
+def fit_lexicon_weight(logits: np.ndarray, score: np.ndarray, y: np.ndarray, binary: np.ndarray,
+                       l2: float = 1e-3) -> np.ndarray:
+    """Logits (3,) one unit of lexicon score adds, fitted on validation on top of `logits` (N, 3): the logits the
+    model has when its wide path is silent (text of unfamiliar n-grams), so the lexicon learns the weight it
+    deserves there rather than what is left over beside a confident in-domain wide path."""
+    rows = y >= 0
+    base, s = torch.tensor(logits[rows]), torch.tensor(score[rows], dtype=torch.float32)[:, None]
+    target, mask = torch.tensor(y[rows]), torch.tensor(binary[rows])
+    weight = torch.zeros(3, requires_grad=True)
+    opt = torch.optim.LBFGS([weight], lr=0.5, max_iter=100)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.nll_loss(masked_log_softmax(base + s * weight, mask), target) + l2 * weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return (weight.detach() - weight.detach()[NEU]).numpy()          # softmax ignores a shared shift: neutral at 0

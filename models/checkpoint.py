@@ -93,12 +93,17 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"{path} cannot be read as safetensors ({exc}); restore it or train again.") from None
 
 
+# Buffers later versions added whose zero default means "not there": a checkpoint saved before them still loads.
+ADDED_SINCE_V1 = ("lexicon_valence", "lexicon_weight", "coverage_gate")
+
+
 def load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], source: Path) -> None:
     """Load weights saved by save_tensors into a module built from the same config (tied tensors re-tie)."""
     own = module.state_dict()
     missing, unexpected = module.load_state_dict(state, strict=False)
     tied = {n for n in missing if any(own[n].data_ptr() == own[s].data_ptr() for s in state if s in own)}
-    if set(missing) - tied or unexpected:
+    added = {n for n in missing if n.startswith(ADDED_SINCE_V1)}        # an older checkpoint keeps their zero defaults
+    if set(missing) - tied - added or unexpected:
         raise CheckpointError(f"{source} does not fit this model (missing {sorted(set(missing) - tied)[:3]}, "
                               f"unexpected {unexpected[:3]}); it was saved by another version of reviewlens.")
 

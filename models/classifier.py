@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from reviewlens.models.encoder import Encoder, EncoderConfig
+from reviewlens.models.lexicon import lexicon_score
 from reviewlens.models.ngrams import ngram_bag
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -42,6 +43,12 @@ class ReviewClassifier(nn.Module):
             nn.init.zeros_(self.wide.weight)
             self.register_buffer("wide_intercept", torch.zeros(len(SENTIMENTS)))
             self.register_buffer("wide_idf", torch.ones(wide_buckets).index_fill_(0, torch.tensor([0]), 0.0))
+            # a sentiment lexicon's valence at each entry's n-gram bucket (models/lexicon.py), and the sentiment
+            # logits (3,) one unit of a text's summed valence adds: zero until fitted on validation
+            self.register_buffer("lexicon_valence", torch.zeros(wide_buckets))
+            self.register_buffer("lexicon_weight", torch.zeros(len(SENTIMENTS)))
+            self.register_buffer("coverage_gate", torch.zeros(1))    # 1: the wide path's say scales with coverage
+            self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
         self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
         self.register_buffer("sentiment_bias", torch.zeros(len(SENTIMENTS)))
         self.register_buffer("temperature", torch.ones(1))
@@ -54,19 +61,47 @@ class ReviewClassifier(nn.Module):
         x = self.drop(pooled)
         s_logits, t_logits = self.sentiment(x) * self.mix[0], self.topics(x)        # (B, 3), (B, K)
         if self.wide_buckets and self.use_wide:
-            s_logits = s_logits + self.mix[1] * self.wide_logits(ids, attention_mask)
+            bag = self.bag(ids, attention_mask)                                    # (B, L)
+            familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
+            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + (1 - familiar) * self.lexicon_logits(bag)
+            s_logits = s_logits + self.never_seen                                  # (B, 3)
         return s_logits, t_logits, pooled
 
-    def wide_features(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The wide path's input: n-gram buckets (B, L), 0 = none, and their L2-normalised tf-idf weights (B, L)."""
-        bag = ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets)
-        weight = self.wide_idf[bag]                                                # idf, 0 for bucket 0
-        return bag, weight / weight.norm(dim=1, keepdim=True).clamp(min=1e-6)
+    def bag(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The n-gram buckets (B, L) the wide path and the lexicon read; 0 = none."""
+        return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets)
 
-    def wide_logits(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The wide path's sentiment logits (B, 3); needs no encoder pass."""
-        bag, weight = self.wide_features(ids, attention_mask)
-        return self.wide(bag, per_sample_weights=weight) + self.wide_intercept
+    def wide_logits(self, bag: torch.Tensor) -> torch.Tensor:
+        """The wide path's sentiment logits (B, 3): a linear model over each n-gram's L2-normalised tf-idf."""
+        return self.wide(bag, per_sample_weights=self.wide_weights(bag)) + self.wide_intercept.masked_fill(self.never_seen < 0, 0.0)
+
+    def wide_weights(self, bag: torch.Tensor) -> torch.Tensor:
+        """Each n-gram's L2-normalised tf-idf (B, L): the wide path's input, in training and scoring alike."""
+        weight = self.wide_idf[bag]                                                # (B, L) idf, 0 for bucket 0
+        return weight / weight.norm(dim=1, keepdim=True).clamp(min=1e-6)
+
+    @property
+    def never_seen(self) -> torch.Tensor:
+        """Logit offsets (3,): -1e4 for a class the wide fit never saw in training (never predicted), else 0."""
+        return torch.where(self.wide_intercept <= -1e3, self.wide_intercept, torch.zeros_like(self.wide_intercept))
+
+    def coverage(self, bag: torch.Tensor) -> torch.Tensor:
+        """Share (B,) of each text's n-grams that occurred in the wide fit's training texts. The wide path's say is
+        scaled by it and the lexicon's by the rest: on text of unfamiliar words neither the n-gram weights nor the
+        intercept (the training data's class balance) decide, and a general lexicon speaks instead."""
+        present = bag > 0
+        return (self.seen_buckets()[bag] & present).sum(1) / present.sum(1).clamp(min=1)
+
+    def seen_buckets(self) -> torch.Tensor:
+        """Buckets (buckets,) the wide fit gave a weight: those n-grams occurred in its training texts."""
+        version = self.wide.weight._version
+        if self._seen is None or self._seen[0] != version or self._seen[1].device != self.wide.weight.device:
+            self._seen = (version, (self.wide.weight != 0).any(dim=1))
+        return self._seen[1]
+
+    def lexicon_logits(self, bag: torch.Tensor) -> torch.Tensor:
+        """Sentiment logits (B, 3) from the text's summed lexicon valence."""
+        return lexicon_score(bag, self.lexicon_valence)[:, None] * self.lexicon_weight
 
     def mil_logits(self, clause_logits: torch.Tensor, clause_pooled: torch.Tensor, owner: torch.Tensor, n_reviews: int) -> torch.Tensor:
         """Review sentiment logits (R, 3) as the attention-weighted mix of their clauses' logits (N, 3); owner (N,) in 0..R-1."""

@@ -24,6 +24,7 @@ from reviewlens.models.batching import least_padding_batches, pad, token_budget_
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
+from reviewlens.models.lexicon import lexicon_score
 from reviewlens.models.ngrams import document_frequency_idf
 from reviewlens.models.pretrain import param_groups
 from reviewlens.models.schedule import warmup_cosine
@@ -76,8 +77,13 @@ class Labelled:
 
 
 def sentiment_from_rating(rating: float | None) -> int:
-    """1-2 negative, 3 neutral, 4-5 positive, else unlabelled.  sentiment_from_rating(3) -> 1"""
-    if rating is None or (isinstance(rating, float) and math.isnan(rating)):
+    """1-2 negative, 3 neutral, 4-5 positive, else unlabelled (None, NaN, or pandas' NA, as DuckDB gives a missing
+    rating).  sentiment_from_rating(3) -> 1"""
+    try:
+        rating = float(rating)
+    except TypeError:
+        return UNLABELLED
+    if math.isnan(rating):
         return UNLABELLED
     return 0 if rating <= 2 else (1 if rating == 3 else 2)
 
@@ -163,7 +169,8 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
     rows, cols, vals = [], [], []
     for batch in token_budget_batches([len(s) for s in data.sequences], cfg.max_tokens * 4):
         ids, attention = pad([data.sequences[i] for i in batch])
-        bag, weight = model.wide_features(ids, attention)
+        bag = model.bag(ids, attention)
+        weight = model.wide_weights(bag)
         keep = bag > 0
         rows.append(torch.tensor(batch)[:, None].expand_as(bag)[keep]), cols.append(bag[keep]), vals.append(weight[keep])
     X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
@@ -284,3 +291,13 @@ def predict_logits(model: ReviewClassifier, sequences: list[list[int]], max_toke
         t_out[batch] = torch.sigmoid(t_logits.float()).cpu().numpy()
         e_out[batch] = pooled.float().cpu().numpy()
     return s_out, t_out, e_out
+
+
+def lexicon_scores(model: ReviewClassifier, sequences: list[list[int]], max_tokens: int = 16_384) -> np.ndarray:
+    """Each text's summed lexicon valence (N,), in input order."""
+    out = np.zeros(len(sequences), dtype=np.float32)
+    for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
+        ids, attention = pad([sequences[i] for i in batch])
+        with torch.no_grad():
+            out[batch] = lexicon_score(model.bag(ids, attention), model.lexicon_valence).numpy()
+    return out

@@ -72,6 +72,11 @@ def topic_f1(gold: list[set[str]], predicted: list[set[str]], topics: list[str])
     return {"n": len(gold), "micro_f1": micro, "macro_f1": macro, "per_topic_f1": per_topic}
 
 
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, 0 where whole is 0."""
+    return np.divide(part, whole, out=np.zeros(len(whole)), where=whole > 0)
+
+
 def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
     """Expected calibration error of the top-class probability."""
     confidence, pred = probs.max(1), probs.argmax(1)
@@ -85,14 +90,23 @@ def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
 
 
 def report(y: np.ndarray, pred: np.ndarray, names: list[str], probs: np.ndarray | None = None) -> dict:
-    """The figures reviewlens reports for one language and one model."""
+    """The figures reviewlens reports for one language and one model; a class never predicted has precision 0.
+
+    >>> figures = report(np.array([0, 0, 1]), np.array([0, 1, 1]), ["negative", "positive"])
+    >>> figures["per_class_precision"], figures["per_class_recall"], figures["confusion"]
+    ({'negative': 1.0, 'positive': 0.5}, {'negative': 0.5, 'positive': 1.0}, [[1, 1], [0, 1]])
+    """
     n = len(names)
+    cm = confusion(y, pred, n)
+    tp = np.diag(cm)
     out = {
         "n": int(len(y)),
         "accuracy": float((y == pred).mean()) if len(y) else float("nan"),
         "macro_f1": macro_f1(y, pred, n) if len(y) else float("nan"),
+        "per_class_precision": dict(zip(names, map(float, _share(tp, cm.sum(0))))),
+        "per_class_recall": dict(zip(names, map(float, _share(tp, cm.sum(1))))),
         "per_class_f1": dict(zip(names, map(float, per_class_f1(y, pred, n)))),
-        "confusion": confusion(y, pred, n).tolist(),
+        "confusion": cm.tolist(),
     }
     if probs is not None and len(y):
         out["ece"] = ece(probs, y)

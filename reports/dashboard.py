@@ -151,24 +151,32 @@ def langs(value, default: str = "en zh") -> str:
     return " ".join(items) or default
 
 
-def _model_card(model: pd.DataFrame) -> dict | None:
+ABLATIONS = {"wide_only": ("wide path alone", "what the encoder adds"),
+             "random_init": ("random-init encoder", "what pretraining adds")}
+
+
+def model_card(model: pd.DataFrame) -> dict | None:
+    """The active model's figures as measured when it was trained: per language, the model and the baseline, and
+    the ablations that were trained (only those)."""
     if model.empty:
         return None
     row = model.iloc[0]
     metrics = json.loads(row.metrics) if isinstance(row.metrics, str) else (row.metrics or {})
+    ablations = [{"key": key, "label": label, "shows": shows} for key, (label, shows) in ABLATIONS.items() if metrics.get(key)]
     languages = []
     confusions = []
     for language, entry in metrics.get("sentiment", {}).items():
         m, b = entry.get("model", {}), entry.get("baseline", {})
-        ablations = {name: metrics.get(name, {}).get(language, {}).get("model", {}) for name in ("random_init", "wide_only")}
         languages.append({"language": language, "n": m.get("n"), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
                           "ece": m.get("ece"), "baseline_accuracy": b.get("accuracy"), "baseline_macro_f1": b.get("macro_f1"),
-                          **{f"{name}_{k}": a.get(k) for name, a in ablations.items() for k in ("accuracy", "macro_f1")}})
+                          **{f"{a['key']}_{k}": metrics[a["key"]].get(language, {}).get("model", {}).get(k)
+                             for a in ablations for k in ("accuracy", "macro_f1")}})
         if m.get("confusion"):
             labels = list(m.get("per_class_f1", {}).keys())
             confusions.append((language, figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)")))
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
-            "languages": languages, "confusions": confusions, "cross_domain": metrics.get("cross_domain")}
+            "languages": languages, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
+            "confusions": confusions, "cross_domain": metrics.get("cross_domain")}
 
 
 def _by_product(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -250,7 +258,7 @@ def _charts(data: ReportData) -> dict[str, go.Figure]:
 
 def export_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """What each table's "export" link downloads, by file stem: the table's rows, all languages."""
-    card = _model_card(data.model)
+    card = model_card(data.model)
     return {
         "alerts": data.alerts, "alert_reviews": data.alert_reviews, "topic_movers": data.movers, "products": data.products,
         "topic_examples": data.examples.drop(columns=["char_start", "char_end"], errors="ignore"), "emerging_terms": data.emerging,
@@ -287,7 +295,7 @@ def _cell(value):
 
 def render_run_page(data: ReportData, plotly_script: dict, exports: dict[str, str] | None = None) -> str:
     charts = _charts(data)
-    card = _model_card(data.model)
+    card = model_card(data.model)
     confusions = []
     if card:
         for i, (language, fig) in enumerate(card.pop("confusions")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -124,16 +125,21 @@ def test_run_on_an_empty_workspace_says_to_load_reviews_first(tmp_path):
                                     "run `reviewlens ingest` or `reviewlens demo` first.")
 
 
-def test_run_while_another_process_holds_the_store_is_one_sentence(tmp_path):
+def test_run_while_another_process_holds_the_store_waits_then_says_so_in_one_sentence(tmp_path):
     import duckdb
 
     home = ingested_home(tmp_path)
     holder = duckdb.connect(str(home / "reviewlens.duckdb"))           # this test process holds the write lock
     try:
-        result = cli("run", home=home)
+        result = cli("run", home=home, REVIEWLENS_STORE_WAIT_SECONDS="2")
     finally:
         holder.close()
-    assert one_sentence(result).startswith(f"reviewlens: another reviewlens run is using {home / 'reviewlens.duckdb'}")
+    *waited, gave_up = result.stderr.strip().splitlines()
+    assert waited and all(line.startswith("reviewlens: another reviewlens run is using") and "; waiting " in line
+                          for line in waited)
+    assert gave_up.startswith(f"reviewlens: another reviewlens run is using {home / 'reviewlens.duckdb'}")
+    assert gave_up.endswith("and still was after waiting 2 s; let it finish and run again.")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
 def test_a_user_error_inside_the_nightly_flow_has_no_prefect_traceback(tmp_path, prefect_api):
@@ -146,8 +152,8 @@ def test_a_user_error_inside_the_nightly_flow_has_no_prefect_traceback(tmp_path,
     result = cli("run", home=home, PREFECT_API_URL=prefect_api)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "ERROR" not in result.stderr, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        f"reviewlens: no checkpoint at {home / 'models' / 'tiny-gone'}; train one with `reviewlens train`.")
+    sentence = f"reviewlens: no checkpoint at {home / 'models' / 'tiny-gone'}; train one with `reviewlens train`."
+    assert sentence in result.stderr.splitlines(), result.stderr        # Prefect's INFO lines may surround it
 
 
 HOME_FIX = "set REVIEWLENS_HOME (or home in reviewlens.toml) to a folder you can write."
@@ -208,3 +214,90 @@ def test_sql_never_writes_its_output_onto_the_store(tmp_path):
         f"reviewlens: --output {store} would overwrite reviewlens's own {store}; write the result somewhere else.")
     assert store.stat().st_size == size
     assert cli("sql", "--live", "SELECT count(*) FROM reviews", home=tmp_path).returncode == 0
+
+
+def words(report: str) -> str:
+    """A printed report as its words one space apart: no table lines, no wrapping."""
+    return " ".join(re.sub("[\u2500-\u257f]", " ", report).split())
+
+
+@pytest.mark.slow
+def test_eval_reports_precision_recall_f1_and_the_confusion_matrix_per_language(trained_home):
+    settings, _ = trained_home
+    result = cli("eval", home=settings.home)
+    assert result.returncode == 0, result.stderr
+    report = words(result.stdout)
+    for language in ("zh", "en"):
+        assert f"{language}: per class, on the fixed test split" in report
+        assert f"{language}: confusion matrix on the fixed test split (columns: predicted)" in report
+    assert all(word in report for word in ("precision", "recall", "F1", "negative recall", "TF-IDF + LR baseline"))
+    assert "random-init" not in report and "wide path alone" not in report      # the tiny preset trains no ablation
+    assert "warning" not in report
+
+
+def export_file(folder: Path, rows: list[tuple]) -> Path:
+    """A shop's export with its own column names: id, item, posted, text, stars."""
+    path = folder / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("id", "item", "posted", "text", "stars"), *rows])
+    return path
+
+
+EXPORT_MAPPING = ["-c", "review_id=id", "-c", "product_id=item", "-c", "created_at=posted", "-c", "body=text",
+                  "-c", "rating=stars"]
+
+
+def stored_rows(settings) -> tuple[int, int]:
+    from reviewlens.flows.store.connection import connect
+    with connect(settings.db_path, read_only=True) as con:
+        return con.execute("SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM reviews_rejected)").fetchone()
+
+
+@pytest.mark.slow
+def test_eval_input_judges_the_model_and_the_baseline_on_a_file_it_never_ingests(trained_home, tmp_path):
+    settings, _ = trained_home
+    path = export_file(tmp_path, [
+        ("x1", "p", "2026-11-01", "Great fit and beautiful colour, love it", "5"),
+        ("x2", "p", "2026-11-01", "Cheaply made, the zipper broke, returned it", "1"),
+        ("x3", "p", "2026-11-01", "It is okay, nothing special", "3"),
+        ("x4", "p", "2026-11-01", "So cute and flattering, love it", ""),         # no stars: skipped
+        ("x5", "p", "2026-11-01", "Gorgeous style, true to size", "7"),           # ingest would reject it
+        ("x6", "p", "2026-11-01", "", "4"),                                        # and this one
+    ])
+    before = stored_rows(settings)
+    result = cli("eval", "--input", str(path), *EXPORT_MAPPING, home=settings.home)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ("export.csv: 6 rows read, 3 judged; left out: rejected as ingest would 2 "
+                                             "(empty_body 1, invalid_rating 1), no label or rating 1")
+    report = words(result.stdout)
+    assert "sentiment on export.csv" in report and "en (n=3)" in report
+    assert "en: per class, on export.csv" in report and "en: confusion matrix on export.csv" in report
+    assert "model negative 1" in report and "TF-IDF + LR baseline negative 1" in report
+    assert stored_rows(settings) == before
+
+
+@pytest.mark.slow
+def test_eval_warns_in_words_when_the_model_never_gets_a_sentiment_right(trained_home, tmp_path):
+    settings, _ = trained_home
+    backwards = [(f"r{i}", "p", "2026-11-01", text, stars) for i, (text, stars) in enumerate([
+        ("I love this dress, the fabric is soft", "1"), ("Perfect size, very comfortable", "2"),
+        ("Terrible fit, returned it", "5"), ("The zipper broke, poor quality", "4")])]     # stars the wrong way round
+    result = cli("eval", "--input", str(export_file(tmp_path, backwards)), *EXPORT_MAPPING, home=settings.home)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning")]
+    assert warnings == ["warning: on export.csv, en: it finds none of the 2 negative reviews (negative F1 is 0)",
+                        "warning: on export.csv, en: it finds none of the 2 positive reviews (positive F1 is 0)"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--input", "{missing}"], "{missing} does not exist; check the path."),
+    (["--input", "{unrated}"], "unrated.csv has no English or Chinese review with a label or a rating to judge "
+                               "against; map yours with --column label=YOUR_COLUMN or --column rating=YOUR_COLUMN."),
+    (["--column", "rating=stars"], "--column and --format describe an --input file; pass --input FILE or leave them out."),
+])
+def test_eval_input_errors_are_one_sentence(tmp_path, args, message):
+    unrated = tmp_path / "unrated.csv"
+    unrated.write_text("review_id,product_id,body,created_at\nr,p,I love this dress,2026-01-01\n")
+    paths = {"missing": tmp_path / "missing.csv", "unrated": unrated}
+    result = cli("eval", *[a.format(**paths) for a in args], home=ingested_home(tmp_path))
+    assert one_sentence(result) == "reviewlens: " + message.format(**paths)

@@ -67,6 +67,15 @@ def test_sentiment_targets_prefer_gold_labels_and_mark_binary_sources():
     assert binary.tolist() == [True, False, False, True, False, False]
 
 
+def test_a_review_with_neither_label_nor_rating_is_unlabelled_however_the_store_spells_missing():
+    import pandas as pd
+
+    store = pd.DataFrame({"rating": pd.array([5, None, 2], dtype="Int8")})    # DuckDB hands nullable ratings over so
+    classes, _ = sentiment_targets([None] * 3, store["rating"].tolist(), ["en"] * 3)
+    assert classes.tolist() == [2, UNLABELLED, 0]
+    assert sentiment_targets([None, None], [float("nan"), None], ["en", "en"])[0].tolist() == [UNLABELLED, UNLABELLED]
+
+
 def test_binary_rows_never_push_the_neutral_logit():
     logits = torch.zeros(2, 3, requires_grad=True)
     loss = sentiment_loss(logits, torch.tensor([2, 0]), torch.tensor([True, True]), torch.ones(2), smoothing=0.1)

@@ -15,7 +15,16 @@ from reviewlens.flows.config import Settings
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.store.registry import active_model, register
 
-GOOD = {"sentiment": {"zh": {"model": {"accuracy": 0.9}}, "en": {"model": {"macro_f1": 0.8}}}}
+def figures(zh_accuracy: float, en_macro_f1: float, neutral_found: bool = True) -> dict:
+    """Per-language figures as evaluate() reports them, reduced to what selection reads."""
+    en_f1 = {"negative": 0.8, "neutral": 0.6 if neutral_found else 0.0, "positive": 0.9}
+    return {"zh": {"model": {"accuracy": zh_accuracy, "per_class_f1": {"negative": 0.9, "positive": 0.9},
+                             "confusion": [[9, 1], [1, 9]]}},
+            "en": {"model": {"macro_f1": en_macro_f1, "per_class_f1": en_f1,
+                             "confusion": [[8, 1, 1], [2, 3 if neutral_found else 0, 3], [1, 1, 8]]}}}
+
+
+GOOD = {"sentiment": figures(0.9, 0.8), "validation": figures(0.9, 0.8)}
 PRESET = SimpleNamespace(name="tiny", finetune=SimpleNamespace(to_dict=dict), pretrain=SimpleNamespace(to_dict=dict))
 CORPUS = SimpleNamespace(fingerprint="f", frame=None)
 
@@ -33,9 +42,9 @@ def frozen_clock() -> datetime:
     return datetime(2026, 11, 28, 2, 15, 0)
 
 
-def register_new(settings: Settings, force: bool = False):
+def register_new(settings: Settings, force: bool = False, metrics: dict = GOOD):
     connect(settings.db_path).close()                   # training reads the store first, so it exists
-    return train_module.register_model.fn(settings, SavedModel(), GOOD, CORPUS, PRESET, force)
+    return train_module.register_model.fn(settings, SavedModel(), metrics, CORPUS, PRESET, force)
 
 
 def test_two_models_registered_in_the_same_second_get_different_versions(tmp_path, monkeypatch):
@@ -78,6 +87,32 @@ def test_an_unchanged_active_model_still_lets_a_better_one_activate(tmp_path, mo
     assert summary.active
     with connect(settings.db_path, read_only=True) as con:
         assert active_model(con)[0] == summary.version
+
+
+def test_models_are_compared_on_the_validation_split_never_on_test(tmp_path, monkeypatch):
+    settings = Settings(home=tmp_path)
+    with connect(settings.db_path) as con:
+        register(con, "old", "tiny", {}, "f", {}, tmp_path / "old", activate=True)
+    monkeypatch.setattr(train_module, "active_score", lambda folder, corpus: 0.80)
+    better_on_test_only = {"sentiment": figures(0.99, 0.99), "validation": figures(0.80, 0.78)}
+    summary = register_new(settings, metrics=better_on_test_only)
+    assert not summary.active
+    assert summary.reason == (f"not activated, worse than the active model: score 0.790 vs old 0.800 on the validation "
+                              f"split; to use it anyway: `reviewlens models --activate {summary.version}`")
+
+
+def test_a_model_that_never_finds_a_sentiment_is_registered_but_not_activated(tmp_path):
+    settings = Settings(home=tmp_path)
+    blind = {"sentiment": figures(0.9, 0.8), "validation": figures(0.9, 0.6, neutral_found=False)}
+    summary = register_new(settings, metrics=blind)
+    assert not summary.active
+    assert summary.reason == ("not activated: on the validation split, en: it finds none of the 5 neutral reviews "
+                              "(neutral F1 is 0); to use it anyway: "
+                              f"`reviewlens models --activate {summary.version}`")
+    with connect(settings.db_path, read_only=True) as con:
+        assert active_model(con) is None
+        assert con.execute("SELECT count(*) FROM model_registry").fetchone()[0] == 1
+    assert register_new(settings, force=True, metrics=blind).active
 
 
 def test_a_copied_workspace_uses_its_own_models_whatever_the_working_directory(tmp_path, monkeypatch):

@@ -37,6 +37,18 @@ def test_train_flow_registers_an_active_model_that_beats_chance_on_sentences_it_
         assert sum(right) / len(right) >= 0.75, (language, [t for (t, _), ok in zip(texts, right) if not ok])  # chance: 0.5
 
 
+def test_the_model_is_also_measured_on_validation_where_activation_is_decided(trained_home):
+    from reviewlens.flows.training.pretrain_step import load_corpus
+
+    settings, summary = trained_home
+    frame = load_corpus(settings.db_path).frame
+    val = frame[(frame["split"] == "val") & (frame["label"].notna() | frame["rating"].notna())]
+    for language in ("zh", "en"):
+        figures = summary.metrics["validation"][language]
+        assert figures["model"]["n"] == figures["baseline"]["n"] == (val["language"] == language).sum()
+    assert set(summary.metrics["baseline_calibration"]) == {"temperature", "bias"}
+
+
 def test_inference_returns_one_result_per_text_with_the_documented_shapes(trained_home):
     _, summary = trained_home
     model = ReviewModel.load(summary.folder)

@@ -87,7 +87,7 @@ def connect(db_path: Path, read_only: bool = False, settings: Settings | None = 
                 raise
             pause = min(pause, left)
             if on_wait:
-                on_wait(f"{str(busy).split(';')[0]}; waiting {pause:g} s ({wait_s - left:.0f} of {wait_s:g} s waited)")
+                on_wait(f"{str(busy).split(';')[0]}; waiting {pause:.3g} s ({wait_s - left:.0f} of {wait_s:g} s waited)")
             time.sleep(pause)
             pause = min(pause * 2, 30.0)
     con.execute("SET TimeZone = 'UTC'")

@@ -71,23 +71,21 @@ def require_active(con: duckdb.DuckDBPyConnection, models_dir: Path | None = Non
     return found
 
 
-def model_score(metrics: dict) -> float:
-    """One number to compare models on: mean of Chinese accuracy and English macro-F1 (what exists of them)."""
-    parts = [metrics.get("sentiment", {}).get("zh", {}).get("model", {}).get("accuracy"),
-             metrics.get("sentiment", {}).get("en", {}).get("model", {}).get("macro_f1")]
-    parts = [p for p in parts if p is not None]
-    return sum(parts) / len(parts) if parts else float("-inf")
-
-
-def activation_decision(new_score: float, active: tuple[str, float | None] | None, force: bool) -> tuple[bool, str]:
-    """Activate a new model when forced, when none is active, when the active one can no longer be loaded
-    (score None), or when it is not worse than the active one."""
+def activation_decision(new_score: float, active: tuple[str, float | None] | None, force: bool,
+                        concerns: list[str] = ()) -> tuple[bool, str]:
+    """Activate a new model when forced; never when its validation figures raise concerns (a sentiment it never gets
+    right, a score below the baseline's); else when none is active, when the active one can no longer be loaded
+    (score None), or when it is not worse than the active one. Scores are on the validation split, never test: a
+    model chosen on test would make its test figures a selection, not a measurement."""
+    old = "" if active is None or active[1] is None else f"score {new_score:.3f} vs {active[0]} {active[1]:.3f}"
+    if force:
+        despite = f", although on the validation split {'; '.join(concerns)}" if concerns else ""
+        return True, f"activated (--activate{'; ' + old if old else ''}){despite}"
+    if concerns:
+        return False, "not activated: on the validation split, " + "; ".join(concerns)
     if active is None:
         return True, "activated (first model)"
-    version, old_score = active
-    if old_score is None:
-        return True, f"activated: the active model {version} can no longer be loaded"
-    if force:
-        return True, f"activated (--activate; score {new_score:.3f} vs {version} {old_score:.3f})"
-    verdict = "activated" if new_score >= old_score else "not activated, worse than the active model"
-    return new_score >= old_score, f"{verdict}: score {new_score:.3f} vs {version} {old_score:.3f} on the same test split"
+    if active[1] is None:
+        return True, f"activated: the active model {active[0]} can no longer be loaded"
+    verdict = "activated" if new_score >= active[1] else "not activated, worse than the active model"
+    return new_score >= active[1], f"{verdict}: {old} on the validation split"

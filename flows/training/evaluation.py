@@ -1,8 +1,10 @@
-"""`reviewlens eval`: a registered model on today's fixed test split, with the baseline beside it."""
+"""`reviewlens eval`: a registered model on today's fixed test split, or on the labelled rows of any review file, with
+the calibrated TF-IDF baseline beside it."""
 
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +15,17 @@ from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.ingest.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
 from reviewlens.flows.ingest.demo_data import DemoDataError
+from reviewlens.flows.ingest.files import ingest_file, parse_mapping
 from reviewlens.flows.training.pretrain_step import load_corpus
 from reviewlens.flows.store.registry import checkpoint_folder, require_active
-from reviewlens.flows.store.connection import connect
+from reviewlens.flows.store.connection import connect, sql_text
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import evaluate
+from reviewlens.flows.training.finetune_step import LANGUAGES, evaluate, split_baseline, targets
 from reviewlens.models.baseline import fit_predict
 from reviewlens.models.classifier import NEG, POS
 from reviewlens.models.finetune import sentiment_targets
 from reviewlens.models.inference import ReviewModel
+from reviewlens.models.splits import normalise
 
 console = Console(stderr=True)
 
@@ -44,7 +48,7 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     folder = model_folder(settings, version)
     model = ReviewModel.load(folder, settings.device)
     frame = load_corpus(settings.db_path).frame
-    metrics = {"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"])}
+    metrics = {"sentiment": evaluate(model, frame[frame["split"] == "test"], split_baseline(frame))}
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics
@@ -56,6 +60,41 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
         if key in stored:
             metrics[key] = stored[key]
     return metrics
+
+
+def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str | None, version: str | None) -> dict:
+    """A model and the store's TF-IDF baseline (trained on its training split, calibrated on validation) judged on
+    the labelled rows of a review file, read and validated as ingest would read them; the store is not written.
+    Gold sentiment is the file's `label`, else its `rating` (1-2 negative, 3 neutral, 4-5 positive), as in training."""
+    rows, counts = read_review_file(path, parse_mapping(columns), fmt, settings)
+    y, _ = targets(rows)
+    counts["without label or rating"] = int((y < 0).sum())
+    in_language = rows["language"].isin(LANGUAGES).to_numpy()
+    counts["other languages"] = int(((y >= 0) & ~in_language).sum())
+    judged = rows[(y >= 0) & in_language]
+    if judged.empty:
+        raise UserError(f"{path.name} has no English or Chinese review with a label or a rating to judge against; "
+                        "map yours with --column label=YOUR_COLUMN or --column rating=YOUR_COLUMN.")
+    model = ReviewModel.load(model_folder(settings, version), settings.device)
+    frame = load_corpus(settings.db_path).frame
+    trained_on = {normalise(text) for text in frame.loc[frame["split"] == "train", "body"]}
+    counts["judged"] = len(judged)
+    counts["in the store's training split"] = sum(normalise(text) in trained_on for text in judged["body"])
+    return {"sentiment": evaluate(model, judged, split_baseline(frame)), "input": counts}
+
+
+def read_review_file(path: Path, mapping: dict[str, str], fmt: str | None, settings: Settings) -> tuple[pd.DataFrame, dict]:
+    """The rows of a file that `reviewlens ingest` would load (corpus.sql's columns), found by ingesting it into a
+    scratch store deleted afterwards: its rows are read and validated exactly as ingest's, and the workspace's store
+    is not written; and how many rows were read, rejected (by reason) and duplicate ids."""
+    with tempfile.TemporaryDirectory(prefix="reviewlens-eval-") as scratch:
+        con = connect(Path(scratch) / "scratch.duckdb", settings=settings)
+        try:
+            summary = ingest_file(con, path, mapping, None, fmt)
+            rows = con.execute(sql_text("corpus.sql")).fetchdf()
+        finally:
+            con.close()
+    return rows, {"read": summary.rows, "rejected": dict(summary.rejected), "duplicate ids": summary.duplicates_in_file}
 
 
 def binary_accuracy(p_negative: np.ndarray, p_positive: np.ndarray, positive: np.ndarray) -> float:

@@ -8,24 +8,25 @@ import torch
 from rich.console import Console
 
 from reviewlens.flows.training.pretrain_step import training_progress
-from reviewlens.models.calibration import fit_bias, fit_mix, fit_temperature
+from reviewlens.models.baseline import Baseline
+from reviewlens.models.calibration import fit_bias, fit_lexicon_weight, fit_mix, fit_temperature
 from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.clauses import split_clauses
-from reviewlens.models.sentiment_report import baseline_report, sentiment_report
-from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits, sentiment_targets
+from reviewlens.models.sentiment_report import sentiment_report
+from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, lexicon_scores, predict_logits, sentiment_targets
 from reviewlens.models.inference import ReviewModel
-from reviewlens.models.metrics import ece, f1
+from reviewlens.models.metrics import f1
 from reviewlens.models.taxonomy import SeedLabeller
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
 
-LANGUAGES = {"zh": True, "en": False}      # language -> gold labels are binary
+LANGUAGES = ("zh", "en")                   # the languages sentiment figures are reported for
 
 
 def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: int) -> Labelled:
     """Reviews with their targets, and the clauses of multi-clause reviews with seed labels of their own."""
     bodies = frame["body"].tolist()
-    sentiment, binary = sentiment_targets(frame["label"].tolist(), frame["rating"].tolist(), frame["source"].tolist())
+    sentiment, binary = targets(frame)
     clause_texts, owner = review_clauses(bodies, max_len)
     return Labelled(encode(tokenizer, bodies, max_len), sentiment, binary, labeller.labels(bodies),
                     encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64), labeller.labels(clause_texts))
@@ -50,13 +51,19 @@ def review_clauses(texts: list[str], max_len: int, max_clauses: int = 6) -> tupl
 
 
 def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig, cfg: FinetuneConfig, n_topics: int,
-                     encoder_state: dict | None, console: Console, label: str, device: str = "auto") -> ReviewClassifier:
-    """Fine-tune with a progress bar, then fit bias, temperature and topic thresholds on validation."""
+                     encoder_state: dict | None, console: Console, label: str, device: str = "auto",
+                     lexicon: torch.Tensor | None = None) -> ReviewClassifier:
+    """Fine-tune with a progress bar, then fit bias, temperature and topic thresholds on validation; `lexicon`
+    (buckets,) is the valence table (models/lexicon.py) the model carries as a prior."""
     with training_progress(console) as progress:
         task = progress.add_task(f"fine-tuning ({label})", total=1, loss=float("nan"), tps=0.0)
         def on_step(step: int, total: int, loss: float, tps: float) -> None:
             progress.update(task, total=total, completed=step + 1, loss=loss, tps=tps)
         model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step, device)
+    if model.wide_buckets:
+        model.coverage_gate.fill_(1.0)                     # the wide path speaks in proportion to what it has seen
+        if lexicon is not None:
+            model.lexicon_valence.copy_(lexicon)
     calibrate(model, val)
     return model
 
@@ -70,13 +77,18 @@ def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
             model.mix.copy_(torch.tensor(weights))
             parts.append(predict_logits(model, val.sequences)[0])
         model.mix.copy_(torch.from_numpy(fit_mix(*parts, val.sentiment, val.binary)))
+        if bool(model.lexicon_valence.any()):          # the lexicon's weight where the wide path is silent
+            silent = parts[0] * float(model.mix[0])
+            scores = lexicon_scores(model, val.sequences)
+            model.lexicon_weight.copy_(torch.from_numpy(fit_lexicon_weight(silent, scores, val.sentiment, val.binary)))
     logits, topic_probs, _ = predict_logits(model, val.sequences)
     bias = fit_bias(logits, val.sentiment, val.binary)
     temperature = fit_temperature(logits + bias, val.sentiment, val.binary)
     model.sentiment_bias.copy_(torch.from_numpy(bias))
     model.temperature.fill_(temperature)
     model.topic_threshold.copy_(torch.from_numpy(topic_thresholds(topic_probs, val.topics)))
-    return {"mix": model.mix.tolist(), "bias": bias.tolist(), "temperature": temperature}
+    return {"mix": model.mix.tolist(), "lexicon_weight": model.lexicon_weight.tolist() if model.wide_buckets else None,
+            "bias": bias.tolist(), "temperature": temperature}
 
 
 def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.linspace(0.1, 0.9, 17)) -> np.ndarray:
@@ -92,28 +104,45 @@ def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.
     return out
 
 
-def evaluate(model: ReviewModel, train: pd.DataFrame, test: pd.DataFrame, with_baseline: bool = True) -> dict:
-    """Per-language sentiment figures on the fixed test split, the baseline beside them, ECE before/after."""
-    y_test, _ = sentiment_targets(test["label"].tolist(), test["rating"].tolist(), test["source"].tolist())
-    y_train, _ = sentiment_targets(train["label"].tolist(), train["rating"].tolist(), train["source"].tolist())
-    sequences = encode(model.tokenizer, test["body"].tolist(), model.max_len)
-    logits, _, _ = predict_logits(model.classifier, sequences)
-    raw = torch.softmax(torch.from_numpy(logits), -1).numpy()
-    calibrated = model.classifier.calibrated(torch.from_numpy(logits)).numpy()
+def targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Sentiment class of each row (gold label, else rating; -1 for neither) and whether its label is binary."""
+    return sentiment_targets(rows["label"].tolist(), rows["rating"].tolist(), rows["source"].tolist())
+
+
+def split_baseline(frame: pd.DataFrame) -> Baseline:
+    """The TF-IDF baseline trained on the training split and calibrated on validation, as the model is."""
+    train, val = frame[frame["split"] == "train"], frame[frame["split"] == "val"]
+    y, _ = targets(train)
+    in_language = {language: (train["language"] == language).to_numpy() for language in LANGUAGES}
+    baseline = Baseline.fit({language: (train["body"][rows].tolist(), y[rows]) for language, rows in in_language.items()})
+    baseline.calibrate(val["body"].tolist(), val["language"].tolist(), *targets(val))
+    return baseline
+
+
+def figures(rows: pd.DataFrame, probs: dict[str, np.ndarray]) -> dict:
+    """Per language, the report of each named set of probabilities (N, 3) on the labelled rows. A language is
+    scored over negative/positive when all its labels come from binary sources (the Chinese corpus), else over
+    all three classes."""
+    y, binary = targets(rows)
     out: dict = {}
-    for language, binary in LANGUAGES.items():
-        rows = (test["language"] == language).to_numpy() & (y_test >= 0)
-        if rows.sum() == 0:
-            continue
-        entry = {"model": sentiment_report(y_test[rows], calibrated[rows], binary)}
-        if not binary:
-            entry["ece_before_calibration"] = ece(raw[rows], y_test[rows])
-        else:
-            before = sentiment_report(y_test[rows], raw[rows], binary)
-            entry["ece_before_calibration"] = before.get("ece")
-        if with_baseline:
-            train_rows = (train["language"] == language).to_numpy()
-            entry["baseline"] = baseline_report(train.loc[train_rows, "body"].tolist(), y_train[train_rows],
-                                                test.loc[rows, "body"].tolist(), y_test[rows], language, binary)
-        out[language] = entry
+    for language in LANGUAGES:
+        keep = (rows["language"] == language).to_numpy() & (y >= 0)
+        if keep.any():
+            out[language] = {name: sentiment_report(y[keep], p[keep], bool(binary[keep].all())) for name, p in probs.items()}
+    return out
+
+
+def evaluate(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None = None) -> dict:
+    """Per-language sentiment figures of the model on rows (a split, or a file's labelled rows), ECE before and after
+    calibration, and the baseline beside them where it has a model for the language."""
+    sequences = encode(model.tokenizer, rows["body"].tolist(), model.max_len)
+    logits = torch.from_numpy(predict_logits(model.classifier, sequences)[0])
+    probs = {"model": model.classifier.calibrated(logits).numpy(), "raw": torch.softmax(logits, -1).numpy()}
+    if baseline is not None:
+        probs["baseline"] = baseline.probs(rows["body"].tolist(), rows["language"].tolist())
+    out = figures(rows, probs)
+    for language, entry in out.items():
+        entry["ece_before_calibration"] = entry.pop("raw").get("ece")
+        if baseline is not None and language not in baseline.languages:
+            del entry["baseline"]
     return out

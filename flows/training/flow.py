@@ -7,23 +7,29 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import torch
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 
 from reviewlens.flows.clock import utc_now
 from reviewlens.flows.config import Settings
+from reviewlens.flows.ingest.demo_data import DemoDataError
+from reviewlens.flows.ingest.lexicons import fetch_lexicon
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
-from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, model_score, register
+from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import evaluate, labelled, train_classifier
+from reviewlens.flows.training.finetune_step import evaluate, labelled, split_baseline, train_classifier
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.finetune import FinetuneConfig
+from reviewlens.models.lexicon import entry_ids, valence_table
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.presets import Preset
+from reviewlens.models.sentiment_report import concerns, headline
 from reviewlens.models.taxonomy import SeedLabeller, Taxonomy, load_taxonomy
 
 console = Console(stderr=True)
@@ -52,7 +58,7 @@ def pretrain_encoder(settings: Settings, corpus: Corpus, preset: Preset, extra_t
 
 @task(cache_policy=NO_CACHE)
 def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxonomy, ablation: bool,
-              device: str = "auto") -> tuple[ReviewModel, dict]:
+              device: str = "auto", cache_dir: Path | None = None) -> tuple[ReviewModel, dict]:
     """Sentiment and topic heads on the (pretrained) encoder, calibrated on validation; with ablation, the same
     recipe from a random init (when there was pretraining) and the wide n-gram path alone, to show what each part buys."""
     ckpt = load_checkpoint(pretrained)
@@ -63,10 +69,13 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     train, val = (labelled(frame[frame["split"] == s], ckpt.tokenizer, labeller, cfg.max_len) for s in ("train", "val"))
     started = time.perf_counter()
     label = "pretrained" if pretrained_state is not None else "random init"
-    model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), pretrained_state, console, label, device)
+    lexicon = lexicon_table(cache_dir, ckpt.tokenizer, preset.finetune)
+    model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), pretrained_state, console, label, device,
+                             lexicon)
     extra = {"finetune_seconds": round(time.perf_counter() - started, 1), "pretrain": ckpt.metrics.get("pretrain", {})}
     if ablation and pretrained_state is not None:
-        scratch = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console, "random init", device)
+        scratch = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console, "random init", device,
+                                   lexicon)
         extra["random_init"] = ReviewModel(scratch, ckpt.tokenizer, taxonomy, "random-init")
     if ablation and preset.finetune.wide_buckets:
         wide = train_classifier(train, val, cfg, replace(preset.finetune, wide_only=True), len(taxonomy.ids), None,
@@ -75,33 +84,50 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     return ReviewModel(model, ckpt.tokenizer, taxonomy, ""), extra
 
 
+def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> torch.Tensor | None:
+    """The sentiment lexicons (flows/ingest/lexicons.py) as the valence table of the model's n-gram buckets; None
+    (after one yellow line) when the model has no wide path or the lexicons cannot be fetched (offline, no cache)."""
+    if cache_dir is None or not cfg.wide_buckets or cfg.wide_only:
+        return None
+    try:
+        entries = fetch_lexicon(cache_dir)
+    except DemoDataError as error:
+        console.print(f"training without a sentiment lexicon: {error}", style="yellow", markup=False, highlight=False)
+        return None
+    spell = lambda words: [e.ids for e in tokenizer.encode_batch(words, add_special_tokens=False)]
+    return valence_table(entry_ids(entries, spell), cfg.wide_orders, cfg.wide_buckets)
+
+
 @task(cache_policy=NO_CACHE)
 def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
-    """Test-split figures per language, the TF-IDF baseline beside them, the ablation if trained, and English
-    accuracy on film-review snippets never trained on (skipped with a yellow line when they cannot be fetched)."""
+    """Test-split figures per language with the calibrated TF-IDF baseline beside them (what is reported), the same on
+    validation (what activation is decided on), the ablations if trained, and English accuracy on film-review snippets
+    never trained on (skipped with a yellow line when they cannot be fetched)."""
     from reviewlens.flows.config import load_settings
     from reviewlens.flows.training.evaluation import cross_domain_check
 
     frame = corpus.frame
-    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
-    metrics = {"sentiment": evaluate(model, train, test),
+    val, test = frame[frame["split"] == "val"], frame[frame["split"] == "test"]
+    baseline = split_baseline(frame)
+    metrics = {"sentiment": evaluate(model, test, baseline), "validation": evaluate(model, val, baseline),
                "calibration": {"temperature": float(model.classifier.temperature),
                                "bias": model.classifier.sentiment_bias.tolist()},
+               "baseline_calibration": {"temperature": baseline.temperature, "bias": baseline.bias.tolist()},
                "pretrain": extra.get("pretrain", {}), "finetune_seconds": extra.get("finetune_seconds")}
     for ablation in ("random_init", "wide_only"):
         if ablation in extra:
-            metrics[ablation] = evaluate(extra[ablation], train, test, with_baseline=False)
+            metrics[ablation] = evaluate(extra[ablation], test)
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics
-    cross = cross_domain_check(load_settings().cache_dir, model, train)
+    cross = cross_domain_check(load_settings().cache_dir, model, frame[frame["split"] == "train"])
     if cross is not None:
         metrics["cross_domain"] = cross
     return metrics
 
 
 def active_score(folder: Path, corpus: Corpus) -> float | None:
-    """The active model's headline on this corpus's test split; None when its checkpoint is gone or damaged,
+    """The active model's score on this corpus's validation split; None when its checkpoint is gone or damaged,
     so a finished training run is never lost to a stale registry entry."""
     try:
         model = ReviewModel.load(folder)
@@ -109,8 +135,7 @@ def active_score(folder: Path, corpus: Corpus) -> float | None:
         console.print(f"[yellow]the active model cannot be loaded: {error}[/]")
         return None
     frame = corpus.frame
-    return model_score({"sentiment": evaluate(model, frame[frame["split"] == "train"], frame[frame["split"] == "test"],
-                                           with_baseline=False)})
+    return headline(evaluate(model, frame[frame["split"] == "val"]))
 
 
 def new_version(models_dir: Path, preset: str) -> str:
@@ -139,7 +164,8 @@ def active_changed_since(con, compared_with: str | None, version: str) -> str | 
 @task(cache_policy=NO_CACHE)
 def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus: Corpus, preset: Preset,
                    force_activate: bool) -> TrainSummary:
-    """Save the checkpoint; activate it unless it is worse than the active model on the same test split."""
+    """Save the checkpoint; activate it unless its validation figures raise concerns or it is worse than the active
+    model on the same validation split."""
     version = new_version(settings.models_dir, preset.name)
     config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
               "data_fingerprint": corpus.fingerprint}
@@ -148,7 +174,10 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
         current = active_model(con, settings.models_dir)
     # the comparison takes about a minute: evaluate outside the write lock so a nightly run is not refused
     scored = None if current is None else (current[0], active_score(current[1], corpus))
-    activate, reason = activation_decision(model_score(metrics), scored, force_activate)
+    validation = metrics["validation"]
+    activate, reason = activation_decision(headline(validation), scored, force_activate, concerns(validation))
+    if not activate:
+        reason += f"; to use it anyway: `reviewlens models --activate {version}`"
     with connect(settings.db_path, settings=settings) as con:                # the write lock: nobody changes the registry meanwhile
         changed = active_changed_since(con, current and current[0], version) if activate and not force_activate else None
         if changed:
@@ -166,6 +195,6 @@ def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = F
     corpus = read_corpus(settings.db_path)
     pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [])
     model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation,
-                             settings.device)
+                             settings.device, settings.cache_dir)
     metrics = evaluate_models(model, corpus, extra)
     return register_model(settings, model, metrics, corpus, preset, activate)

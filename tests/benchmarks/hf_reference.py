@@ -93,5 +93,7 @@ class HFReference:
         pooled = Encoder.pool(self.hidden(ids, attention_mask), attention_mask)         # (B, C)
         s_logits = m.sentiment(pooled) * m.mix[0]
         if m.wide_buckets and m.use_wide:
-            s_logits = s_logits + m.mix[1] * m.wide_logits(ids, attention_mask)
+            bag = m.bag(ids, attention_mask)
+            familiar = 1 - m.coverage_gate * (1 - m.coverage(bag)[:, None])
+            s_logits = s_logits + familiar * m.mix[1] * m.wide_logits(bag) + (1 - familiar) * m.lexicon_logits(bag) + m.never_seen
         return s_logits, m.topics(pooled), pooled

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from rich.console import Console
 
-from reviewlens.flows.training.finetune_step import LANGUAGES, calibrate, evaluate, labelled
+from reviewlens.flows.training.finetune_step import calibrate, evaluate, figures, labelled, split_baseline
 from reviewlens.flows.training.pretrain_step import load_corpus
 from reviewlens.flows.training.topic_gold import evaluate_topics
 from reviewlens.models.encoder import EncoderConfig
@@ -95,7 +95,8 @@ def main() -> None:
     data = {name: labelled(part, tokenizer, labeller, max_len) for name, part in (("train", train), ("val", val))}
     console.print(f"tokenizer + labelled splits: {time.perf_counter() - started:.1f} s; "
                   f"{len(data['train'].sequences)} train reviews, {len(data['train'].clauses)} clauses")
-    baseline = {part: evaluate_baseline(train, split) for part, split in (("val", val), ("test", test))}
+    fitted = split_baseline(frame)
+    baseline = {part: evaluate_baseline(fitted, split) for part, split in (("val", val), ("test", test))}
     rows = [{"recipe": "tf-idf + LR baseline", "seed": "-", "seconds": None, **{f"val_{k}": v for k, v in baseline["val"].items()},
              **({f"test_{k}": v for k, v in baseline["test"].items()} if args.final else {})}]
     table = recipes()
@@ -109,16 +110,10 @@ def main() -> None:
             out.write_text(json.dumps(rows, indent=2))
 
 
-def evaluate_baseline(train, split) -> dict[str, float]:
-    from reviewlens.models.sentiment_report import baseline_report
-    from reviewlens.models.finetune import sentiment_targets
-    y_tr, _ = sentiment_targets(train["label"].tolist(), train["rating"].tolist(), train["source"].tolist())
-    y, _ = sentiment_targets(split["label"].tolist(), split["rating"].tolist(), split["source"].tolist())
-    out = {}
-    for language, binary in LANGUAGES.items():
-        tr, te = (train["language"] == language).to_numpy(), (split["language"] == language).to_numpy() & (y >= 0)
-        out[language] = {"model": baseline_report(train.loc[tr, "body"].tolist(), y_tr[tr], split.loc[te, "body"].tolist(), y[te], language, binary)}
-    return headline(out)
+def evaluate_baseline(baseline, split) -> dict[str, float]:
+    """The calibrated TF-IDF baseline's headline figures on a split, as the model's are reported."""
+    probs = baseline.probs(split["body"].tolist(), split["language"].tolist())
+    return headline({language: {"model": entry["baseline"]} for language, entry in figures(split, {"baseline": probs}).items()})
 
 
 def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, final, console) -> dict:
@@ -139,9 +134,9 @@ def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, 
     seconds = time.perf_counter() - started
     model = ReviewModel(classifier, tokenizer, taxonomy, name)
     row = {"recipe": name, "seed": seed, "seconds": round(seconds, 1), "pretrain_seconds": round(pretrain_s, 1),
-           **{f"val_{k}": v for k, v in headline(evaluate(model, train, val, with_baseline=False)).items()}}
+           **{f"val_{k}": v for k, v in headline(evaluate(model, val)).items()}}
     if final:
-        row.update({f"test_{k}": v for k, v in headline(evaluate(model, train, test, with_baseline=False)).items()})
+        row.update({f"test_{k}": v for k, v in headline(evaluate(model, test)).items()})
     topics = evaluate_topics(model, frame)
     if topics:
         row["topic_micro_f1"] = topics["model"]["micro_f1"] if "micro_f1" in topics["model"] else None

@@ -1,0 +1,100 @@
+"""The evaluation report `train` and `eval` print: per language, the headline figures, precision/recall/F1 per class
+and the confusion matrix, the model and the calibrated TF-IDF baseline side by side, then warnings in words."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from reviewlens.models.sentiment_report import concerns
+
+ABLATIONS = {"wide_only": "wide path alone", "random_init": "random-init encoder"}
+WHO = {"model": "model", "baseline": "TF-IDF + LR baseline"}
+
+
+def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test split", warn: bool = False) -> None:
+    """The sentiment figures of `metrics` (as evaluate_models or evaluate_version make them) measured on `where`, the
+    topic, pretraining and cross-domain lines when present, and, with warn, what should stop the model being trusted."""
+    sentiment = metrics.get("sentiment", {})
+    out.print(_summary(metrics, where))
+    for language, entry in sentiment.items():
+        out.print(_per_class(language, entry, where))
+        out.print(_confusion(language, entry, where))
+    topics = metrics.get("topics")
+    if topics:
+        out.print(f"topics on the hand-checked gold set (n={topics['model']['n']}): model micro-F1 "
+                  f"{topics['model']['micro_f1']:.3f} / macro-F1 {topics['model']['macro_f1']:.3f}; seed-word labeller "
+                  f"{topics['seed_words']['micro_f1']:.3f} / {topics['seed_words']['macro_f1']:.3f}; aspect sentiment "
+                  f"accuracy {topics['aspect_sentiment_accuracy'] or float('nan'):.3f} on {topics['aspect_pairs']} pairs")
+    pre = metrics.get("pretrain", {})
+    for language in ("zh", "en"):
+        if language in pre:
+            out.print(f"pretraining {language}: masked-token accuracy {pre[language]['masked_accuracy']:.3f}, "
+                      f"perplexity {pre[language]['perplexity']:.1f}")
+    cross = metrics.get("cross_domain")
+    if cross:
+        out.print(f"cross-domain (Rotten Tomatoes, never trained on): English binary accuracy on {cross['n']:,} critic "
+                  f"snippets: model {cross['model_accuracy']:.3f}, TF-IDF + LR baseline {cross['baseline_accuracy']:.3f}")
+    if warn:
+        for concern in concerns(sentiment):
+            out.print(f"warning: on {where}, {concern}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+
+
+def _summary(metrics: dict, where: str) -> Table:
+    """Accuracy, macro-F1, negative recall and ECE per language; an ablation's column only when it was trained."""
+    ablations = {name: label for name, label in ABLATIONS.items() if metrics.get(name)}
+    note = " (ablations as measured when the model was trained)" if ablations else ""
+    table = Table("language", "metric", *WHO.values(), *ablations.values(), title=f"sentiment on {where}{note}")
+    for language, entry in metrics.get("sentiment", {}).items():
+        columns = [entry["model"], entry.get("baseline")]
+        columns += [metrics[name].get(language, {}).get("model") for name in ablations]
+        for i, metric in enumerate(("accuracy", "macro_f1", "negative recall", "ece")):
+            table.add_row(f"{language} (n={entry['model']['n']:,})" if i == 0 else "", metric,
+                          *(_figure(figures, metric) for figures in columns))
+        table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}",
+                      *[""] * (len(columns) - 1))
+    return table
+
+
+def _figure(figures: dict | None, metric: str) -> str:
+    if not figures:
+        return "–"
+    value = figures.get("per_class_recall", {}).get("negative") if metric == "negative recall" else figures.get(metric)
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _per_class(language: str, entry: dict, where: str) -> Table:
+    table = Table("", "class", "n", "precision", "recall", "F1", title=f"{language}: per class, on {where}")
+    for who in (w for w in WHO if w in entry):
+        figures = entry[who]
+        for i, (name, truth) in enumerate(zip(figures["per_class_f1"], figures["confusion"])):
+            table.add_row(WHO[who] if i == 0 else "", name, f"{sum(truth):,}",
+                          *(f"{figures[key][name]:.3f}" for key in ("per_class_precision", "per_class_recall", "per_class_f1")))
+    return table
+
+
+def _confusion(language: str, entry: dict, where: str) -> Table:
+    names = list(entry["model"]["per_class_f1"])
+    table = Table("", "true class", *names, title=f"{language}: confusion matrix on {where} (columns: predicted)")
+    for who in (w for w in WHO if w in entry):
+        for i, (name, row) in enumerate(zip(names, entry[who]["confusion"])):
+            table.add_row(WHO[who] if i == 0 else "", name, *(f"{count:,}" for count in row))
+    return table
+
+
+def print_input_counts(out: Console, name: str, counts: dict) -> None:
+    """What of a file was judged and what was left out, and a warning when the store trained on some of it."""
+    rejected = counts["rejected"]
+    left_out = {f"rejected as ingest would {sum(rejected.values()):,} ("
+                + ", ".join(f"{reason} {n:,}" for reason, n in sorted(rejected.items())) + ")": sum(rejected.values()),
+                **{f"{what} {counts[key]:,}": counts[key] for key, what in (
+                    ("duplicate ids", "repeated review ids"), ("without label or rating", "no label or rating"),
+                    ("other languages", "neither English nor Chinese"))}}
+    skipped = "; left out: " + ", ".join(text for text, n in left_out.items() if n) if any(left_out.values()) else ""
+    out.print(f"{name}: {counts['read']:,} rows read, {counts['judged']:,} judged{skipped}", markup=False, highlight=False,
+              soft_wrap=True)
+    seen = counts["in the store's training split"]
+    if seen:
+        out.print(f"warning: {seen:,} of the {counts['judged']:,} judged reviews are in the store's training split: the "
+                  "model and the baseline learnt them, so these figures flatter both", style="yellow", markup=False,
+                  highlight=False, soft_wrap=True)

