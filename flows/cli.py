@@ -369,8 +369,8 @@ def sql(
 ) -> None:
     """Run one read-only query (SELECT, WITH, VALUES or EXPLAIN of one); rows are streamed. It reads the snapshot
     the last completed nightly run published (SELECT * FROM snapshot_info says which), never the live store."""
-    from reviewlens.flows.store.readonly_sql import check_read_only, run_query
-    from reviewlens.flows.store.snapshot import require_snapshot
+    from reviewlens.flows.store.readonly_sql import check_output, check_read_only, run_query
+    from reviewlens.flows.store.snapshot import require_snapshot, snapshot_path
 
     check_read_only(query)                                 # a write is refused before anything is opened
     settings = load_settings()
@@ -378,8 +378,11 @@ def sql(
     if live and timeout > LIVE_TIMEOUT_S:
         raise UserError(f"--live queries hold the store and may run at most {LIVE_TIMEOUT_S:g} s (got --timeout "
                         f"{timeout:g}); drop --live to query the snapshot without a limit of this kind.")
+    protected = (settings.db_path, snapshot_path(settings.home), settings.models_dir)
+    if output is not None:
+        check_output(output, protected)                    # before anything else: the target is never at risk
     source = settings.db_path if live else require_snapshot(settings.home)
-    run_query(source, query, fmt, output, out, timeout, protected=(settings.db_path, source, settings.models_dir))
+    run_query(source, query, fmt, output, out, timeout, protected=protected)
 
 
 def _parse_date(text: Optional[str]) -> date:

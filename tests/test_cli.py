@@ -209,9 +209,10 @@ def test_sql_never_writes_its_output_onto_the_store(tmp_path):
     cli("ingest", str(tmp_path / "r.csv"), home=tmp_path)
     store = tmp_path / "reviewlens.duckdb"
     size = store.stat().st_size
-    result = cli("sql", "--live", "select 1 as a", "--format", "csv", "--output", str(store), home=tmp_path)
-    assert result.returncode == 2 and result.stderr.strip() == (
-        f"reviewlens: --output {store} would overwrite reviewlens's own {store}; write the result somewhere else.")
+    for live in (["--live"], []):                                    # the snapshot's query, too, never gets that far
+        result = cli("sql", *live, "select 1 as a", "--format", "csv", "--output", str(store), home=tmp_path)
+        assert result.returncode == 2 and result.stderr.strip() == (
+            f"reviewlens: --output {store} would overwrite reviewlens's own {store}; write the result somewhere else.")
     assert store.stat().st_size == size
     assert cli("sql", "--live", "SELECT count(*) FROM reviews", home=tmp_path).returncode == 0
 
