@@ -194,13 +194,16 @@ def train(
     topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped taxonomy.")] = None,
     extra_text: Annotated[Optional[list[Path]], typer.Option("--extra-text", help="A UTF-8 file of unlabelled text (one text per line) to add to pretraining; repeatable.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for batch order, masking, dropout and initialisation.")] = 0,
+    base: Annotated[Optional[bool], typer.Option("--base/--no-base", help="Learn from the labelled base corpora (the "
+                                                 "demo corpora) beside the store's own reviews (default: the preset's "
+                                                 "choice, on for demo and full).")] = None,
 ) -> None:
     """Train a model: tokenizer, pretraining, fine-tuning, evaluation against the baseline, registry."""
     from reviewlens.flows.training.flow import train_flow
 
     if topics is not None:
         _check_topics(topics)
-    summary = train_flow(_workspace(), preset, activate, ablation, topics, extra_text, seed)
+    summary = train_flow(_workspace(), preset, activate, ablation, topics, extra_text, seed, base)
     _print_evaluation(summary.metrics)
     out.print(f"model {summary.version} saved to {summary.folder}; {summary.reason}")
 

@@ -67,6 +67,7 @@ class Labelled:
     clauses: list[list[int]] = field(default_factory=list)        # (M,) token ids of the clauses of multi-clause reviews
     clause_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))   # (M,) review row
     clause_topics: np.ndarray | None = None                       # (M, K) seed labels of each clause
+    base: np.ndarray | None = None                                # (N,) bool: a base-corpus row, not the store's own
 
     def clauses_of(self) -> list[list[int]]:
         """Per review, the indices of its clauses (empty for single-clause reviews)."""
@@ -106,20 +107,32 @@ def sentiment_targets(labels: list[str | None], ratings: list[float | None], sou
     return np.array(classes, dtype=np.int64), np.array(binary, dtype=bool)
 
 
-def balanced_within_sources(classes: np.ndarray, binary: np.ndarray) -> np.ndarray:
-    """Row weights that balance the classes within binary-labelled rows and, separately, within 3-class rows,
-    each group keeping its total weight: the Chinese corpus's negatives are not up-weighted for being rare
-    among the English reviews.
+STORE_SHARE = 0.5            # a store's labelled rows weigh at least this share of the base corpora's, however few
+
+
+def balanced_within_sources(classes: np.ndarray, binary: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+    """Row weights that balance the classes within each group of rows, each group keeping its total weight: the
+    binary-labelled and the 3-class rows, separately for the store's own reviews and the base corpora. The Chinese
+    corpus's negatives are not up-weighted for being rare among the English reviews, a small store's few negatives
+    are up-weighted within the store, and the store's rows together weigh at least STORE_SHARE of the base's, so
+    40,000 base reviews do not drown the store's own words.
 
     >>> balanced_within_sources(np.array([0, 2, 2, 2, 0, 2]), np.array([0, 0, 0, 0, 1, 1], bool)).round(2).tolist()
     [2.0, 0.67, 0.67, 0.67, 1.0, 1.0]
+    >>> balanced_within_sources(np.array([0, 2, 2, 2, 0, 2]), np.zeros(6, bool), np.array([0, 0, 1, 1, 1, 1], bool)).round(2).tolist()
+    [1.0, 1.0, 0.67, 0.67, 2.0, 0.67]
     """
+    base = np.zeros(len(classes), bool) if base is None else base
     weights = np.zeros(len(classes))
-    for group in (binary, ~binary):
-        rows = group & (classes >= 0)
-        present = np.unique(classes[rows])
-        counts = np.bincount(classes[rows], minlength=3)
-        weights[rows] = rows.sum() / (len(present) * counts[classes[rows]])
+    for origin in (base, ~base):
+        for group in (binary, ~binary):
+            rows = origin & group & (classes >= 0)
+            if rows.any():
+                counts = np.bincount(classes[rows], minlength=3)
+                weights[rows] = rows.sum() / ((counts > 0).sum() * counts[classes[rows]])
+    store, in_base = ~base & (classes >= 0), base & (classes >= 0)
+    if store.any() and in_base.any() and weights[store].sum() < STORE_SHARE * weights[in_base].sum():
+        weights[store] *= STORE_SHARE * weights[in_base].sum() / weights[store].sum()
     return weights
 
 
@@ -177,7 +190,7 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
                    shape=(len(data.sequences), model.wide_buckets))              # duplicates sum: tf x idf / norm
     labelled = data.sentiment >= 0
     fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000).fit(
-        X[labelled], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary)[labelled])
+        X[labelled], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary, data.base)[labelled])
     weight = np.zeros((model.wide_buckets, len(SENTIMENTS)), dtype=np.float32)
     intercept = np.full(len(SENTIMENTS), -1e4, dtype=np.float32)                 # a class never seen is never predicted
     weight[:, fitted.classes_] = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]
@@ -206,7 +219,7 @@ def finetune(
         fit_wide(model, data, cfg)                  # on the CPU: a sparse convex fit
     dev = pick_device(device)
     model.to(dev)
-    weights = torch.from_numpy(balanced_within_sources(data.sentiment, data.binary) ** cfg.class_weight_power).float().to(dev)
+    weights = torch.from_numpy(balanced_within_sources(data.sentiment, data.binary, data.base) ** cfg.class_weight_power).float().to(dev)
     if cfg.wide_only:
         model.mix.copy_(torch.tensor([0.0, 1.0]))
         return model.eval().cpu()

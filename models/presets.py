@@ -17,6 +17,7 @@ class Preset:
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     ablation: bool = False          # also fine-tune a random-init encoder, to show what pretraining buys
+    base_corpora: bool = True       # learn from the labelled base corpora beside the store's own reviews
 
     def seeded(self, seed: int) -> Preset:
         """The same recipe with another seed: repeat runs measure how much of a difference is noise."""
@@ -42,5 +43,6 @@ PRESETS: dict[str, Preset] = {
     "tiny": Preset("tiny", 2_000, EncoderConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, max_len=64, dropout=0.0,
                                                 ngram_buckets=4_096),
                    PretrainConfig(steps=20, max_tokens=2_048, lr=3e-3, warmup_steps=2, checkpoint_every=10),
-                   FinetuneConfig(epochs=12, max_tokens=2_048, lr=3e-3, wide_buckets=16_384, clause_weight=0.5)),
+                   FinetuneConfig(epochs=12, max_tokens=2_048, lr=3e-3, wide_buckets=16_384, clause_weight=0.5),
+                   base_corpora=False),
 }

@@ -7,6 +7,7 @@ import pandas as pd
 import torch
 from rich.console import Console
 
+from reviewlens.flows.training.base_corpora import is_base
 from reviewlens.flows.training.pretrain_step import training_progress
 from reviewlens.models.baseline import Baseline
 from reviewlens.models.calibration import fit_bias, fit_lexicon_weight, fit_mix, fit_temperature
@@ -29,7 +30,8 @@ def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: in
     sentiment, binary = targets(frame)
     clause_texts, owner = review_clauses(bodies, max_len)
     return Labelled(encode(tokenizer, bodies, max_len), sentiment, binary, labeller.labels(bodies),
-                    encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64), labeller.labels(clause_texts))
+                    encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64), labeller.labels(clause_texts),
+                    is_base(frame["source"]).to_numpy())
 
 
 def review_clauses(texts: list[str], max_len: int, max_clauses: int = 6) -> tuple[list[str], list[int]]:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import torch
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -15,6 +16,7 @@ from rich.console import Console
 from reviewlens.flows.clock import utc_now
 from reviewlens.flows.config import Settings
 from reviewlens.flows.ingest.demo_data import DemoDataError
+from reviewlens.flows.training.base_corpora import base_frame
 from reviewlens.flows.ingest.lexicons import fetch_lexicon
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
@@ -45,9 +47,19 @@ class TrainSummary:
 
 
 @task(cache_policy=NO_CACHE)
-def read_corpus(db_path: Path) -> Corpus:
-    """Every stored review, deduplicated, with its fixed split."""
-    return load_corpus(db_path)
+def read_corpus(db_path: Path, cache_dir: Path | None = None) -> Corpus:
+    """Every stored review and, given a cache folder, the base corpora's rows, deduplicated, with fixed splits."""
+    return load_corpus(db_path, None if cache_dir is None else base_rows(cache_dir))
+
+
+def base_rows(cache_dir: Path) -> pd.DataFrame | None:
+    """The base corpora, or None (after one yellow line) when they cannot be fetched (offline, nothing cached)."""
+    try:
+        return base_frame(cache_dir)
+    except DemoDataError as error:
+        console.print(f"training on the store's reviews alone, without the base corpora: {error}", style="yellow",
+                      markup=False, highlight=False)
+        return None
 
 
 @task(cache_policy=NO_CACHE)
@@ -189,10 +201,12 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
 
 @flow(name="train", log_prints=True)
 def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = False, ablation: bool | None = None,
-               taxonomy_path: Path | None = None, extra_text: list[Path] | None = None, seed: int = 0) -> TrainSummary:
+               taxonomy_path: Path | None = None, extra_text: list[Path] | None = None, seed: int = 0,
+               base_corpora: bool | None = None) -> TrainSummary:
     preset = preset_named(preset_name).seeded(seed)
     taxonomy = load_taxonomy(taxonomy_path)
-    corpus = read_corpus(settings.db_path)
+    with_base = preset.base_corpora if base_corpora is None else base_corpora
+    corpus = read_corpus(settings.db_path, settings.cache_dir if with_base else None)
     pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [])
     model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation,
                              settings.device, settings.cache_dir)

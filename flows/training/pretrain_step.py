@@ -30,8 +30,9 @@ class Corpus:
     fingerprint: str             # sha256 over ids and texts, recorded with every model
 
 
-def load_corpus(db_path: Path) -> Corpus:
-    """Every review, deduplicated by normalised text, with its fixed split."""
+def load_corpus(db_path: Path, base: pd.DataFrame | None = None) -> Corpus:
+    """Every review of the store, then the base corpora's rows (flows/training/base_corpora.py) when given,
+    deduplicated by normalised text (the store's copy of a text is kept), each with its fixed split."""
     con = connect(db_path, read_only=True)
     try:
         frame = con.execute(sql_text("corpus.sql")).fetchdf()
@@ -39,6 +40,8 @@ def load_corpus(db_path: Path) -> Corpus:
         con.close()
     if frame.empty:
         raise UserError(f"{db_path} has no reviews to train on; run `reviewlens ingest` or `reviewlens demo-data` first.")
+    if base is not None and len(base):
+        frame = pd.concat([frame, base[frame.columns]], ignore_index=True)
     frame = frame.iloc[dedupe(frame["body"].tolist())].reset_index(drop=True)
     frame["split"] = [split_of(t) for t in frame["body"]]
     digest = hashlib.sha256()

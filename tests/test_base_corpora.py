@@ -1,0 +1,42 @@
+"""Every model learns from the base corpora beside the store's own reviews; the store's copy of a text wins and
+the store's rows keep their weight however few they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reviewlens.flows.ingest.files import ingest_file
+from reviewlens.flows.store.connection import connect
+from reviewlens.flows.training.base_corpora import BASE_PREFIX, is_base
+from reviewlens.flows.training.pretrain_step import load_corpus
+from reviewlens.models.finetune import STORE_SHARE, balanced_within_sources, sentiment_targets
+
+
+def base(texts: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"review_id": [f"base:{i}" for i in range(len(texts))], "body": [t for t, _ in texts],
+                         "language": "en", "rating": [None] * len(texts), "label": [label for _, label in texts],
+                         "source": BASE_PREFIX + "test corpus"})
+
+
+def test_the_store_and_the_base_train_together_and_the_stores_copy_of_a_text_wins(db_path, tmp_path):
+    (tmp_path / "store.csv").write_text("review_id,product_id,body,created_at,rating\n"
+                                        "s1,p,Charger died after a week,2026-11-01,1\ns2,p,Works well,2026-11-02,5\n")
+    con = connect(db_path)
+    ingest_file(con, tmp_path / "store.csv")
+    con.close()
+    corpus = load_corpus(db_path, base([("works  WELL", "positive"), ("Lovely soft fabric", "positive")]))
+    frame = corpus.frame.set_index("review_id")
+    assert sorted(frame.index) == ["base:1", "s1", "s2"]                 # "works  WELL" is the store's s2
+    assert is_base(frame["source"]).to_dict() == {"s1": False, "s2": False, "base:1": True}
+    assert corpus.fingerprint != load_corpus(db_path).fingerprint
+
+
+def test_a_small_store_weighs_at_least_its_share_of_the_base_and_its_few_negatives_are_not_drowned():
+    labels = ["negative"] + ["positive"] * 9 + ["negative"] * 500 + ["positive"] * 1_500
+    from_base = np.array([False] * 10 + [True] * 2_000)
+    classes, binary = sentiment_targets(labels, [None] * len(labels), ["s"] * 10 + ["b"] * 2_000)
+    weights = balanced_within_sources(classes, binary, from_base)
+    assert np.isclose(weights[~from_base].sum(), STORE_SHARE * weights[from_base].sum())
+    assert np.isclose(weights[0], weights[1:10].sum())                  # the store's one negative weighs its nine positives
+    assert weights[0] > 100 * weights[10]
