@@ -40,3 +40,16 @@ def test_a_small_store_weighs_at_least_its_share_of_the_base_and_its_few_negativ
     assert np.isclose(weights[~from_base].sum(), STORE_SHARE * weights[from_base].sum())
     assert np.isclose(weights[0], weights[1:10].sum())                  # the store's one negative weighs its nine positives
     assert weights[0] > 100 * weights[10]
+
+
+def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_else_the_base_does():
+    from reviewlens.flows.training.finetune_step import MIN_OWN_ROWS, decision_rows
+    from reviewlens.models.finetune import Labelled
+
+    def val(own: int, base: int) -> Labelled:
+        sentiment = np.array([0, 2] * ((own + base) // 2))
+        return Labelled([[2, 3]] * len(sentiment), sentiment, np.zeros(len(sentiment), bool), np.zeros((len(sentiment), 1)),
+                        base=np.arange(len(sentiment)) >= own)
+    enough = val(MIN_OWN_ROWS, 1_000)
+    assert decision_rows(enough).tolist() == (~enough.base).tolist()
+    assert decision_rows(val(40, 1_000)).all()

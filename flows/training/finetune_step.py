@@ -84,13 +84,28 @@ def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
             scores = lexicon_scores(model, val.sequences)
             model.lexicon_weight.copy_(torch.from_numpy(fit_lexicon_weight(silent, scores, val.sentiment, val.binary)))
     logits, topic_probs, _ = predict_logits(model, val.sequences)
-    bias = fit_bias(logits, val.sentiment, val.binary)
-    temperature = fit_temperature(logits + bias, val.sentiment, val.binary)
+    rows = decision_rows(val)
+    bias = fit_bias(logits[rows], val.sentiment[rows], val.binary[rows])
+    temperature = fit_temperature(logits[rows] + bias, val.sentiment[rows], val.binary[rows])
     model.sentiment_bias.copy_(torch.from_numpy(bias))
     model.temperature.fill_(temperature)
     model.topic_threshold.copy_(torch.from_numpy(topic_thresholds(topic_probs, val.topics)))
     return {"mix": model.mix.tolist(), "lexicon_weight": model.lexicon_weight.tolist() if model.wide_buckets else None,
             "bias": bias.tolist(), "temperature": temperature}
+
+
+MIN_OWN_ROWS, MIN_OWN_CLASS = 200, 10        # a store's own validation rows that can set its decisions
+
+
+def decision_rows(val: Labelled) -> np.ndarray:
+    """The validation rows the decision bias and temperature are fitted on: the store's own labelled rows when it
+    has enough of them (MIN_OWN_ROWS, and MIN_OWN_CLASS of each class they hold), since a store's class balance is
+    its own; else every row, the base corpora's included."""
+    own = (val.sentiment >= 0) if val.base is None else (val.sentiment >= 0) & ~val.base
+    counts = np.bincount(val.sentiment[own], minlength=3)
+    if val.base is not None and val.base.any() and own.sum() >= MIN_OWN_ROWS and counts[counts > 0].min() >= MIN_OWN_CLASS:
+        return own
+    return np.ones(len(val.sentiment), bool)
 
 
 def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.linspace(0.1, 0.9, 17)) -> np.ndarray:
