@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from reviewlens.models.atomic import atomic_path
+from reviewlens.models.behaviour_floor import BEHAVIOUR_FLOOR, mft_pass_rate
 from reviewlens.reports import figures
 
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
@@ -156,8 +157,8 @@ ABLATIONS = {"wide_only": ("wide path alone", "what the encoder adds"),
 
 
 def model_card(model: pd.DataFrame) -> dict | None:
-    """The active model's figures as measured when it was trained: per language, the model and the baseline, and
-    the ablations that were trained (only those)."""
+    """The active model's figures as measured when it was trained: per language, the model and the baseline, the
+    ablations that were trained (only those) and the behavioural tests' pass rates (when they were run)."""
     if model.empty:
         return None
     row = model.iloc[0]
@@ -176,7 +177,19 @@ def model_card(model: pd.DataFrame) -> dict | None:
             confusions.append((language, figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)")))
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
             "languages": languages, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
-            "confusions": confusions, "cross_domain": metrics.get("cross_domain")}
+            "confusions": confusions, "cross_domain": metrics.get("cross_domain"),
+            "behaviour": behaviour_card(metrics.get("behaviour")), "behaviour_floor": BEHAVIOUR_FLOOR}
+
+
+def behaviour_card(report: dict | None) -> list[dict]:
+    """Per language, the behavioural tests' MFT pass rate, whether it is below the floor, and each capability's row;
+    empty for a model trained before the suite existed."""
+    out = []
+    for language, capabilities in (report or {}).items():
+        rate = mft_pass_rate(capabilities)
+        out.append({"language": language, "mft_pass_rate": rate, "below_floor": rate is not None and rate < BEHAVIOUR_FLOOR,
+                    "capabilities": [{"name": name, "description": "", "note": "", **entry} for name, entry in capabilities.items()]})
+    return out
 
 
 def _by_product(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

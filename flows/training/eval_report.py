@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from reviewlens.models.behaviour_floor import BEHAVIOUR_FLOOR, below_floor, mft_pass_rate
 from reviewlens.models.sentiment_report import concerns
 
 ABLATIONS = {"wide_only": "wide path alone", "random_init": "random-init encoder"}
@@ -14,7 +15,8 @@ WHO = {"model": "model", "baseline": "TF-IDF + LR baseline"}
 
 def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test split", warn: bool = False) -> None:
     """The sentiment figures of `metrics` (as evaluate_models or evaluate_version make them) measured on `where`, the
-    topic, pretraining and cross-domain lines when present, and, with warn, what should stop the model being trusted."""
+    topic, pretraining and cross-domain lines and the behavioural tests when present (with a warning for a language
+    below their floor), and, with warn, what should stop the model being trusted."""
     sentiment = metrics.get("sentiment", {})
     out.print(_summary(metrics, where))
     for language, entry in sentiment.items():
@@ -35,6 +37,11 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
     if cross:
         out.print(f"cross-domain (Rotten Tomatoes, never trained on): English binary accuracy on {cross['n']:,} critic "
                   f"snippets: model {cross['model_accuracy']:.3f}, TF-IDF + LR baseline {cross['baseline_accuracy']:.3f}")
+    behaviour = metrics.get("behaviour")
+    if behaviour:
+        out.print(_behaviour(behaviour))
+        for line in below_floor(behaviour):          # said, never a reason to refuse activation
+            out.print(f"warning: {line}", style="yellow", markup=False, highlight=False, soft_wrap=True)
     if warn:
         for concern in concerns(sentiment):
             out.print(f"warning: on {where}, {concern}", style="yellow", markup=False, highlight=False, soft_wrap=True)
@@ -53,6 +60,24 @@ def _summary(metrics: dict, where: str) -> Table:
                           *(_figure(figures, metric) for figures in columns))
         table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}",
                       *[""] * (len(columns) - 1))
+    return table
+
+
+def _behaviour(report: dict) -> Table:
+    """Pass rate per capability and language of the behavioural suite, with one case that failed."""
+    notes = {e["note"] for capabilities in report.values() for e in capabilities.values() if e.get("note")}
+    table = Table("language", "capability", "test", "n", "pass rate", "a failed case",
+                  title=f"behavioural tests (CheckList-style; floor: {BEHAVIOUR_FLOOR:.0%} of the MFT cases per language)",
+                  caption="; ".join(f"* not counted in the floor: {note}" for note in sorted(notes)) or None)
+    for column in table.columns[:5]:
+        column.no_wrap = True
+    for language, capabilities in report.items():
+        rate = mft_pass_rate(capabilities)
+        head = language if rate is None else f"{language} (MFT {rate:.0%})"
+        for i, (name, e) in enumerate(capabilities.items()):
+            table.add_row(head if i == 0 else "",
+                          name + ("*" if e.get("note") else ""), e["type"], f"{e['n']:,}", f"{e['pass_rate']:.0%}",
+                          e["examples_failed"][0] if e["examples_failed"] else "–")
     return table
 
 

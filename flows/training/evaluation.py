@@ -16,6 +16,8 @@ from reviewlens.flows.errors import UserError
 from reviewlens.flows.ingest.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
 from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.ingest.files import ingest_file, parse_mapping
+from reviewlens.flows.training.behaviour import generate_cases
+from reviewlens.flows.training.behaviour_report import behaviour_report
 from reviewlens.flows.training.pretrain_step import load_corpus
 from reviewlens.flows.store.registry import checkpoint_folder, require_active
 from reviewlens.flows.store.connection import connect, sql_text
@@ -45,6 +47,8 @@ def model_folder(settings: Settings, version: str | None) -> Path:
 
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:
+    """A model's figures on the store's fixed test split, its topics, the cross-domain check and the behavioural suite,
+    all measured now; the ablations and pretraining figures as stored when it was trained."""
     folder = model_folder(settings, version)
     model = ReviewModel.load(folder, settings.device)
     frame = load_corpus(settings.db_path).frame
@@ -55,6 +59,7 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     cross = cross_domain_check(settings.cache_dir, model, frame[frame["split"] == "train"])
     if cross is not None:
         metrics["cross_domain"] = cross
+    metrics["behaviour"] = behaviour_report(model, generate_cases())
     stored = json.loads((folder / "metrics.json").read_text())
     for key in ("random_init", "wide_only", "pretrain"):
         if key in stored:

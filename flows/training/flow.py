@@ -113,9 +113,12 @@ def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> tor
 @task(cache_policy=NO_CACHE)
 def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
     """Test-split figures per language with the calibrated TF-IDF baseline beside them (what is reported), the same on
-    validation (what activation is decided on), the ablations if trained, and English accuracy on film-review snippets
-    never trained on (skipped with a yellow line when they cannot be fetched)."""
+    validation (what activation is decided on), the ablations if trained, English accuracy on film-review snippets
+    never trained on (skipped with a yellow line when they cannot be fetched), and the behavioural suite's pass rates
+    (reported, and warned about below the floor, but never a reason to refuse activation)."""
     from reviewlens.flows.config import load_settings
+    from reviewlens.flows.training.behaviour import generate_cases
+    from reviewlens.flows.training.behaviour_report import behaviour_report
     from reviewlens.flows.training.evaluation import cross_domain_check
 
     frame = corpus.frame
@@ -135,6 +138,7 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
     cross = cross_domain_check(load_settings().cache_dir, model, frame[frame["split"] == "train"])
     if cross is not None:
         metrics["cross_domain"] = cross
+    metrics["behaviour"] = behaviour_report(model, generate_cases())
     return metrics
 
 
