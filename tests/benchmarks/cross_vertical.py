@@ -125,6 +125,18 @@ def main() -> None:
         row["baseline"] = report(name, y, baseline.probs(texts, [language] * len(texts)), binary)
         results["sets"][name] = row
 
+    from reviewlens.flows.training.behaviour import generate_cases
+    from reviewlens.flows.training.behaviour_report import behaviour_report
+    from reviewlens.models.behaviour_floor import mft_pass_rate
+
+    cases = generate_cases()
+    results["behaviour"] = {}
+    for who, model in (("prior", prior), ("no prior", plain)):
+        behaviour = behaviour_report(model, cases)
+        results["behaviour"][who] = {language: {"mft": mft_pass_rate(caps),
+                                                **{name: cap["pass_rate"] for name, cap in caps.items()}}
+                                     for language, caps in behaviour.items()}
+
     print(f"\n{args.preset} preset, seed {args.seed}: trained in {train_s:.0f} s; lexicon weight "
           f"{[round(w, 2) for w in results['lexicon_weight']]}, mix {[round(w, 2) for w in results['mix']]}")
     print(f"{'set':<22}{'who':<10}{'n':>7}{'acc':>8}{'macroF1':>9}{'negR':>7}{'negP':>7}  predicted")
@@ -132,6 +144,9 @@ def main() -> None:
         for who, r in row.items():
             print(f"{name:<22}{who:<10}{r['n']:>7}{r['accuracy']:>8.3f}{r['macro_f1']:>9.3f}"
                   f"{r.get('negative_recall', float('nan')):>7.3f}{r.get('negative_precision', float('nan')):>7.3f}  {r['predicted']}")
+    for who, languages in results["behaviour"].items():
+        for language, rates in languages.items():
+            print(f"behaviour {who:<9}{language}: " + ", ".join(f"{k} {v:.0%}" for k, v in rates.items() if v is not None))
     out = settings.home / "bench" / "cross_vertical.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
