@@ -58,9 +58,8 @@ def report(name: str, y: np.ndarray, probs: np.ndarray, binary: bool) -> dict:
 
     figures = sentiment_report(y, probs, binary)
     out = {"n": int((y >= 0).sum()), "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"]}
-    neg = figures["per_class"]["negative"] if "per_class" in figures else None
-    if neg:
-        out["negative_recall"], out["negative_precision"] = neg["recall"], neg["precision"]
+    out["negative_recall"] = figures["per_class_recall"]["negative"]
+    out["negative_precision"] = figures["per_class_precision"]["negative"]
     out["predicted"] = {k: int(v) for k, v in zip(("negative", "neutral", "positive") if not binary else ("negative", "positive"),
                                                    np.bincount(figures_pred(probs, binary), minlength=2 if binary else 3))}
     return out
@@ -77,9 +76,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--preset", default="demo")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reuse", action="store_true", help="judge the home's active model instead of training one")
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
+    from reviewlens.flows.store.connection import connect
     from reviewlens.flows.training.finetune_step import calibrate, labelled, split_baseline, targets
     from reviewlens.flows.training.flow import train_flow
     from reviewlens.flows.training.pretrain_step import load_corpus
@@ -90,10 +91,16 @@ def main() -> None:
     if not settings.db_path.exists():
         raise SystemExit(f"no store at {settings.db_path}: run `REVIEWLENS_HOME={args.home} reviewlens demo-data` first")
     started = time.monotonic()
-    summary = train_flow(settings, args.preset, activate=True, ablation=False, seed=args.seed)
+    if args.reuse:
+        from reviewlens.flows.store.registry import require_active
+        con = connect(settings.db_path, read_only=True, settings=settings)
+        folder = require_active(con, settings.models_dir)[1]
+        con.close()
+    else:
+        folder = train_flow(settings, args.preset, activate=True, ablation=False, seed=args.seed).folder
     train_s = time.monotonic() - started
-    prior = ReviewModel.load(summary.folder, "cpu")
-    plain = ReviewModel.load(summary.folder, "cpu")
+    prior = ReviewModel.load(folder, "cpu")
+    plain = ReviewModel.load(folder, "cpu")
     frame = load_corpus(settings.db_path).frame
     val = labelled(frame[frame["split"] == "val"], plain.tokenizer, SeedLabeller(plain.taxonomy), plain.max_len)
     with torch.no_grad():
