@@ -305,11 +305,13 @@ def run(
 
 
 def _check_runnable(settings: Settings) -> None:
-    """What stops a night before it starts (no store yet, another process holding it past store_wait_seconds, no
-    active model) is one sentence before Prefect starts; the flow checks again for `serve` and for a process that got in between."""
+    """What stops a night before it starts (another nightly run, no store yet, another process holding the store
+    past store_wait_seconds, no active model) is one sentence before Prefect starts; the flow checks again for `serve` and for a process that got in between."""
+    from reviewlens.flows.nightly.run_lock import check_no_nightly_run
     from reviewlens.flows.store.connection import connect
     from reviewlens.flows.store.registry import require_active
 
+    check_no_nightly_run(settings.home)                        # another night: this one stops at once
     waited = lambda message: console.print(f"reviewlens: {message}", style="yellow", markup=False, highlight=False,
                                            soft_wrap=True)
     with connect(settings.db_path, read_only=True, settings=settings, wait_s=settings.store_wait_seconds,

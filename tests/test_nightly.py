@@ -175,6 +175,24 @@ def test_a_run_waits_for_the_store_a_bounded_time_then_says_so(trained_home, mon
         holder.wait()
 
 
+def test_a_second_nightly_run_stops_at_once_while_the_first_goes_on(trained_home):
+    from reviewlens.flows.nightly.run_lock import LOCK_FILE, RunInProgress
+    settings, _ = trained_home
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               f"fd = os.open({str(settings.home / LOCK_FILE)!r}, os.O_RDWR | os.O_CREAT)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX)\nos.ftruncate(fd, 0)\nos.pwrite(fd, b'4242', 0)\nprint('held', flush=True)\n"
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(RunInProgress, match=f"another nightly run \\(process 4242\\) is running on {settings.home}"):
+            nightly(RUN, str(settings.home))
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_run_that_finds_the_store_busy_waits_logs_and_completes(changed_trained_home, caplog):
     settings, _ = changed_trained_home
     holder = hold_store(settings, 4)                                # e.g. an ingest that ends 4 s into the night

@@ -28,6 +28,7 @@ from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.nightly.topic_discovery import discover_topics
 from reviewlens.flows.nightly.insights import rebuild_insights
 from reviewlens.flows.nightly.review_terms import index_terms
+from reviewlens.flows.nightly.run_lock import only_nightly_run
 from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.nightly.dashboards import write_reports
 from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, cluster_threads, runner_plan
@@ -153,12 +154,13 @@ def nightly(run_date: date | None = None, home: str | None = None, workers: int 
     run_date = run_date or today(settings.timezone)
     use_allocator(settings.allocator)
     logger = get_run_logger()
-    con = connect(settings.db_path, settings=settings, wait_s=settings.store_wait_seconds,
-                  on_wait=logger.warning)                                # then held for the whole run
-    try:
-        return _run(con, settings, run_date)
-    finally:
-        con.close()
+    with only_nightly_run(settings.home):                                # a second run stops at once
+        con = connect(settings.db_path, settings=settings, wait_s=settings.store_wait_seconds,
+                      on_wait=logger.warning)                            # an ingest or a live query is waited for
+        try:
+            return _run(con, settings, run_date)
+        finally:
+            con.close()
 
 
 def load_scoring_model(settings: Settings, folder: Path, version: str) -> tuple[ReviewModel, ModelRef]:
