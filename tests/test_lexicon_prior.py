@@ -72,3 +72,10 @@ def test_the_lexicon_decides_unfamiliar_text_once_it_has_a_weight():
         model.sentiment.weight.zero_(), model.sentiment.bias.zero_()
     logits = sentiment_logits(model, [14, 11])                             # "charger broken"
     assert logits.argmax().item() == NEG and logits[NEG] - logits[POS] > 4
+
+
+def test_a_negator_turns_only_entries_of_its_own_script():
+    entries = entry_ids({"good": 0.5, "满意": 1.0}, lambda ws: [[VOCAB.get(w, 1)] if w in VOCAB else [20 + i for i, _ in enumerate(w)]
+                                                               for w in ws], negators=["not", "不"])
+    assert (12, 10) in entries and (20, 20, 21) in entries                # "not good", "不满意"
+    assert (20, 10) not in entries and (12, 20, 21) not in entries         # never "不 good" or "not 满意"
