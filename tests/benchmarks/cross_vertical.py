@@ -53,22 +53,16 @@ def drug_reviews(cache: Path) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "label": frame["rating"].astype(str)})
 
 
-def report(name: str, y: np.ndarray, probs: np.ndarray, binary: bool) -> dict:
+def report(y: np.ndarray, probs: np.ndarray, binary: bool) -> dict:
+    """The figures reviewlens reports (models/sentiment_report.py), and how many of each class it predicted."""
     from reviewlens.models.sentiment_report import sentiment_report
 
     figures = sentiment_report(y, probs, binary)
-    out = {"n": int((y >= 0).sum()), "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"]}
-    out["negative_recall"] = figures["per_class_recall"]["negative"]
-    out["negative_precision"] = figures["per_class_precision"]["negative"]
-    out["predicted"] = {k: int(v) for k, v in zip(("negative", "neutral", "positive") if not binary else ("negative", "positive"),
-                                                   np.bincount(figures_pred(probs, binary), minlength=2 if binary else 3))}
-    return out
-
-
-def figures_pred(probs: np.ndarray, binary: bool) -> np.ndarray:
-    if binary:
-        return (probs[:, 2] > probs[:, 0]).astype(int)
-    return probs.argmax(1)
+    predicted = np.asarray(figures["confusion"]).sum(axis=0)                  # column sums: predictions per class
+    return {"n": figures["n"], "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"],
+            "negative_recall": figures["per_class_recall"]["negative"],
+            "negative_precision": figures["per_class_precision"]["negative"],
+            "predicted": {name: int(k) for name, k in zip(figures["per_class_recall"], predicted)}}
 
 
 def main() -> None:
@@ -128,8 +122,8 @@ def main() -> None:
         row = {}
         for who, model in (("prior", prior), ("no prior", plain)):
             probs = np.stack([s.probs for s in model.score(texts, aspects=False, embeddings=False)])
-            row[who] = report(name, y, probs, binary)
-        row["baseline"] = report(name, y, baseline.probs(texts, [language] * len(texts)), binary)
+            row[who] = report(y, probs, binary)
+        row["baseline"] = report(y, baseline.probs(texts, [language] * len(texts)), binary)
         results["sets"][name] = row
 
     from reviewlens.flows.training.behaviour import generate_cases
