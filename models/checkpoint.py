@@ -79,7 +79,7 @@ def save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     seen: dict[int, str] = {}
     unique = {}
     for name, tensor in tensors.items():
-        if tensor.data_ptr() in seen:
+        if tensor.numel() and tensor.data_ptr() in seen:        # empty tensors share address 0 without being tied
             continue
         seen[tensor.data_ptr()] = name
         unique[name] = tensor.detach().contiguous().cpu()
@@ -94,7 +94,10 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 
 # Buffers later versions added whose zero default means "not there": a checkpoint saved before them still loads.
-ADDED_SINCE_V1 = ("lexicon_valence", "lexicon_weight", "coverage_gate")
+ADDED_SINCE_V1 = ("lexicon_keys", "lexicon_values", "lexicon_weight", "coverage_gate")
+# Buffers later versions dropped: a checkpoint that has them still loads without them. The lexicon folded into the
+# wide path's buckets read chance collisions as words; such a model loads with no lexicon (its weight then adds 0).
+DROPPED = ("lexicon_valence",)
 
 
 def load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], source: Path) -> None:
@@ -103,6 +106,7 @@ def load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], source: 
     missing, unexpected = module.load_state_dict(state, strict=False)
     tied = {n for n in missing if any(own[n].data_ptr() == own[s].data_ptr() for s in state if s in own)}
     added = {n for n in missing if n.startswith(ADDED_SINCE_V1)}        # an older checkpoint keeps their zero defaults
+    unexpected = [n for n in unexpected if not n.startswith(DROPPED)]
     if set(missing) - tied - added or unexpected:
         raise CheckpointError(f"{source} does not fit this model (missing {sorted(set(missing) - tied)[:3]}, "
                               f"unexpected {unexpected[:3]}); it was saved by another version of reviewlens.")

@@ -43,9 +43,10 @@ class ReviewClassifier(nn.Module):
             nn.init.zeros_(self.wide.weight)
             self.register_buffer("wide_intercept", torch.zeros(len(SENTIMENTS)))
             self.register_buffer("wide_idf", torch.ones(wide_buckets).index_fill_(0, torch.tensor([0]), 0.0))
-            # a sentiment lexicon's valence at each entry's n-gram bucket (models/lexicon.py), and the sentiment
-            # logits (3,) one unit of a text's summed valence adds: zero until fitted on validation
-            self.register_buffer("lexicon_valence", torch.zeros(wide_buckets))
+            # a sentiment lexicon as sorted n-gram hashes (E,) and valences (E,) (models/lexicon.py; `set_lexicon`), and
+            # the sentiment logits (3,) one unit of a text's summed valence adds: zero until fitted on validation
+            self.register_buffer("lexicon_keys", torch.zeros(0, dtype=torch.long))
+            self.register_buffer("lexicon_values", torch.zeros(0))
             self.register_buffer("lexicon_weight", torch.zeros(len(SENTIMENTS)))
             self.register_buffer("coverage_gate", torch.zeros(1))    # 1: the wide path's say scales with coverage
             self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
@@ -63,7 +64,8 @@ class ReviewClassifier(nn.Module):
         if self.wide_buckets and self.use_wide:
             bag = self.bag(ids, attention_mask)                                    # (B, L)
             familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
-            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + (1 - familiar) * self.lexicon_logits(bag)
+            lexicon = self.lexicon_logits(ids, attention_mask)                    # (B, 3)
+            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + (1 - familiar) * lexicon
             s_logits = s_logits + self.never_seen                                  # (B, 3)
         return s_logits, t_logits, pooled
 
@@ -99,9 +101,18 @@ class ReviewClassifier(nn.Module):
             self._seen = (version, (self.wide.weight != 0).any(dim=1))
         return self._seen[1]
 
-    def lexicon_logits(self, bag: torch.Tensor) -> torch.Tensor:
+    def set_lexicon(self, keys: torch.Tensor, values: torch.Tensor) -> None:
+        """Carry a lexicon (models/lexicon.lexicon_table); its size is the lexicon's, so a checkpoint sets it first."""
+        self.lexicon_keys = keys.to(self.lexicon_keys.device, torch.long)
+        self.lexicon_values = values.to(self.lexicon_values.device, torch.float32)
+
+    def lexicon_score(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The text's summed lexicon valence (B,)."""
+        return lexicon_score(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders)
+
+    def lexicon_logits(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Sentiment logits (B, 3) from the text's summed lexicon valence."""
-        return lexicon_score(bag, self.lexicon_valence)[:, None] * self.lexicon_weight
+        return self.lexicon_score(ids, attention_mask)[:, None] * self.lexicon_weight
 
     def mil_logits(self, clause_logits: torch.Tensor, clause_pooled: torch.Tensor, owner: torch.Tensor, n_reviews: int) -> torch.Tensor:
         """Review sentiment logits (R, 3) as the attention-weighted mix of their clauses' logits (N, 3); owner (N,) in 0..R-1."""

@@ -24,7 +24,6 @@ from reviewlens.models.batching import least_padding_batches, pad, token_budget_
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
-from reviewlens.models.lexicon import lexicon_score
 from reviewlens.models.ngrams import document_frequency_idf
 from reviewlens.models.pretrain import param_groups
 from reviewlens.models.schedule import warmup_cosine
@@ -312,5 +311,5 @@ def lexicon_scores(model: ReviewClassifier, sequences: list[list[int]], max_toke
     for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
         ids, attention = pad([sequences[i] for i in batch])
         with torch.no_grad():
-            out[batch] = lexicon_score(model.bag(ids, attention), model.lexicon_valence).numpy()
+            out[batch] = model.lexicon_score(ids, attention).numpy()
     return out

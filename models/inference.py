@@ -88,6 +88,8 @@ class ReviewModel:
         taxonomy = parse_taxonomy((folder / "taxonomy.toml").read_text(encoding="utf-8"))
         model = ReviewClassifier(EncoderConfig(**ckpt.config["encoder"]), len(taxonomy.ids),
                                  wide_buckets=ckpt.config.get("wide_buckets", 0), wide_orders=tuple(ckpt.config.get("wide_orders", (1, 2, 3))))
+        if "lexicon_keys" in ckpt.tensors:                                      # sized by the lexicon it carries
+            model.set_lexicon(ckpt.tensors["lexicon_keys"], ckpt.tensors["lexicon_values"])
         load_state(model, ckpt.tensors, folder / "model.safetensors")
         return cls(model.to(pick_device(device)), ckpt.tokenizer, taxonomy, folder.name, options)
 

@@ -14,6 +14,30 @@ _MULT = 1_000_003            # odd multiplier of the rolling hash; values stay f
 _MOD = 2_147_483_647         # 2**31 - 1
 
 
+def ngram_hashes(ids: torch.Tensor, attention_mask: torch.Tensor, n: int) -> torch.Tensor:
+    """The full 31-bit hash (B, T) of the n-gram that ends at each position, salted by n; -1 where it would reach
+    before the text or into padding. Buckets fold it; an exact lookup (the lexicon) compares it whole.
+
+    >>> ids = torch.tensor([[2, 7, 8, 3, 0]]); real = (ids != 0).long()
+    >>> [int((ngram_hashes(ids[:, :n], real[:, :n], n) >= 0).sum()) for n in (1, 2, 3)]   # a text of n tokens has one n-gram
+    [1, 1, 1]
+    >>> ngram_hashes(ids, real, 2)[0, 4].item()                                          # into padding
+    -1
+    """
+    T = ids.shape[1]
+    h = torch.full_like(ids, n)                                           # (B, T) salted by the order
+    real = attention_mask.bool()                                          # (B, T)
+    valid = real.clone()
+    for k in range(n):                                                    # token at t - k
+        shifted = torch.zeros_like(ids)
+        shifted[:, k:] = ids[:, : T - k]
+        h = (h * _MULT + shifted + 1) % _MOD
+        inside = torch.zeros_like(real)
+        inside[:, k:] = real[:, : T - k]                                  # t - k is a real token
+        valid = valid & inside
+    return torch.where(valid, h, torch.full_like(h, -1))
+
+
 def hashed_ngrams(ids: torch.Tensor, attention_mask: torch.Tensor, n: int, buckets: int) -> torch.Tensor:
     """Bucket (B, T) of the n-gram that ends at each position; 0 where it would reach before the text or into padding.
 
@@ -24,17 +48,8 @@ def hashed_ngrams(ids: torch.Tensor, attention_mask: torch.Tensor, n: int, bucke
     >>> bool((hashed_ngrams(ids, real, 2, 1000) != hashed_ngrams(ids, real, 3, 1000))[0, 2:4].all())
     True
     """
-    B, T = ids.shape
-    h = torch.full_like(ids, n)                                           # (B, T) salted by the order
-    valid = attention_mask.bool()                                         # (B, T)
-    for k in range(n):                                                    # token at t - k
-        shifted = torch.zeros_like(ids)
-        shifted[:, k:] = ids[:, : T - k]
-        h = (h * _MULT + shifted + 1) % _MOD
-        inside = torch.zeros_like(valid)
-        inside[:, k:] = valid[:, : T - k]
-        valid = valid & inside
-    return torch.where(valid, 1 + h % (buckets - 1), torch.zeros_like(h))
+    h = ngram_hashes(ids, attention_mask, n)
+    return torch.where(h >= 0, 1 + h % (buckets - 1), torch.zeros_like(h))
 
 
 def ngram_bag(ids: torch.Tensor, attention_mask: torch.Tensor, orders: tuple[int, ...], buckets: int) -> torch.Tensor:

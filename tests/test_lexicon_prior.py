@@ -6,7 +6,7 @@ import torch
 
 from reviewlens.models.classifier import NEG, POS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.lexicon import NEGATED, entry_ids, lexicon_score, valence_table
+from reviewlens.models.lexicon import NEGATED, entry_ids, lexicon_table
 
 BUCKETS, ORDERS = 4_096, (1, 2, 3)
 VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16}
@@ -56,18 +56,43 @@ def test_familiar_text_keeps_the_wide_path_and_with_the_gate_off_unfamiliar_text
 def test_a_lexicon_entry_scores_where_it_occurs_and_a_negator_turns_it():
     entries = entry_ids({"good": 0.5, "broken": -0.6}, spell, negators=["not"])
     assert entries[(12, 10)] == NEGATED * 0.5
-    table = valence_table(entries, ORDERS, BUCKETS)
     model = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
-    bag = lambda ids: model.bag(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
-    assert abs(lexicon_score(bag([14, 11]), table).item() + 0.6) < 1e-6
-    assert abs(lexicon_score(bag([13, 10]), table).item() - 0.5) < 1e-6
-    assert abs(lexicon_score(bag([12, 10]), table).item() - (0.5 + NEGATED * 0.5)) < 1e-6     # "not good": negative
+    model.set_lexicon(*lexicon_table(entries, ORDERS))
+    score = lambda ids: model.lexicon_score(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)).item()
+    assert abs(score([14, 11]) + 0.6) < 1e-6
+    assert abs(score([13, 10]) - 0.5) < 1e-6
+    assert abs(score([12, 10]) - (0.5 + NEGATED * 0.5)) < 1e-6                     # "not good": negative
+
+
+def test_only_the_lexicons_own_ngrams_score_never_other_ngrams_or_padding():
+    entries = entry_ids({"good": 0.5, "broken": -0.6}, spell, negators=["not"])
+    model = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
+    model.set_lexicon(*lexicon_table(entries, ORDERS))
+    rng = torch.Generator().manual_seed(0)
+    words = torch.randint(20, 32, (64, 12), generator=rng)                          # no entry's tokens at all
+    mask = torch.ones_like(words)
+    mask[:, 8:] = 0                                                                # padding too
+    assert model.lexicon_score(words * mask, mask).abs().max().item() == 0.0
+
+
+def test_a_checkpoint_saved_with_a_lexicon_loads_with_it(tmp_path):
+    from reviewlens.models.checkpoint import load_state, load_tensors, save_tensors
+
+    model = model_with_wide(seen=[13], intercept=[0.0, 0.0, 0.0])
+    model.set_lexicon(*lexicon_table(entry_ids({"broken": -1.0}, spell), ORDERS))
+    save_tensors(model.state_dict(), tmp_path / "model.safetensors")
+    state = load_tensors(tmp_path / "model.safetensors")
+    again = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
+    again.set_lexicon(state["lexicon_keys"], state["lexicon_values"])
+    load_state(again, state, tmp_path / "model.safetensors")
+    ids = torch.tensor([[14, 11]])
+    assert again.lexicon_score(ids, torch.ones_like(ids)).item() == -1.0
 
 
 def test_the_lexicon_decides_unfamiliar_text_once_it_has_a_weight():
     model = model_with_wide(seen=[13, 16], intercept=[3.0, 0.0, -3.0])
     with torch.no_grad():
-        model.lexicon_valence.copy_(valence_table(entry_ids({"broken": -1.0}, spell), ORDERS, BUCKETS))
+        model.set_lexicon(*lexicon_table(entry_ids({"broken": -1.0}, spell), ORDERS))
         model.lexicon_weight.copy_(torch.tensor([-5.0, 0.0, 5.0]))
         model.sentiment.weight.zero_(), model.sentiment.bias.zero_()
     logits = sentiment_logits(model, [14, 11])                             # "charger broken"

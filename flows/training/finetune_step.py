@@ -54,9 +54,9 @@ def review_clauses(texts: list[str], max_len: int, max_clauses: int = 6) -> tupl
 
 def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig, cfg: FinetuneConfig, n_topics: int,
                      encoder_state: dict | None, console: Console, label: str, device: str = "auto",
-                     lexicon: torch.Tensor | None = None) -> ReviewClassifier:
+                     lexicon: tuple[torch.Tensor, torch.Tensor] | None = None) -> ReviewClassifier:
     """Fine-tune with a progress bar, then fit bias, temperature and topic thresholds on validation; `lexicon`
-    (buckets,) is the valence table (models/lexicon.py) the model carries as a prior."""
+    (keys, valences; models/lexicon.lexicon_table) is the prior the model carries."""
     with training_progress(console) as progress:
         task = progress.add_task(f"fine-tuning ({label})", total=1, loss=float("nan"), tps=0.0)
         def on_step(step: int, total: int, loss: float, tps: float) -> None:
@@ -65,7 +65,7 @@ def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig,
     if model.wide_buckets:
         model.coverage_gate.fill_(1.0)                     # the wide path speaks in proportion to what it has seen
         if lexicon is not None:
-            model.lexicon_valence.copy_(lexicon)
+            model.set_lexicon(*lexicon)
     calibrate(model, val)
     return model
 
@@ -79,7 +79,7 @@ def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
             model.mix.copy_(torch.tensor(weights))
             parts.append(predict_logits(model, val.sequences)[0])
         model.mix.copy_(torch.from_numpy(fit_mix(*parts, val.sentiment, val.binary)))
-        if bool(model.lexicon_valence.any()):          # the lexicon's weight where the wide path is silent
+        if model.lexicon_keys.numel():          # the lexicon's weight where the wide path is silent
             silent = parts[0] * float(model.mix[0])
             scores = lexicon_scores(model, val.sequences)
             model.lexicon_weight.copy_(torch.from_numpy(fit_lexicon_weight(silent, scores, val.sentiment, val.binary)))

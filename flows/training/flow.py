@@ -28,7 +28,7 @@ from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig
-from reviewlens.models.lexicon import entry_ids, valence_table
+from reviewlens.models.lexicon import entry_ids, lexicon_table as table_of
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.presets import Preset
 from reviewlens.models.sentiment_report import concerns, headline
@@ -96,8 +96,8 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     return ReviewModel(model, ckpt.tokenizer, taxonomy, ""), extra
 
 
-def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> torch.Tensor | None:
-    """The sentiment lexicons (flows/ingest/lexicons.py) as the valence table of the model's n-gram buckets; None
+def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The sentiment lexicons (flows/ingest/lexicons.py) as the hashed n-gram table the model carries; None
     (after one yellow line) when the model has no wide path or the lexicons cannot be fetched (offline, no cache)."""
     if cache_dir is None or not cfg.wide_buckets or cfg.wide_only:
         return None
@@ -107,7 +107,7 @@ def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> tor
         console.print(f"training without a sentiment lexicon: {error}", style="yellow", markup=False, highlight=False)
         return None
     spell = lambda words: [e.ids for e in tokenizer.encode_batch(words, add_special_tokens=False)]
-    return valence_table(entry_ids(entries, spell), cfg.wide_orders, cfg.wide_buckets)
+    return table_of(entry_ids(entries, spell), cfg.wide_orders)
 
 
 @task(cache_policy=NO_CACHE)

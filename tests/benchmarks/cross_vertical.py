@@ -99,7 +99,7 @@ def main() -> None:
     val = labelled(frame[frame["split"] == "val"], plain.tokenizer, SeedLabeller(plain.taxonomy), plain.max_len)
     with torch.no_grad():
         plain.classifier.coverage_gate.fill_(0.0)
-        plain.classifier.lexicon_valence.zero_(), plain.classifier.lexicon_weight.zero_()
+        plain.classifier.lexicon_weight.zero_()
         plain.classifier.mix.fill_(1.0), plain.classifier.sentiment_bias.zero_(), plain.classifier.temperature.fill_(1.0)
     calibrate(plain.classifier, val)
     baseline = split_baseline(frame)
