@@ -5,7 +5,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test setup system-deps bench
+.PHONY: demo test setup system-deps bench docs
 
 setup: $(VENV)/.installed
 
@@ -30,3 +30,7 @@ test: setup system-deps
 
 bench: setup
 	$(PY) tests/benchmarks/bench_ingest.py
+
+# The figure pages docs/model.md and docs/performance.md, from docs/data/*.json (standard library only).
+docs:
+	python3 docs/generate.py
