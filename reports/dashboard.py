@@ -25,7 +25,7 @@ from reviewlens.reports import figures
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
 
 
-LANGUAGES = {"all": "both", "en": "English", "zh": "Chinese"}     # the page's language filter: code -> label
+LANGUAGES = {"en": "English", "zh": "Chinese"}                   # languages the page can filter by: code -> label
 LEADERBOARD_SIZE = 8                                                # products per leaderboard list
 
 
@@ -48,6 +48,15 @@ class ReportData:
     candidates: pd.DataFrame
     model: pd.DataFrame
     demo_sources: pd.DataFrame
+    ranking_days: int                     # the window product ranks are over (the insight tables' parameter)
+    latest: date | None = None            # the newest night, when this page is a backfill of an earlier one
+
+    def views(self) -> dict[str, str]:
+        """The page's language views, code -> label: all reviews, then each language the store's reviews are in
+        (none when they are all in one: a filter with one choice filters nothing)."""
+        present = set(self.daily["language"]) if "language" in self.daily else set()
+        offered = {code: label for code, label in LANGUAGES.items() if code in present}
+        return {"all": "both" if len(offered) == 2 else "all", **offered} if len(offered) > 1 else {"all": "all"}
 
     def headline_figures(self, language: str = "all") -> dict:
         """Reviews, net sentiment and % negative for the last 7 days and the 7 before, over all reviews or one
@@ -63,6 +72,11 @@ class ReportData:
                            "net_sentiment": _num(r.net_sentiment) if r is not None else None,
                            "negative_pct": _num(r.negative_pct) if r is not None else None}
         return out
+
+
+def _int(value) -> int | None:
+    """A count from the database: 0 stays 0, only a missing value is None."""
+    return None if _missing(value) else int(value)
 
 
 def _num(value) -> float | None:
@@ -115,6 +129,7 @@ def _environment() -> jinja2.Environment:
     env.filters["count"] = count
     env.filters["signed_count"] = signed_count
     env.filters["percent"] = percent
+    env.filters["short_category"] = lambda c: figures.short_labels([str(c)])[str(c)]
     return env
 
 
@@ -201,6 +216,7 @@ def _leaderboard(data: ReportData, language: str = "all", n: int = LEADERBOARD_S
     products or one language's, each with its drill-down; and the placeholder products left out."""
     products = data.products
     ranked = products[products["rank"].notna()]
+    labels = figures.short_labels(products["category"])
     if language != "all":
         ranked = ranked[ranked["language"] == language]
         products = products[products["language"] == language]
@@ -210,9 +226,11 @@ def _leaderboard(data: ReportData, language: str = "all", n: int = LEADERBOARD_S
         tp = topics.get(row.product_id, pd.DataFrame(columns=["topic", "mentions", "net_sentiment", "category_net_sentiment"]))
         ex = examples.get(row.product_id, pd.DataFrame(columns=["body", "day", "rating", "topics"]))
         wk = weekly.get(row.product_id, pd.DataFrame(columns=["period_end", "reviews", "net_sentiment", "complete"]))
-        return {"product_id": row.product_id, "category": row.category, "reviews": int(row.reviews),
-                "negative_share": row.negative / row.reviews, "negative_low": row.negative_low, "negative_high": row.negative_high,
-                "positive_share": row.positive / row.reviews, "positive_low": row.positive_low, "positive_high": row.positive_high,
+        return {"product_id": row.product_id, "category": row.category, "category_label": labels[row.category],
+                "reviews": int(row.reviews), "recent_reviews": int(row.recent_reviews), "last_review": row.last_review,
+                "negative_share": row.recent_negative / row.recent_reviews, "negative_low": row.negative_low,
+                "negative_high": row.negative_high, "positive_share": row.recent_positive / row.recent_reviews,
+                "positive_low": row.positive_low, "positive_high": row.positive_high,
                 "net": row.net_sentiment, "trend_7d": _num(row.trend_7d), "trend_28d": _num(row.trend_28d),
                 "worst_topics": list(row.worst_topics) if row.worst_topics is not None else [],
                 "topics": [{"topic": t.topic, "mentions": t.mentions, "net": t.net_sentiment, "category_net": t.category_net_sentiment,
@@ -257,7 +275,7 @@ def _alerts(data: ReportData) -> list[dict]:
 def _charts(data: ReportData) -> dict[str, go.Figure]:
     """Every overview chart once per language view: key '<chart>-<language>'."""
     charts = {}
-    for language in LANGUAGES:
+    for language in data.views():
         daily, topics = data.daily, data.topics
         if language != "all" and "language" in daily:
             daily, topics = daily[daily["language"] == language], topics[topics["language"] == language]
@@ -315,17 +333,19 @@ def render_run_page(data: ReportData, plotly_script: dict, exports: dict[str, st
             charts[f"confusion_{i}"] = fig
             confusions.append({"key": f"confusion_{i}", "language": language})
     alerts = _alerts(data)
-    alert_counts = {lang: sum(lang == "all" or lang in a["langs"].split() for a in alerts) for lang in LANGUAGES}
+    views = data.views()
+    alert_counts = {lang: sum(lang == "all" or lang in a["langs"].split() for a in alerts) for lang in views}
     return _environment().get_template("run.html.j2").render(
-        run_date=data.run_date, run_id=data.run_id, generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        languages=LANGUAGES, head={lang: data.headline_figures(lang) for lang in LANGUAGES}, alerts=alerts,
+        run_date=data.run_date, run_id=data.run_id, generated=datetime.now().strftime("%Y-%m-%d %H:%M"), latest=data.latest,
+        languages=views, store_languages=[LANGUAGES.get(c, c) for c in sorted(set(data.daily.get("language", [])))],
+        head={lang: data.headline_figures(lang) for lang in views}, alerts=alerts,
         alert_counts=alert_counts,
         movers=[{**m, "langs": langs(m["language"])} for m in data.movers.to_dict("records")],
         charts={k: safe_json(v) for k, v in charts.items()}, confusions=confusions,
-        leaderboards={lang: _leaderboard(data, lang) for lang in LANGUAGES}, examples=_examples(data.examples),
+        leaderboards={lang: _leaderboard(data, lang) for lang in views}, examples=_examples(data.examples),
         emerging=[{**e, "langs": langs(e["language"])} for e in data.emerging.to_dict("records")],
         candidates=[{**c, "langs": langs(c.get("language") or None)} for c in data.candidates.to_dict("records")],
-        card=card, plotly=plotly_script, demo_sources=data.demo_sources.to_dict("records"), exports=exports or {},
+        card=card, plotly=plotly_script, ranking_days=data.ranking_days, demo_sources=data.demo_sources.to_dict("records"), exports=exports or {},
     )
 
 
@@ -356,7 +376,7 @@ def write_history_page(runs: pd.DataFrame, daily: pd.DataFrame, out_dir: Path) -
         page = out_dir / pd.Timestamp(r.run_date).date().isoformat() / "index.html"
         rows.append({"run_date": pd.Timestamp(r.run_date).date().isoformat(), "reviews": current.get("reviews"),
                      "net": current.get("net_sentiment"), "negative_pct": current.get("negative_pct"),
-                     "alerts": None if pd.isna(r.alerts) else int(r.alerts), "scored": None if pd.isna(r.reviews_scored) else int(r.reviews_scored),
+                     "alerts": _int(r.alerts), "scored": _int(r.reviews_scored),
                      "href": f"{pd.Timestamp(r.run_date).date().isoformat()}/index.html" if page.exists() else None,
                      "model_version": r.model_version})
     html = _environment().get_template("index.html.j2").render(

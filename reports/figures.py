@@ -3,6 +3,8 @@ because plotly renders a subset of HTML in text and hover labels."""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from html import escape
 
 import pandas as pd
@@ -14,6 +16,47 @@ LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=44, t=48, b=40), heig
               font=dict(family="system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif"),
               legend=dict(orientation="h", y=-0.18), title=dict(x=0, xanchor="left", xref="container", pad=dict(l=12)),
               modebar=dict(orientation="v"))
+
+
+DAY_MIN_REVIEWS = 10          # a day with fewer reviews is drawn faint: one review swings net sentiment by 100
+WINDOW_MIN_REVIEWS = 30       # the 7-day line is drawn where its window holds at least this many reviews
+LABEL_CHARS = 28              # a category's label on an axis or in a legend; the full name is in the hover
+
+_PATH = re.compile(r"\s*>\s*|,(?!\s)")          # "A > B > C" or Amazon's "Electronics,iPad & Tablets,All Tablets"
+
+
+def short_labels(names, width: int = LABEL_CHARS) -> dict[str, str]:
+    """Each category name's axis label: the last element of its path, shortened with an ellipsis, unique among
+    `names` (a clash takes the parent element, then a number).
+
+    >>> short_labels(["Electronics,iPad & Tablets,All Tablets", "Home > Kitchen > Tablets", "Clothing, Shoes & Jewelry"])
+    {'Clothing, Shoes & Jewelry': 'Clothing, Shoes & Jewelry', 'Electronics,iPad & Tablets,All Tablets': 'All Tablets', 'Home > Kitchen > Tablets': 'Tablets'}
+    >>> short_labels(["A>Cables", "B>Cables", "x" * 40], width=12)
+    {'A>Cables': 'A › Cables', 'B>Cables': 'B › Cables', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx': 'xxxxxxxxxxx…'}
+    """
+    def parts(name: str) -> list[str]:
+        return [p for p in (q.strip() for q in _PATH.split(name)) if p] or [name.strip() or name]
+
+    def cut(text: str, n: int = width) -> str:
+        return text if len(text) <= n else text[:n - 1].rstrip() + "…"
+
+    names = sorted({str(n) for n in names})
+    last = {n: cut(parts(n)[-1]) for n in names}
+    clashing = {label for label in last.values() if list(last.values()).count(label) > 1}
+    out, used = {}, set()
+    for name in names:
+        label = last[name] if last[name] not in clashing or len(parts(name)) < 2 else cut(" › ".join(parts(name)[-2:]))
+        base, k = label, 2
+        while label in used:
+            label, k = f"{cut(base, width - 4)} ({k})", k + 1
+        out[name] = label
+        used.add(label)
+    return out
+
+
+def hover_text(text: str, width: int = 60) -> str:
+    """Text for a hover label, escaped and wrapped, so a 790-character category is a readable block."""
+    return "<br>".join(escape(line) for line in textwrap.wrap(str(text), width)) or escape(str(text))
 
 
 def _layout(title: str, **overrides) -> dict:
@@ -32,8 +75,9 @@ def net_sentiment(positive: float, negative: float, total: float) -> float:
 
 
 def sentiment_trend(daily: pd.DataFrame, top_categories: int = 5) -> go.Figure:
-    """Daily net sentiment (thin) and its 7-day rolling value (bold, from the 7th day on: no partial windows),
-    overall and for the largest categories."""
+    """Daily net sentiment (markers; days under DAY_MIN_REVIEWS reviews faint, since one review moves it by up to
+    100) and its 7-day rolling value (bold, from the 7th day on and only where the window holds WINDOW_MIN_REVIEWS
+    reviews), overall and for the largest categories."""
     fig = go.Figure()
     if daily.empty:
         return _empty(fig, "No scored reviews yet")
@@ -41,20 +85,38 @@ def sentiment_trend(daily: pd.DataFrame, top_categories: int = 5) -> go.Figure:
     series = [("All reviews", overall)]
     biggest = daily.groupby("category")["reviews"].sum().nlargest(top_categories).index
     series += [(c, daily[daily.category == c]) for c in biggest if daily.category.nunique() > 1]
+    labels = short_labels([name for name, _ in series[1:]])
     for i, (name, frame) in enumerate(series):
         frame = frame.set_index(pd.to_datetime(frame["day"])).sort_index()
         frame = frame[["reviews", "positive", "negative"]].resample("D").sum()
         rolled = frame.rolling(7, min_periods=7).sum()
-        net = [None if pd.isna(t) else net_sentiment(p, n, t) for p, n, t in zip(rolled.positive, rolled.negative, rolled.reviews)]
-        label = escape(str(name))
+        net = [None if pd.isna(t) or t < WINDOW_MIN_REVIEWS else net_sentiment(p, n, t)
+               for p, n, t in zip(rolled.positive, rolled.negative, rolled.reviews)]
         if i == 0:
-            daily_net = [net_sentiment(p, n, t) for p, n, t in zip(frame.positive, frame.negative, frame.reviews)]
-            fig.add_scatter(x=frame.index, y=daily_net, mode="lines", name="All reviews (daily)",
-                            line=dict(width=1, color="#999"), opacity=0.6)
-        fig.add_scatter(x=rolled.index, y=net, mode="lines", name=f"{label} (7-day)",
-                        line=dict(width=3 if i == 0 else 1.5))
+            _daily_points(fig, frame)
+        elif all(v is None for v in net):
+            continue                                  # a category never busy enough for a line: no legend entry
+        label = "All reviews" if i == 0 else escape(labels[name])
+        fig.add_scatter(x=rolled.index, y=net, mode="lines", name=f"{label} (7-day)", line=dict(width=3 if i == 0 else 1.5),
+                        customdata=[[0 if pd.isna(t) else int(t), hover_text(name)] for t in rolled.reviews],
+                        hovertemplate="%{customdata[1]}<br>7 days to %{x|%Y-%m-%d}: net %{y:.1f}"
+                                      "<br>%{customdata[0]:,} reviews<extra></extra>")
     fig.update_layout(**_layout("Net sentiment over time"), yaxis_title="net sentiment (−100…100)")
     return fig
+
+
+def _daily_points(fig: go.Figure, frame: pd.DataFrame) -> None:
+    """Each day's net sentiment as a marker: days with enough reviews grey, the others faint and hollow."""
+    frame = frame[frame.reviews > 0]
+    net = [net_sentiment(p, n, t) for p, n, t in zip(frame.positive, frame.negative, frame.reviews)]
+    enough = (frame.reviews >= DAY_MIN_REVIEWS).to_numpy()
+    for keep, name, marker in ((enough, "All reviews (daily)", dict(size=5, color="#999")),
+                               (~enough, f"days under {DAY_MIN_REVIEWS} reviews (faint: too few to read)",
+                                dict(size=5, color="#bbb", symbol="circle-open", opacity=0.45))):
+        if keep.any() or name == "All reviews (daily)":
+            fig.add_scatter(x=frame.index[keep], y=[v for v, k in zip(net, keep) if k], mode="markers", name=name,
+                            marker=marker, customdata=frame.reviews[keep],
+                            hovertemplate="%{x|%Y-%m-%d}: net %{y:.0f}<br>%{customdata:,} reviews<extra></extra>")
 
 
 def volume_trend(daily: pd.DataFrame) -> go.Figure:
@@ -133,12 +195,15 @@ def category_topic_heatmap(topics: pd.DataFrame, periods: int = 4) -> go.Figure:
     agg.loc[agg.mentions < 5, "net"] = None
     grid = agg.pivot(index="category", columns="topic", values="net")
     counts = agg.pivot(index="category", columns="topic", values="mentions").reindex_like(grid)
-    fig.add_heatmap(z=grid.values, x=[escape(c) for c in grid.columns], y=[escape(str(i)) for i in grid.index],
-                    colorscale="RdYlGn", zmin=-100, zmax=100, customdata=counts.values,
-                    hovertemplate="%{y} · %{x}<br>net sentiment %{z:.1f}<br>mentions %{customdata:,.0f}<extra></extra>",
+    labels = short_labels(grid.index)
+    full = [[hover_text(c)] * len(grid.columns) for c in grid.index]
+    fig.add_heatmap(z=grid.values, x=[escape(c) for c in grid.columns], y=[escape(labels[str(c)]) for c in grid.index],
+                    colorscale="RdYlGn", zmin=-100, zmax=100, customdata=counts.values, text=full,
+                    hovertemplate="%{text}<br>topic %{x}<br>net sentiment %{z:.1f}<br>mentions %{customdata:,.0f}<extra></extra>",
                     colorbar=dict(title="net", x=1.0, xpad=8))
     fig.update_layout(**_layout("Category × topic net sentiment (last 4 weeks)", height=max(320, 28 * len(grid) + 140),
-                                margin=dict(l=180, r=90, t=48, b=90)))
+                                margin=dict(l=60, r=90, t=48, b=90)),
+                      yaxis=dict(automargin=True, type="category"), xaxis=dict(automargin=True, type="category"))
     return fig
 
 
@@ -192,7 +257,7 @@ def history_trend(daily: pd.DataFrame) -> go.Figure:
 
 
 def product_weekly(weeks: pd.DataFrame, product_id: str) -> go.Figure:
-    """One product's reviews (bars) and net sentiment (line) per 7-day period ending on the run date, full
+    """One product's reviews (bars) and net sentiment (line) per 7-day period ending on its last review, full
     periods only."""
     fig = go.Figure()
     weeks = complete_periods(weeks).sort_values("period_end")

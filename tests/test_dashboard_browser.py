@@ -1,10 +1,13 @@
 """Dashboards in real headless Chromium: offline from file://, every chart drawn, no request leaves the
-file system, planted malicious reviews shown as text and never executed, history links resolve."""
+file system, planted malicious reviews shown as text and never executed, history links resolve; on a store like
+a real one of another vertical (English only, long category paths, a repeated review), the page offers only its
+languages and keeps its heatmap readable; a backfill leaves the latest page alone."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +15,7 @@ import pytest
 from playwright.sync_api import sync_playwright       # a plain import: without Playwright these tests fail, never skip
 
 from reviewlens.flows.ingest.files import ingest_file
+from reviewlens.flows.nightly.dashboards import insights_as_of
 from reviewlens.flows.nightly.flow import nightly
 from reviewlens.flows.store.connection import connect
 from tests.fixtures import restoring
@@ -123,3 +127,86 @@ def test_standalone_page_inlines_plotly(browser, dashboard):
     page, events = open_page(browser, page_path.resolve().as_uri())
     assert events["errors"] == []
     page.close()
+
+
+# An Amazon-like category path of 790 characters, and a short one whose last element it shares no words with.
+LONG_CATEGORY = ("Electronics,Computers & Accessories,Tablet Accessories,Bags, Cases & Sleeves,"
+                 + "Sleeves & Slipcases for Tablets " * 22)[:790]
+TABLETS = "Electronics,iPad & Tablets,All Tablets"
+REPEATED = "The zipper broke, poor quality. Terrible fit, returned it"
+
+
+@pytest.fixture
+def english_store(trained_home, tmp_path):
+    """The session's store as a real store of another vertical: English reviews only, Amazon category paths,
+    one product whose negative review was posted many times over."""
+    settings, _ = trained_home
+    rows = pd.DataFrame([{"review_id": f"rep-{k}", "product_id": "tab-1", "category": TABLETS, "rating": 1, "body": REPEATED,
+                          "created_at": f"2026-11-{10 + k % 17} 10:00:00"} for k in range(24)])
+    rows.to_parquet(tmp_path / "repeated.parquet")
+    with restoring(settings):
+        con = connect(settings.db_path)
+        con.execute("DELETE FROM reviews WHERE language <> 'en'")
+        con.execute("UPDATE reviews SET category = CASE WHEN category = 'Dresses' THEN ? ELSE ? END", [LONG_CATEGORY, TABLETS])
+        ingest_file(con, tmp_path / "repeated.parquet")
+        con.close()
+        summary = nightly(RUN, str(settings.home))
+        yield Path(summary.report_path)
+
+
+def test_an_english_store_is_offered_no_chinese_and_its_heatmap_keeps_its_width(browser, english_store):
+    page, events = open_page(browser, english_store.resolve().as_uri())
+    assert page.eval_on_selector_all("#lang-filter input", "is => is.length") == 0      # one language: nothing to filter
+    assert "Chinese" not in page.inner_text("#lang-filter") and "English" in page.inner_text("#lang-filter")
+    assert page.locator("[data-view='zh']").count() == 0
+    heatmap = page.evaluate("""() => { const el = document.getElementById('chart-heatmap-all');
+        return {labels: [...el.querySelectorAll('.ytick text')].map(t => t.textContent), plot: el._fullLayout._size.w,
+                width: el._fullLayout.width, hover: el.data[0].text.map(row => row[0])}; }""")
+    assert len(heatmap["labels"]) >= 2 and all(len(label) <= 28 for label in heatmap["labels"]), heatmap["labels"]
+    assert "All Tablets" in heatmap["labels"]
+    assert heatmap["plot"] > 0.5 * heatmap["width"], heatmap                  # not squeezed to a sliver by its labels
+    assert LONG_CATEGORY.split() == next(unescape(h.replace("<br>", " ")).split() for h in heatmap["hover"] if "Slipcases" in h)
+    page.click("details.product[data-product='tab-1'] summary")
+    drill = page.inner_text("details.product[data-product='tab-1']")
+    assert drill.count(REPEATED) == 1                                          # the same text is one example
+    assert "last review 2026-11-26" in drill
+    assert events["errors"] == []
+    page.close()
+
+
+def test_a_backfill_leaving_the_latest_page_alone(browser, dashboard):
+    latest_page, settings = dashboard
+    latest_html = latest_page.read_bytes()
+    earlier = RUN - timedelta(days=20)
+    with restoring(settings):
+        con = connect(settings.db_path)
+        tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("insight_products", "insight_daily")}
+        headline = con.execute("SELECT headline FROM runs WHERE run_date = ? AND status = 'completed'", [RUN]).fetchall()
+        con.close()
+        backfill = Path(nightly(earlier, str(settings.home)).report_path)
+
+        assert backfill == settings.reports_dir / earlier.isoformat() / "index.html"
+        assert latest_page.read_bytes() == latest_html
+        con = connect(settings.db_path)
+        assert insights_as_of(con) == RUN
+        assert tables == {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        assert con.execute("SELECT headline FROM runs WHERE run_date = ? AND status = 'completed'", [RUN]).fetchall() == headline
+        con.close()
+
+        index, events = open_page(browser, (settings.reports_dir / "index.html").resolve().as_uri())
+        rows = index.eval_on_selector_all("#runs tr", "rs => rs.slice(1).map(r => [...r.cells].map(c => c.innerText))")
+        assert [r[0] for r in rows[:2]] == [RUN.isoformat(), earlier.isoformat()]
+        assert rows[1][5] == "0"                                               # nothing new to score: 0, not "–"
+        last_week = index.evaluate("() => { const x = document.getElementById('chart-history').data[0].x; return x[x.length - 1]; }")
+        assert str(last_week)[:10] >= RUN.isoformat()                           # the trend still ends at the latest night
+        assert events["errors"] == []
+        index.close()
+
+        page, events = open_page(browser, backfill.resolve().as_uri())
+        note = page.inner_text("#night")
+        assert earlier.isoformat() in note and "backfill" in note.lower() and RUN.isoformat() in note
+        page.click("#night a[href*='index.html']")
+        page.wait_for_load_state()
+        assert page.url.endswith(f"{RUN.isoformat()}/index.html")
+        assert events["errors"] == []
+        page.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape, unescape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -36,21 +37,45 @@ def test_net_sentiment(pos, neg, total, expected):
     assert figures.net_sentiment(pos, neg, total) == expected
 
 
-def test_sentiment_trend_has_daily_overall_and_per_category_lines(daily):
-    fig = figures.sentiment_trend(daily)
-    names = [t.name for t in fig.data]
+def trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+def busy_days(n: int = 10, per_day: int = 10, categories=("Dresses", "Knits")) -> pd.DataFrame:
+    days = pd.date_range("2026-11-01", periods=n).date
+    return pd.DataFrame([{"day": d, "category": c, "reviews": per_day, "positive": per_day // 2, "negative": per_day // 5,
+                          "neutral": per_day - per_day // 2 - per_day // 5} for d in days for c in categories])
+
+
+def test_sentiment_trend_has_daily_overall_and_per_category_lines():
+    names = [t.name for t in figures.sentiment_trend(busy_days()).data]
     assert names[:2] == ["All reviews (daily)", "All reviews (7-day)"]
     assert {"Dresses (7-day)", "Knits (7-day)"} <= set(names)
-    assert list(fig.data[0].y) == [0.0, -50.0]                  # day 1: (8-8)/20, day 2: (1-3)/4
+
+
+def test_days_under_the_minimum_volume_are_drawn_faint_and_named_so(daily):
+    fig = figures.sentiment_trend(daily)                        # day 1: 20 reviews, day 2: 4
+    assert list(trace(fig, "All reviews (daily)").y) == [0.0]  # (8-8)/20
+    faint = trace(fig, f"days under {figures.DAY_MIN_REVIEWS} reviews (faint: too few to read)")
+    assert list(faint.y) == [-50.0] and list(faint.customdata) == [4]      # (1-3)/4, and how many reviews it is
+    assert faint.marker.opacity < 0.5 and faint.mode == "markers"
 
 
 def test_the_rolling_line_starts_on_the_seventh_day_no_partial_window():
     days = pd.date_range("2026-11-01", periods=8).date
     daily = pd.DataFrame({"day": days, "category": "Dresses", "reviews": 10, "positive": [6] * 7 + [0],
                           "negative": [2] * 7 + [10], "neutral": [2] * 7 + [0]})
-    rolled = figures.sentiment_trend(daily).data[1].y
+    rolled = trace(figures.sentiment_trend(daily), "All reviews (7-day)").y
     assert all(v is None for v in rolled[:6])
     assert rolled[6] == pytest.approx(40.0) and rolled[7] == pytest.approx((36 - 22) * 100 / 70)
+
+
+def test_the_rolling_line_leaves_out_windows_with_too_few_reviews():
+    quiet = busy_days(n=14, per_day=1, categories=("Dresses",))            # 7 reviews a week: one review moves it 14 points
+    fig = figures.sentiment_trend(quiet)
+    assert all(v is None for v in trace(fig, "All reviews (7-day)").y)
+    busy = busy_days(n=14, per_day=5, categories=("Dresses",))              # 35 a week
+    assert all(v is not None for v in trace(figures.sentiment_trend(busy), "All reviews (7-day)").y[6:])
 
 
 def test_volume_trend_stacks_the_three_sentiments(daily):
@@ -99,10 +124,11 @@ def test_empty_data_gives_a_figure_that_says_so():
     assert fig.layout.annotations[0].text == "No topics found yet"
 
 
-def test_labels_from_data_are_escaped_for_plotly(daily):
-    daily = daily.assign(category=["<b onmouseover=x>", "Knits", "<b onmouseover=x>"])
+def test_labels_from_data_are_escaped_for_plotly():
+    daily = busy_days(categories=("<b onmouseover=x>", "Knits"))
     names = [t.name for t in figures.sentiment_trend(daily).data]
-    assert "&lt;b onmouseover=x&gt; (7-day)" in names
+    assert "&lt;b onmouseover=x (7-day)" in names                # '>' ends a path element: "A > B"
+    assert not any("<" in name for name in names)
 
 
 def test_figure_json_cannot_close_its_script_element():
@@ -115,3 +141,33 @@ def test_figure_json_cannot_close_its_script_element():
 def test_highlight_splits_the_body_around_the_clause():
     assert highlight("ab cd", 3, 5) == [("ab ", False), ("cd", True)]
     assert highlight("ab cd", None, None) == [("ab cd", False)]
+
+
+LONG = "Electronics,Computers & Accessories,Tablet Accessories,Bags, Cases & Sleeves," + "Sleeves & Slipcases " * 36
+
+
+def test_long_category_paths_are_shortened_to_their_last_element_and_stay_unique():
+    labels = figures.short_labels(["Electronics,iPad & Tablets,All Tablets", "Toys > Games > All Tablets",
+                                   "Home > Kitchen > Mugs", LONG])
+    assert labels["Home > Kitchen > Mugs"] == "Mugs"
+    assert labels["Electronics,iPad & Tablets,All Tablets"] == "iPad & Tablets › All Tablets"    # a clash takes the parent
+    assert labels["Toys > Games > All Tablets"] == "Games › All Tablets"
+    assert len(LONG) > 700 and len(labels[LONG]) == figures.LABEL_CHARS and labels[LONG].endswith("…")
+    assert len(set(labels.values())) == 4
+
+
+def test_identical_short_labels_are_numbered():
+    labels = figures.short_labels(["A > Cables", "A>Cables ", "B > A > Cables"])
+    assert len(set(labels.values())) == 3
+
+
+def test_heatmap_rows_carry_short_labels_and_the_full_category_on_hover(topics):
+    topics = topics.assign(category=[LONG, "Home > Kitchen > Mugs <& Cups", LONG])
+    fig = figures.category_topic_heatmap(topics)
+    assert set(fig.data[0].y) == {escape(figures.short_labels([LONG])[LONG]), "Mugs &lt;&amp; Cups"}
+    assert all(len(unescape(y)) <= figures.LABEL_CHARS for y in fig.data[0].y)
+    row = list(fig.data[0].y).index("Mugs &lt;&amp; Cups")
+    assert fig.data[0].text[row][0] == "Home &gt; Kitchen &gt; Mugs &lt;&amp; Cups" and "%{text}" in fig.data[0].hovertemplate
+    long_row = fig.data[0].text[1 - row][0]
+    assert unescape(long_row.replace("<br>", " ")).split() == LONG.split()        # all of it, wrapped
+    assert fig.layout.yaxis.automargin

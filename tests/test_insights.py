@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from reviewlens.flows.config import Settings
-from reviewlens.flows.nightly.insights import insight_tables, rebuild_insights
+from reviewlens.flows.nightly.insights import RANKING_DAYS, insight_tables, rebuild_insights
+from reviewlens.flows.store.connection import query
 from reviewlens.models.terms import STOP_WORDS
 
 RUN = date(2026, 11, 28)
@@ -214,3 +215,53 @@ def test_alerts_name_the_languages_of_their_recent_reviews(store):
     add(store, rows)
     rebuild_insights(store, settings(), RUN)
     assert store.execute("SELECT DISTINCT languages FROM alerts").fetchall() == [(["en"],)]
+
+
+def test_a_product_not_reviewed_lately_has_trends_up_to_its_last_review(store):
+    # 70 reviews over 20 weeks, one every two days, the last 20 days before the run: the run date's own last
+    # 7 days hold none of them, its last 7 days do
+    rows = [{"id": f"q{i}", "product": "quiet", "age": 20 + 2 * i, "s": "negative" if i < 4 else "positive"} for i in range(70)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    last, trend_7d, trend_28d, rank = store.execute(
+        "SELECT last_review, trend_7d, trend_28d, rank FROM insight_products WHERE product_id = 'quiet'").fetchone()
+    assert last == RUN - timedelta(days=20)
+    assert trend_7d == -200.0                           # 4 of 4 negative in its last 7 days, 3 of 3 positive before
+    assert trend_28d is not None and rank == 1
+    weeks = query(store, "report/product_weekly.sql", {"run_date": RUN, "leaderboard_size": 8})
+    assert weeks.period_end.max().date() == last and len(weeks) == 20 and weeks.reviews.sum() == 70
+
+
+def test_products_are_ranked_on_the_ranking_window_and_show_their_last_review(store):
+    rows = [{"id": f"old{i}", "product": "old", "age": 540 + i, "s": "negative"} for i in range(40)]        # 18 months ago
+    rows += [{"id": f"new{i}", "product": "new", "age": i, "s": "negative" if i % 3 == 0 else "positive"} for i in range(30)]
+    rows += [{"id": f"mix{i}", "product": "mix", "age": i * 10, "s": "negative" if i < 12 else "positive"} for i in range(24)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    got = {r[0]: r[1:] for r in store.execute(
+        "SELECT product_id, reviews, recent_reviews, recent_negative, rank, last_review FROM insight_products").fetchall()}
+    assert got["old"][:4] == (40, 0, 0, None) and got["old"][4] == RUN - timedelta(days=540)
+    assert got["mix"][:3] == (24, RANKING_DAYS // 10, 9)        # ages 0..80 in the window, all 9 of them negative
+    assert got["mix"][3] == 1 and got["new"][3] == 2             # 9/9 negative lately is surely worse than 10/30
+
+
+def test_most_helpful_negative_reviews_show_each_text_once(store):
+    rows = [{"id": f"dup{i}", "age": i, "s": "negative", "body": "Stopped charging after a week.  "} for i in range(5)]
+    rows += [{"id": "dup-case", "age": 1, "s": "negative", "body": "stopped charging after a  week."}]
+    rows += [{"id": f"other{i}", "age": i, "s": "negative", "body": f"Screen cracked on day {i}"} for i in range(2)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    bodies = query(store, "report/product_examples.sql", {"run_date": RUN, "leaderboard_size": 8}).body.tolist()
+    assert len(bodies) == 3
+    assert sum("charging" in b.lower() for b in bodies) == 1
+
+
+def test_the_reviews_behind_an_alert_show_each_text_once(store):
+    rows = [{"id": f"old{i}", "age": 7 + i % 28, "s": "negative" if i % 10 == 0 else "positive"} for i in range(200)]
+    rows += [{"id": f"new{i}", "age": i % 7, "s": "negative" if i % 2 == 0 else "positive",
+              "body": "Broke on day one." if i % 4 == 0 else f"Seams came apart, review {i}"} for i in range(60)]
+    add(store, rows)
+    rebuild_insights(store, settings(), RUN)
+    behind = query(store, "report/alert_reviews.sql", {"run_date": RUN})
+    product = behind[behind.scope == "product"].body.tolist()
+    assert len(product) == 3 and len(set(product)) == 3 and product.count("Broke on day one.") == 1

@@ -10,7 +10,8 @@ import duckdb
 
 from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.store.connection import query
+from reviewlens.flows.nightly.insights import RANKING_DAYS
+from reviewlens.flows.store.connection import query, run_script
 from reviewlens.reports.dashboard import LEADERBOARD_SIZE, ReportData, write_history_page, write_run_page
 
 QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "product_weekly", "examples",
@@ -32,23 +33,44 @@ def check_report_date(con: duckdb.DuckDBPyConnection, wanted: date | None) -> da
         raise UserError("there are no insight tables yet; `reviewlens run` builds them and writes the page.")
     if wanted is not None and wanted != as_of:
         raise UserError(f"the insight tables hold the figures of {as_of}, not {wanted}: `reviewlens report --date {as_of}` "
-                        f"rewrites that page, and `reviewlens run --date {wanted}` rebuilds the tables and the page for {wanted}.")
+                        f"rewrites that page, and `reviewlens run --date {wanted}` writes the page for {wanted} "
+                        f"(a backfill: the tables keep {as_of}'s figures).")
     return as_of
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None) -> ReportData:
+def load_report_data(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None,
+                     latest: date | None = None) -> ReportData:
     params = {"run_date": run_date, "leaderboard_size": LEADERBOARD_SIZE, "min_mentions": MOVER_MIN_MENTIONS}
     frames = {name: query(con, f"report/{name}.sql", params) for name in QUERIES}
-    return ReportData(run_date=run_date, run_id=run_id, **frames)
+    return ReportData(run_date=run_date, run_id=run_id, ranking_days=RANKING_DAYS, latest=latest, **frames)
+
+
+def write_run_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str | None,
+                     standalone: bool = False, latest: date | None = None) -> tuple[Path, dict]:
+    """The run page under reports/<run-date>/ (or one self-contained file) and its headline figures; `latest`
+    names the newest night on the page of a backfill."""
+    data = load_report_data(con, run_date, run_id, latest)
+    return write_run_page(data, settings.reports_dir, standalone=standalone), data.headline_figures()
+
+
+def record_headline(con: duckdb.DuckDBPyConnection, run_id: str, headline: dict) -> None:
+    run_script(con, "runs/headline.sql", {"run_id": run_id, "headline": json.dumps(headline)})
+
+
+def write_history(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
+    """reports/index.html: every completed run, and the long-run trend up to the night the insight tables hold,
+    the newest (a backfill's earlier night never ends it)."""
+    as_of = insights_as_of(con)
+    daily = query(con, "report/daily.sql", {"run_date": as_of or date.max})
+    return write_history_page(query(con, "report/runs.sql"), daily, settings.reports_dir)
 
 
 def write_reports(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str | None,
                   standalone: bool = False) -> Path:
-    """The run page under reports/<run-date>/ (or one self-contained file), then the history index."""
-    data = load_report_data(con, run_date, run_id)
-    page = write_run_page(data, settings.reports_dir, standalone=standalone)
+    """The run page (or one self-contained file), then the history index: what `reviewlens report` rewrites."""
+    page, headline = write_run_report(con, settings, run_date, run_id, standalone)
     if run_id is not None:
-        con.execute("UPDATE runs SET headline = ? WHERE run_id = ?", [json.dumps(data.headline_figures()), run_id])
+        record_headline(con, run_id, headline)
     if not standalone:
-        write_history_page(query(con, "report/runs.sql", {"run_id": run_id or ""}), data.daily, settings.reports_dir)
+        write_history(con, settings)
     return page

@@ -1,5 +1,8 @@
 """The nightly flow: score what is new, rebuild the insight tables, raise alerts, publish the run.
 
+A run for a night before the one the insight tables hold (`reviewlens run --date` in the past, a backfill) writes
+that night's page and alerts and leaves the newest night alone: its tables, page, headline and the history index.
+
 What a crash leaves (README, "What is guaranteed after a crash"): scores are committed a shard at a time, so a killed
 run keeps every loaded shard and the next one scores the rest; the insight tables and topic candidates change in one
 transaction."""
@@ -9,6 +12,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -30,13 +35,13 @@ from reviewlens.flows.nightly.insights import rebuild_insights
 from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.nightly.run_lock import only_nightly_run
 from reviewlens.flows.store.registry import require_active
-from reviewlens.flows.nightly.dashboards import write_reports
+from reviewlens.flows.nightly.dashboards import insights_as_of, record_headline, write_history, write_run_report
 from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, cluster_threads, runner_plan
 from reviewlens.flows.scoring.shard_task import ModelRef, remember_model, score_shard
 from reviewlens.flows.scoring.options import scoring_options
 from reviewlens.flows.scoring.shards import Shard, publish_model
 from reviewlens.flows.scoring.stream import score_in_shards
-from reviewlens.flows.store.connection import connect, run_script, transaction
+from reviewlens.flows.store.connection import connect, run_script, sql_text, transaction
 from reviewlens.flows.store.snapshot import publish_snapshot, snapshot_path
 from reviewlens.models.inference import ReviewModel
 
@@ -107,9 +112,34 @@ def publish_insights(con: duckdb.DuckDBPyConnection, model: ReviewModel, setting
 
 
 @task(cache_policy=NO_CACHE)
-def publish_dashboard(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str) -> Path:
-    """The run's page and the history index."""
-    return write_reports(con, settings, run_date, run_id)
+def publish_dashboard(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str,
+                      latest: date | None) -> tuple[Path, dict]:
+    """The run's page and its headline figures; `latest`: the newest night, when this run is a backfill."""
+    return write_run_report(con, settings, run_date, run_id, latest=latest)
+
+
+class _Discard(Exception):
+    """Ends a backfill's transaction by rolling it back."""
+
+
+@contextmanager
+def backfill_apart(con: duckdb.DuckDBPyConnection, run_date: date) -> Iterator[None]:
+    """A backfill's insight tables live only while its page is written: the block runs in a transaction that is
+    rolled back, so the newest night's tables stay; then the backfill's own alerts (kept per run date) are put back."""
+    alerts = None
+    try:
+        with transaction(con):
+            yield
+            alerts = con.sql(sql_text("runs/backfill_alerts.sql"), params={"run_date": run_date}).to_arrow_table()
+            raise _Discard
+    except _Discard:
+        pass
+    con.register("backfill_alerts", alerts)
+    try:
+        with transaction(con):
+            run_script(con, "runs/restore_backfill_alerts.sql", {"run_date": run_date})
+    finally:
+        con.unregister("backfill_alerts")
 
 
 @task(cache_policy=NO_CACHE)
@@ -177,6 +207,8 @@ def load_scoring_model(settings: Settings, folder: Path, version: str) -> tuple[
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
     version, folder = require_active(con, settings.models_dir)
     model, ref = load_scoring_model(settings, folder, version)
+    newest = insights_as_of(con)
+    latest = newest if newest is not None and run_date < newest else None       # set: this run is a backfill
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")
     try:
         stage = time.perf_counter()
@@ -184,18 +216,22 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> 
         summary.durations["score"], stage = time.perf_counter() - stage, time.perf_counter()
         index_review_terms(con, run_date)
         summary.durations["terms"], stage = time.perf_counter() - stage, time.perf_counter()
-        summary.tables = publish_insights(con, model, settings, run_date)
-        summary.durations["insights"], stage = time.perf_counter() - stage, time.perf_counter()
-        summary.alerts = [dict(zip(("severity", "scope", "scope_id", "message"), row)) for row in con.execute(
-            "SELECT severity, scope, scope_id, message FROM alerts WHERE run_date = ? ORDER BY statistic DESC",
-            [run_date]).fetchall()]
-        summary.report_path = str(publish_dashboard(con, settings, run_date, summary.run_id))
+        with backfill_apart(con, run_date) if latest else nullcontext():
+            summary.tables = publish_insights(con, model, settings, run_date)
+            summary.durations["insights"], stage = time.perf_counter() - stage, time.perf_counter()
+            summary.alerts = [dict(zip(("severity", "scope", "scope_id", "message"), row)) for row in con.execute(
+                "SELECT severity, scope, scope_id, message FROM alerts WHERE run_date = ? ORDER BY statistic DESC",
+                [run_date]).fetchall()]
+            page, headline = publish_dashboard(con, settings, run_date, summary.run_id, latest)
+        summary.report_path = str(page)
+        record_headline(con, summary.run_id, headline)
         summary.durations["report"] = time.perf_counter() - stage
     except BaseException as exc:
         finish_run(con, summary, "failed", f"{type(exc).__name__}: {exc}")
         raise
     finish_run(con, summary, "completed")
-    publish_analyst_snapshot(con, settings, summary)
-    headline = json.loads(con.execute("SELECT headline FROM runs WHERE run_id = ?", [summary.run_id]).fetchone()[0])
+    write_history(con, settings)                           # after finish_run: the run's row shows its counts
+    if not latest:                                         # the snapshot keeps the newest night's tables
+        publish_analyst_snapshot(con, settings, summary)
     publish_artifacts(summary, headline["current"])
     return summary

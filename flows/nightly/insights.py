@@ -17,6 +17,7 @@ from reviewlens.models.terms import STOP_WORDS
 
 _FILLS = re.compile(r"--\s*fills:\s*(\w+)\s*$")
 SHARED_TABLES = ("rebuild_topics",)        # the temporary tables sql/rebuild/*.sql create
+RANKING_DAYS = 90                          # the product ranks' window: a product not reviewed in it is not ranked
 
 
 def insight_files() -> list[str]:
@@ -41,7 +42,7 @@ def insight_params(settings: Settings, run_date: date) -> dict:
         "run_date": run_date, "min_alert_volume": settings.min_alert_volume, "alert_z": settings.alert_z,
         "min_product_reviews": settings.min_product_reviews, "min_topic_mentions": settings.min_topic_mentions,
         "examples_per_topic": settings.examples_per_topic, "min_term_count": settings.min_term_count,
-        "emerging_term_z": settings.emerging_term_z,
+        "emerging_term_z": settings.emerging_term_z, "ranking_days": RANKING_DAYS,
         "stop_words": sorted(STOP_WORDS),
     }
 

@@ -1,5 +1,5 @@
 -- The reviews behind each of the run date's alerts: its three most surely negative reviews of the last 7 days
--- (for a topic, the reviews negative about that topic, with the clause that names it).
+-- (for a topic, the reviews negative about that topic, with the clause that names it), each text once.
 WITH alert AS (
     SELECT scope, scope_id FROM alerts WHERE run_date = $run_date::DATE
 ), recent AS (
@@ -18,12 +18,16 @@ WITH alert AS (
     UNION ALL
     SELECT a.scope, a.scope_id, t.review_id, t.topic
     FROM alert a JOIN recent_topics t ON a.scope = 'topic_category' AND t.topic || ' @ ' || t.category = a.scope_id
-), picked AS (
+), distinct_text AS (
     SELECT m.scope, m.scope_id, m.topic, v.review_id, v.product_id, category_label(v.category) AS category, v.language,
            v.body, strftime(v.created_at, '%Y-%m-%d') AS day, v.p_negative
     FROM matched m
     JOIN v_reviews_scored v USING (review_id)
-    QUALIFY row_number() OVER (PARTITION BY m.scope, m.scope_id ORDER BY v.p_negative DESC, v.review_id) <= 3
+    QUALIFY row_number() OVER (PARTITION BY m.scope, m.scope_id, lower(regexp_replace(trim(v.body), '\s+', ' ', 'g'))
+                               ORDER BY v.p_negative DESC, v.review_id) = 1
+), picked AS (
+    SELECT * FROM distinct_text
+    QUALIFY row_number() OVER (PARTITION BY scope, scope_id ORDER BY p_negative DESC, review_id) <= 3
 ), clause AS (                            -- only the picked reviews' aspects, not every aspect in the store
     SELECT a.review_id, a.topic, arg_max(a.char_start, abs(a.score)) AS char_start,
            arg_max(a.char_end, abs(a.score)) AS char_end
