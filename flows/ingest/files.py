@@ -21,10 +21,15 @@ import pyarrow as pa
 from reviewlens.flows import clock
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
+from reviewlens.flows.ingest.language import CHARS, english_or_other
 from reviewlens.flows.store.connection import query, quote_ident, run_script, transaction
 
 CONTRACT_COLUMNS = ("review_id", "product_id", "category", "rating", "title", "body", "language", "created_at", "label")
-REQUIRED_COLUMNS = ("review_id", "product_id", "body", "created_at")
+REQUIRED_COLUMNS = ("product_id", "body", "created_at")       # without a review_id column, ids are derived
+ID_PARTS = ("product_id", "created_at", "rating", "title", "body")  # what a derived id is made of (01_stage.sql) ...
+AUTHOR_NAMES = {"author", "username", "user_name", "user", "user_id", "userid", "reviewer", "reviewer_name",
+                "reviewername", "reviewer_id", "reviewerid", "profile_name", "profilename"}  # ... and an author column
+DUPLICATE_SHARE = 0.1       # above this share of a file's rows repeating another row's id, ingest warns
 PARSE_REASONS = {"invalid_encoding", "malformed_row", "invalid_json", "record_too_long"}  # rows the reader never parsed
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -50,6 +55,7 @@ class IngestSummary:
     stale: int = 0                      # older than the stored row with the same id
     duplicates_in_file: int = 0         # extra rows for an id that appears more than once
     before_floor: int = 0               # valid rows dated before the created_at_floor setting (loaded, with a warning)
+    review_ids: str = ""                # where review ids came from: "column id", or "derived from ... (...)"
     rejected: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -273,8 +279,10 @@ def _csv_physical_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.unregister("csv_lines_by_record")
 
 
-def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], mapping: dict[str, str]) -> None:
-    """Create temp view ingest_mapped with the contract's column names; a missing required column is an IngestError."""
+def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], mapping: dict[str, str]) -> dict[str, str | None]:
+    """Create temp view ingest_mapped with the contract's column names and _author (a column named like an author,
+    for derived ids: AUTHOR_NAMES, matched on the name's last dotted part, so `reviews.username` counts); return the
+    file column behind each of them, None where the file has none. A missing required column is an IngestError."""
     by_lower = {c.lower(): c for c in columns}
     chosen: dict[str, str | None] = {}
     for name in CONTRACT_COLUMNS:
@@ -289,12 +297,56 @@ def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str],
         raise IngestError(
             f"{path.name} has no {', '.join(repr(c) for c in missing)} column (found: {', '.join(columns)}). Map it with {hint}."
         )
+    chosen["_author"] = next((c for c in columns if c.rsplit(".", 1)[-1].lower() in AUTHOR_NAMES), None)
     raw = "json_object(" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}', {quote_ident(c)}" for c in columns) + ")"
     select = ", ".join(
         f"CAST({quote_ident(src)} AS VARCHAR) AS {name}" if src else f"CAST(NULL AS VARCHAR) AS {name}"
         for name, src in chosen.items()
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW ingest_mapped AS SELECT _line, {raw} AS _raw, {select} FROM ingest_source")
+    return chosen
+
+
+def _id_parts(chosen: dict[str, str | None]) -> list[str]:
+    """The file's columns a derived review id is made of (ID_PARTS and the author column, where the file has them)."""
+    return [chosen[c] for c in (*ID_PARTS, "_author") if chosen[c]]
+
+
+def _review_ids(chosen: dict[str, str | None]) -> str:
+    """Where the review ids come from, in the file's column names, for the summary.
+    {'review_id': None, 'product_id': 'asins', 'created_at': 'date', 'rating': None, 'title': None, 'body': 'text',
+    '_author': None} -> 'derived from asins, date, text (no review_id column found or mapped)'"""
+    if chosen["review_id"]:
+        return f"column {chosen['review_id']}"
+    return f"derived from {', '.join(_id_parts(chosen))} (no review_id column found or mapped)"
+
+
+def _detect_languages(con: duckdb.DuckDBPyConnection) -> None:
+    """English or other for the valid rows 01_stage.sql left without a language (bodies in Latin letters)."""
+    latin = query(con, "ingest/01_latin_bodies.sql", {"chars": CHARS})
+    if latin.empty:
+        return
+    con.register("ingest_detected", pa.table({"_line": pa.array(latin["_line"].to_numpy(), pa.int64()),
+                                              "language": english_or_other(latin["head"].tolist())}))
+    run_script(con, "ingest/01_language.sql")
+    con.unregister("ingest_detected")
+
+
+def _warn_duplicates(path: Path, summary: IngestSummary, chosen: dict[str, str | None]) -> None:
+    """Say so when over DUPLICATE_SHARE of a file's rows repeat another row's id: a review id column is then likely
+    a product id, and with derived ids the file repeats whole reviews."""
+    if summary.duplicates_in_file <= DUPLICATE_SHARE * summary.rows:
+        return
+    repeated = f"{summary.duplicates_in_file:,} of {summary.rows:,} rows of {path.name}"
+    column = chosen["review_id"]
+    if column is None:
+        log.warning("%s repeat another row's %s, so each was loaded once: check that the file does not hold the "
+                    "same reviews twice.", repeated, ", ".join(_id_parts(chosen)))
+        return
+    fix = f"drop --column review_id={column}" if column.lower() != "review_id" else "rename that column"
+    log.warning("%s share a review id with another row, so only the newest of each was kept: column `%s` may not be "
+                "a review id; map another with --column review_id=COLUMN, or %s to derive ids from each row's "
+                "content.", repeated, column, fix)
 
 
 @contextmanager
@@ -331,13 +383,14 @@ def ingest_file(
     params = {"file": str(path), "source": source or path.name, "now": clock.utc_now(), "floor": floor}
     try:
         with _readable(path, long) as readable, transaction(con):
-            _ingest(con, path, readable, fmt, mapping or {}, settings, params, summary, step)
+            chosen = _ingest(con, path, readable, fmt, mapping or {}, settings, params, summary, step)
             if summary.rejected["record_too_long"] < len(long):  # a LONG_LINE read as part of a quoted field
                 raise IngestError(f"{path} has a line over {MAX_RECORD_BYTES // 1_000_000} MB, the most reviewlens "
                                   "reads as one record, inside a quoted field, so it cannot be rejected on its own and "
                                   "nothing was changed; shorten or remove it and ingest the file again.")
     except duckdb.OutOfMemoryException as exc:
         raise IngestError(failure_message(path, fmt, exc, settings)) from None
+    _warn_duplicates(path, summary, chosen)
     if summary.before_floor:
         log.warning("%s rows of %s are dated before %s (setting created_at_floor); they were loaded: "
                     "check that their dates are real.", f"{summary.before_floor:,}", path.name, floor.isoformat())
@@ -346,14 +399,18 @@ def ingest_file(
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str, mapping: dict[str, str],
-            settings: Settings, params: dict, summary: IngestSummary, step: Callable[[str], None]) -> None:
-    """ingest_file's steps inside its transaction, reading `readable` (see _readable) and counting into `summary`."""
+            settings: Settings, params: dict, summary: IngestSummary, step: Callable[[str], None]) -> dict[str, str | None]:
+    """ingest_file's steps inside its transaction, reading `readable` (see _readable) and counting into `summary`;
+    returns the file column behind each contract column (_map_columns)."""
     step("reading")
     columns = _read_raw(con, readable, fmt, settings)
-    _map_columns(con, path, columns, mapping)
+    chosen = _map_columns(con, path, columns, mapping)
+    summary.review_ids = _review_ids(chosen)
+    params = {**params, "derive_ids": chosen["review_id"] is None}
     with _parallel_writes(con):
         step("validating")
         run_script(con, "ingest/01_stage.sql", params)
+        _detect_languages(con)
         run_script(con, "ingest/02_plan.sql", params)
         step("writing")
         if con.execute("SELECT EXISTS (SELECT 1 FROM ingest_staged WHERE reason IS NOT NULL UNION ALL "
@@ -379,3 +436,4 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str
     summary.unchanged = actions.get("same", 0)
     summary.stale = actions.get("stale", 0)
     summary.duplicates_in_file = valid - sum(actions.values())
+    return chosen

@@ -1,6 +1,13 @@
 -- Type and validate every mapped input row; `reason` is null for a valid row.
--- Input: temp view ingest_mapped (_line, contract columns as VARCHAR). Language is detected from the
--- first 300 characters (plenty, and cheap on 1 MB bodies); pure-ASCII bodies skip the CJK scans.
+-- Input: temp view ingest_mapped (_line, contract columns as VARCHAR, _author). The script of a body's first 300
+-- characters (plenty, and cheap on 1 MB bodies) gives its language where the file gives none: Han is zh; kana,
+-- hangul, another script or no letters at all is other; mostly Latin letters is left null here, for
+-- flows/ingest/language.py to tell English from other Latin-script languages (01_language.sql writes its answer).
+-- Pure-ASCII bodies skip the script scans.
+-- review_id: with $derive_ids (the file has no review id column), md5 of the row's product_id, created_at (UTC,
+-- 'YYYY-MM-DD HH:MM:SS[.ffffff]'), rating, title, body and the file's author column (_author, or empty), each after
+-- the trims below (body as given), joined by chr(31) with an absent value as ''. The same review gives the same id
+-- on every ingest, and two identical rows one id (counted as duplicates).
 -- created_at is stored in UTC: an offset (Z, +05:00, +0530) or a zone name is honoured, a time without one is read in
 -- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected.
 CREATE OR REPLACE TEMP TABLE ingest_staged AS
@@ -14,6 +21,8 @@ WITH typed AS (
         TRY_CAST(nullif(trim(rating), '') AS DOUBLE) AS rating_value,
         nullif(trim(title), '')      AS title,
         body,
+        left(body, 300)              AS head,
+        nullif(trim(_author), '')    AS author,
         lower(split_part(split_part(trim(language), '-', 1), '_', 1)) AS language_given,
         nullif(trim(created_at), '') AS created_text,
         TRY_CAST(trim(created_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS created_at,
@@ -22,7 +31,10 @@ WITH typed AS (
 )
 SELECT
     _line,
-    review_id,
+    CASE WHEN $derive_ids THEN md5(concat_ws(chr(31), coalesce(product_id, ''), coalesce(CAST(created_at AS VARCHAR), ''),
+                                             coalesce(CAST(CAST(rating_value AS TINYINT) AS VARCHAR), ''),
+                                             coalesce(title, ''), coalesce(body, ''), coalesce(author, '')))
+         ELSE review_id END AS review_id,
     product_id,
     category,
     CAST(rating_value AS TINYINT) AS rating,
@@ -31,17 +43,17 @@ SELECT
     CASE
         WHEN language_given IN ('zh', 'en') THEN language_given
         WHEN language_given IS NOT NULL AND language_given <> '' THEN 'other'
-        WHEN strlen(body) = length(body) THEN  -- plain ASCII: English or not, no CJK scan needed
-            CASE WHEN regexp_matches(left(body, 300), '(?i)\b(the|and|is|it|this|was|for|with|but|not|very|i|my|you|love|great)\b') THEN 'en' ELSE 'other' END
-        WHEN regexp_matches(left(body, 300), '[\x{3040}-\x{30ff}\x{ac00}-\x{d7af}]') THEN 'other'
-        WHEN regexp_matches(left(body, 300), '[\x{3400}-\x{9fff}]') THEN 'zh'
-        WHEN regexp_matches(left(body, 300), '(?i)\b(the|and|is|it|this|was|for|with|but|not|very|i|my|you|love|great)\b') THEN 'en'
+        WHEN strlen(body) = length(body) THEN  -- plain ASCII: Latin letters or none
+            CASE WHEN regexp_matches(head, '[A-Za-z]') THEN NULL ELSE 'other' END
+        WHEN regexp_matches(head, '[\p{Hiragana}\p{Katakana}\p{Hangul}]') THEN 'other'
+        WHEN regexp_matches(head, '\p{Han}') THEN 'zh'
+        WHEN length(regexp_replace(head, '\P{Latin}', '', 'g')) * 2 > length(regexp_replace(head, '\P{L}', '', 'g')) THEN NULL
         ELSE 'other'
     END AS language,
     created_at,
     label,
     CASE
-        WHEN review_id IS NULL THEN 'missing_review_id'
+        WHEN review_id IS NULL AND NOT $derive_ids THEN 'missing_review_id'
         WHEN product_id IS NULL THEN 'missing_product_id'
         WHEN body IS NULL OR trim(body) = '' THEN 'empty_body'
         WHEN created_at IS NULL THEN 'invalid_created_at'
