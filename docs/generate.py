@@ -204,9 +204,19 @@ def topics_section(metrics: dict) -> list[str]:
                                                  ["seed words", seeds["micro_f1"], seeds["macro_f1"]]])
     lines += table(["topic", "model F1", "seed words F1"],
                    [[t, f, seeds["per_topic_f1"].get(t)] for t, f in model["per_topic_f1"].items()])
-    lines += [f"Aspect-sentiment accuracy: {fmt(topics['aspect_sentiment_accuracy'])} over {fmt(topics['aspect_pairs'])} "
-              "(review, topic) pairs.", ""]
-    return lines
+    if "aspects" not in topics:          # a model measured before every gold pair was counted
+        return lines + [f"Aspect-sentiment accuracy: {fmt(topics['aspect_sentiment_accuracy'])} over "
+                        f"{fmt(topics['aspect_pairs'])} (review, topic) pairs.", ""]
+    lines += ["Per-topic (aspect) sentiment over every gold (topic, sentiment) pair, neutral included; a gold topic the "
+              "model did not name counts as wrong. Beside it: copying the model's review-level sentiment to every gold "
+              "topic, what a model without aspects would say.", ""]
+    rows = []
+    for who, label in (("model", "model"), ("copy_review_sentiment", "copy the review's sentiment")):
+        figures = topics["aspects"][who]
+        for language, entry in {"all": figures, **figures["per_language"]}.items():
+            rows.append([label, LANGUAGES.get(language, language), entry["pairs"], entry["accuracy"],
+                         f"{entry['negative_found']} of {entry['negative_pairs']}"])
+    return lines + table(["", "language", "pairs", "accuracy", "negative aspects found"], rows)
 
 
 def behaviour_section(metrics: dict) -> list[str]:
@@ -216,7 +226,7 @@ def behaviour_section(metrics: dict) -> list[str]:
     lines = ["### Behavioural suite", "",
              "CheckList-style cases generated from `flows/training/data/behaviour.toml`; MFT: minimum functionality, "
              "INV: the label must not change, DIR: the opinion must not weaken. Capabilities marked \"no\" under "
-             "\"counted\" are shown but left out of the language's MFT floor (`models/behaviour_floor.py`).", ""]
+             "\"counted\" are shown but left out of the language's MFT floor (`reports/behaviour_floor.py`).", ""]
     rows = []
     for language, capabilities in behaviour.items():
         for name, cap in capabilities.items():

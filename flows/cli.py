@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -28,8 +29,12 @@ LIVE_TIMEOUT_S = 60.0          # a live query's ceiling: well under the nightly 
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
-    """Global options."""
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's own log lines on the console (its temporary "
+                                          "server, each flow and task run); otherwise only its warnings and errors.")] = False,
+) -> None:
+    """Global options (read by main before the command runs)."""
 
 
 def _workspace() -> Settings:
@@ -73,7 +78,8 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
 def _print_summary(summary) -> None:
     table = Table(title=f"ingest {Path(summary.file).name}", show_header=False, title_justify="left")
     for label, value in (
-        ("rows read", summary.rows), ("inserted", summary.inserted), ("updated (newer)", summary.updated),
+        ("rows read", summary.rows), ("review ids", summary.review_ids),
+        ("inserted", summary.inserted), ("updated (newer)", summary.updated),
         ("unchanged", summary.unchanged), ("older than stored", summary.stale),
         ("duplicate ids in file", summary.duplicates_in_file),
         ("dated before created_at_floor", summary.before_floor),
@@ -115,16 +121,12 @@ def demo_data(
     run_date: Annotated[Optional[str], typer.Option("--date", help="Run date the simulated history ends at (YYYY-MM-DD).")] = None,
     scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "incident",
 ) -> None:
-    """Fetch the real demo corpora (English clothing, Chinese shopping reviews), verify and ingest them."""
-    _load_demo_data(_parse_date(run_date), scenario)
-
-
-def _load_demo_data(run_date: date, scenario: str) -> None:
-    from reviewlens.flows.ingest.demo_data import write_demo_files
+    """Fetch the real demo corpora (English clothing, Chinese shopping reviews), verify and ingest all of them at once."""
+    from reviewlens.flows.demo import demo_files
 
     settings = _workspace()
     console.print(f"fetching demo corpora into {settings.cache_dir} (checksums verified)")
-    for path, source in write_demo_files(settings.cache_dir, run_date, settings.demo_days, scenario).values():
+    for path, source in demo_files(settings, _parse_date(run_date), scenario).values():
         _ingest_paths([path], [], source, "parquet")
 
 
@@ -135,37 +137,50 @@ def demo(
     scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "incident",
     workers: Annotated[Optional[int], typer.Option("--workers", help=WORKERS_HELP)] = None,
 ) -> None:
-    """The whole job on the embedded demo data: fetch, ingest, train (if no model is active), nightly runs."""
-    from datetime import timedelta
-
-    from reviewlens.flows.ingest.demo_data import SCENARIOS
-    from reviewlens.flows.nightly.flow import nightly
-    from reviewlens.flows.store.registry import active_model
-    from reviewlens.flows.store.connection import connect
+    """The whole job on the embedded demo data, night by night: the history before the first night is loaded, a model
+    trained if none is active, then each night ingests the reviews of its day and runs the nightly job on them."""
+    from reviewlens.flows import demo as replay
     from reviewlens.flows.training.flow import train_flow
 
-    if history_days < 1:
-        raise UserError(f"--history-days must be at least 1 (got {history_days}): the demo replays that many nightly runs.")
-    if scenario not in SCENARIOS:
-        raise UserError(f"--scenario {scenario!r} is not a demo scenario; use one of {', '.join(SCENARIOS)}.")
-    settings = _workspace()
-    day = _parse_date(run_date)
-    _load_demo_data(day, scenario)
-    con = connect(settings.db_path, settings=settings)
-    active = active_model(con)
-    con.close()
+    replay.check_options(load_settings(), history_days, scenario)
+    workers = _check_workers(workers)
+    settings, day = _workspace(), _parse_date(run_date)
+    nights = replay.replayed_nights(day, history_days)
+    console.print(f"fetching demo corpora into {settings.cache_dir} (checksums verified)")
+    files = replay.demo_files(settings, day, scenario)
+    history = replay.load_history(settings, files, nights[0])
+    out.print(f"history: {history.new:,} reviews dated before {nights[0]} loaded{_arrival_notes(history)}")
+    if history.new == 0 and history.stored:
+        console.print("this workspace already holds the demo reviews, so the nights find nothing new to score; point "
+                      "REVIEWLENS_HOME at an empty folder to watch them arrive night by night.", style="yellow",
+                      soft_wrap=True)
+    active = replay.active_version(settings)
     if active is None:
-        console.print("no active model: training the demo preset (about 6 minutes on 2 cores)")
+        console.print("no active model: training the demo preset on the history (about 6 minutes on 2 cores)")
         summary = train_flow(settings, "demo", activate=True)    # the demo runs on the model it trains; concerns print
         _print_evaluation(summary.metrics)
         out.print(f"model {summary.version}: {summary.reason}")
     else:
-        console.print(f"using the active model {active[0]}")
-    for offset in range(history_days - 1, -1, -1):
-        result = nightly(day - timedelta(days=offset), str(settings.home), _check_workers(workers))
-        out.print(f"night {day - timedelta(days=offset)}: scored {result.scored:,} new reviews, {len(result.alerts)} alerts")
-    _print_run(result)
-    out.print(f"run history: {(settings.reports_dir / 'index.html').resolve()}")
+        console.print(f"using the active model {active}")
+    for night in replay.replay(settings, files, nights, replay.nightly_runs(settings, workers)):
+        _print_night(night, first=night.day == nights[0])
+    _print_run(night.run)
+    out.print(f"run history (one page per night): {(settings.reports_dir / 'index.html').resolve()}")
+
+
+def _arrival_notes(arrived) -> str:
+    notes = [f"{n:,} {what}" for n, what in ((arrived.rejected, "rejected"), (arrived.stored, "already stored")) if n]
+    return f" ({', '.join(notes)})" if notes else ""
+
+
+def _print_night(night, first: bool) -> None:
+    """One line a night: what arrived, what the run scored, its alerts and the first of them."""
+    run, n = night.run, len(night.run.alerts)
+    history = " (the history's too)" if first else ""
+    top = f", first: {run.alerts[0]['message']}" if run.alerts else ""
+    out.print(f"night {night.day}: {night.arrived.new:,} reviews arrived{_arrival_notes(night.arrived)}; scored "
+              f"{run.scored:,} new reviews{history}; {n} alert{'' if n == 1 else 's'}{top}", markup=False,
+              highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -191,7 +206,8 @@ def train(
     activate: Annotated[bool, typer.Option("--activate", help="Activate even if, on validation, it is worse than the "
                                            "active model or the baseline, or never finds a sentiment.")] = False,
     ablation: Annotated[Optional[bool], typer.Option("--ablation/--no-ablation", help="Also fine-tune from random init.")] = None,
-    topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped taxonomy.")] = None,
+    topics: Annotated[Optional[Path], typer.Option(help="A topics.toml to use instead of the shipped topic set (apparel, "
+                                                   "electronics, home, food or hotels) whose seed words cover the store best.")] = None,
     extra_text: Annotated[Optional[list[Path]], typer.Option("--extra-text", help="A UTF-8 file of unlabelled text (one text per line) to add to pretraining; repeatable.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for batch order, masking, dropout and initialisation.")] = 0,
     base: Annotated[Optional[bool], typer.Option("--base/--no-base", help="Learn from the labelled base corpora (the "
@@ -220,6 +236,27 @@ def _check_topics(path: Path) -> None:
         raise UserError(f"--topics {path} cannot be read as UTF-8 text ({exc}); fix it or leave --topics out.") from None
     except TaxonomyError as exc:
         raise UserError(f"--topics {path}: {str(exc).rstrip('.')}; fix it or leave --topics out to use the shipped topics.") from None
+
+
+topics_app = typer.Typer(help="The topic taxonomy: draft topics from what topic discovery found.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("suggest")
+def topics_suggest(
+    output: Annotated[Path, typer.Option(help="Where to write the draft.")] = Path("topics.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+) -> None:
+    """Turn the topic candidates of the last nightly run into a draft topics.toml to edit, then train with --topics."""
+    from reviewlens.flows.training.topic_draft import write_draft
+
+    written = write_draft(load_settings(), output, force)
+    if written:
+        out.print(f"{output}: the active model's topics and {written} candidate{'' if written == 1 else 's'} to edit; "
+                  f"then `reviewlens train --topics {output}`", markup=False, highlight=False, soft_wrap=True)
+    else:
+        out.print("no topic candidates stored: the last nightly run found no cluster of reviews that no topic covers "
+                  "(or no night has run yet); nothing written.", markup=False, highlight=False, soft_wrap=True)
 
 
 def _print_evaluation(metrics: dict) -> None:
@@ -259,20 +296,27 @@ def models(
 ) -> None:
     """List trained models and their figures; --activate VERSION switches the active one."""
     from reviewlens.flows.store.registry import activate as activate_version
-    from reviewlens.flows.store.connection import connect
-    from reviewlens.flows.store.readonly_sql import run_query
+    from reviewlens.flows.store.connection import connect, sql_text
 
     settings = load_settings()
     if activate:
-        con = connect(settings.db_path, settings=settings)
-        activate_version(con, activate)
-        con.close()
+        with connect(settings.db_path, settings=settings) as con:
+            activate_version(con, activate)
         out.print(f"{activate} is now the active model; the next `reviewlens run` scores with it.")
-    run_query(settings.db_path, (
-        "SELECT model_version, created_at::TIMESTAMP(0) AS created, preset, active, "
-        "round((metrics->'sentiment'->'zh'->'model'->>'accuracy')::DOUBLE, 3) AS zh_accuracy, "
-        "round((metrics->'sentiment'->'en'->'model'->>'macro_f1')::DOUBLE, 3) AS en_macro_f1 "
-        "FROM model_registry ORDER BY created_at"), "table", None, out)
+    with connect(settings.db_path, read_only=True, settings=settings) as con:
+        rows = con.execute(sql_text("store/models.sql")).fetchall()
+    if not rows:
+        out.print("no model trained yet; run `reviewlens train --preset demo`.")
+        return
+    table = Table("version", "active", "zh accuracy", "en macro-F1", "created (UTC)", box=box.SIMPLE_HEAD,
+                  title="models (figures on the fixed test split)", title_justify="left")
+    for column in table.columns:
+        column.overflow = "fold"                            # a narrow terminal wraps a cell, never cuts it
+    version = table.columns[0]
+    version.no_wrap, version.min_width = True, max(len(row[0]) for row in rows)    # whole, to copy to --activate
+    for row in rows:
+        table.add_row(*("–" if v is None else str(v) for v in row))
+    out.print(table)
 
 
 @app.command()
@@ -400,8 +444,18 @@ def _parse_date(text: Optional[str]) -> date:
         raise UserError(f"--date {text!r} is not a date; use YYYY-MM-DD.") from None
 
 
+def quiet_prefect_console(verbose: bool) -> None:
+    """Prefect logs at INFO on the console: its temporary server's banner and docs link on every command that runs a
+    flow, each flow and task run's start and end. Without --verbose the console shows only its warnings and errors
+    (the runs' full logs still reach the Prefect API and its UI). Set before Prefect is imported, which reads its
+    logging settings once; a level the user set is kept."""
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
+    quiet_prefect_console("--verbose" in sys.argv)
     quiet_user_errors()                               # the sentence below, not Prefect's traceback of it
     try:
         app()

@@ -1,8 +1,10 @@
-"""Write-then-rename, the one way reviewlens replaces a file or folder: a reader finds the old version or the
-new one, never half of one. Standard library only, so reports/ can use it without torch."""
+"""Files on disk: write-then-rename, the one way reviewlens replaces a file or folder (a reader finds the old version
+or the new one, never half of one), and the checksum that verifies one. Standard library only, so what fetches or
+writes files (demo data, pages) does not load torch."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -53,3 +55,12 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reviewlens.models.classifier import NEU
-from reviewlens.models.metrics import macro_f1
+from reviewlens.models.classifier import NEU, ReviewClassifier
+from reviewlens.models.metrics import f1, macro_f1
+from reviewlens.models.predict import lexicon_scores, predict_logits
+
+if TYPE_CHECKING:
+    from reviewlens.models.finetune import Labelled
 
 
 def masked_log_softmax(logits: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
@@ -103,3 +109,54 @@ def fit_lexicon_weight(logits: np.ndarray, score: np.ndarray, y: np.ndarray, bin
 
     opt.step(closure)
     return (weight.detach() - weight.detach()[NEU]).numpy()          # softmax ignores a shared shift: neutral at 0
+
+
+def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
+    """On validation: the deep/wide mix (when both parts are trained), the per-class bias, the temperature
+    and the per-topic thresholds, in that order (each is fitted on the decisions the previous ones make)."""
+    if model.wide_buckets and float(model.mix[0]) > 0:
+        parts = []
+        for weights in ([1.0, 0.0], [0.0, 1.0]):
+            model.mix.copy_(torch.tensor(weights))
+            parts.append(predict_logits(model, val.sequences)[0])
+        model.mix.copy_(torch.from_numpy(fit_mix(*parts, val.sentiment, val.binary)))
+        if model.lexicon_keys.numel():          # the lexicon's weight where the wide path is silent
+            silent = parts[0] * float(model.mix[0])
+            scores = lexicon_scores(model, val.sequences)
+            model.lexicon_weight.copy_(torch.from_numpy(fit_lexicon_weight(silent, scores, val.sentiment, val.binary)))
+    logits, topic_probs, _ = predict_logits(model, val.sequences)
+    rows = decision_rows(val)
+    bias = fit_bias(logits[rows], val.sentiment[rows], val.binary[rows])
+    temperature = fit_temperature(logits[rows] + bias, val.sentiment[rows], val.binary[rows])
+    model.sentiment_bias.copy_(torch.from_numpy(bias))
+    model.temperature.fill_(temperature)
+    model.topic_threshold.copy_(torch.from_numpy(topic_thresholds(topic_probs, val.topics)))
+    return {"mix": model.mix.tolist(), "lexicon_weight": model.lexicon_weight.tolist() if model.wide_buckets else None,
+            "bias": bias.tolist(), "temperature": temperature}
+
+
+MIN_OWN_ROWS, MIN_OWN_CLASS = 200, 10        # a store's own validation rows that can set its decisions
+
+
+def decision_rows(val: Labelled) -> np.ndarray:
+    """The validation rows the decision bias and temperature are fitted on: the store's own labelled rows when it
+    has enough of them (MIN_OWN_ROWS, and MIN_OWN_CLASS of each class they hold), since a store's class balance is
+    its own; else every row, the base corpora's included."""
+    own = (val.sentiment >= 0) if val.base is None else (val.sentiment >= 0) & ~val.base
+    counts = np.bincount(val.sentiment[own], minlength=3)
+    if val.base is not None and val.base.any() and own.sum() >= MIN_OWN_ROWS and counts[counts > 0].min() >= MIN_OWN_CLASS:
+        return own
+    return np.ones(len(val.sentiment), bool)
+
+
+def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.linspace(0.1, 0.9, 17)) -> np.ndarray:
+    """Per topic, the threshold with the best F1 against the weak labels (0.5 for topics with no positives)."""
+    out = np.full(probs.shape[1], 0.5, dtype=np.float32)
+    for k in range(probs.shape[1]):
+        truth = weak[:, k] > 0.5
+        if truth.sum() < 5:
+            continue
+        pred = probs[:, k, None] >= grid                               # (N, thresholds)
+        tp = (pred & truth[:, None]).sum(0)
+        out[k] = grid[int(np.argmax(f1(tp, pred.sum(0) - tp, truth.sum() - tp)))]
+    return out

@@ -3,7 +3,6 @@ manifest checked before anything is parsed, so a truncated or altered file is on
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,21 +12,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
-from reviewlens.models.atomic import atomic_path
+from reviewlens.models.atomic import atomic_path, sha256_file
 from reviewlens.models.checkpoint_error import CheckpointError
 
 MANIFEST = "manifest.json"
 REQUIRED = ("model.safetensors", "config.json", "metrics.json", "tokenizer.json")   # what load_checkpoint reads
 REQUIRED_BY_KIND = {"classifier": ("taxonomy.toml",)}                               # what ReviewModel.load adds
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_manifest(folder: Path) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 # Sentence ends and semicolons in both scripts; commas only before a contrast word, or a Chinese comma
-# (Chinese reviews chain independent clauses with ，).
+# (Chinese reviews chain independent clauses with ，). A contrast word starts a clause only when words follow it:
+# "Runs small though" stays one clause, never "Runs small" | "though".
+_OPENS = r"(?=\s*[,，]?\s*\w)"
 _BOUNDARY = re.compile(
     r"[.!?;。！？；\n]+\s*"
-    r"|[,，]\s*(?=(?:but|however|although|though|except|yet)\b)"
-    r"|\s+(?=(?:but|however|although|though|except)\b)"
+    rf"|[,，]\s*(?=(?:but|however|although|though|except|yet)\b{_OPENS})"
+    rf"|\s+(?=(?:but|however|although|though|except)\b{_OPENS})"
     r"|[，,]?(?=但是|不过|可是|然而|就是|只是|但)"
     r"|，",
     re.IGNORECASE,
@@ -20,7 +22,10 @@ MIN_CHARS = 2
 def split_clauses(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the clauses, trimmed; punctuation-only pieces are dropped.
 
-    split_clauses("Love the colour but it runs small.") -> [(0, 15), (16, 33)]
+    >>> split_clauses("Love the colour but it runs small.")
+    [(0, 15), (16, 33)]
+    >>> split_clauses("Love it. Runs small though")
+    [(0, 7), (9, 26)]
     """
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):

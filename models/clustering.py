@@ -1,46 +1,46 @@
 """Topic discovery: cluster the embeddings of reviews no taxonomy topic covers, one language at a time, and name
-each cluster by its distinctive words (class-based TF-IDF over models/terms.py terms: jieba words for Chinese).
-A cluster with no distinctive word is not a topic and is dropped."""
+each cluster by its distinctive words (class-based TF-IDF over each review's terms, models/terms.py: jieba words for
+Chinese; the nightly run passes the terms review_terms already holds, so no review is segmented twice). A cluster
+with no distinctive word is not a topic and is dropped."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans
-
-from reviewlens.models.terms import terms_of
 
 
 @dataclass
 class Candidate:
     size: int
     terms: list[str]
-    example_indices: list[int]          # into the texts given to discover()
+    example_indices: list[int]          # into the reviews given to discover()
     language: str = ""
 
 
-def discover(embeddings: np.ndarray, texts: list[str], languages: list[str] | None = None, n_clusters: int = 8,
-             n_terms: int = 6, n_examples: int = 2, min_size: int = 10, seed: int = 0) -> list[Candidate]:
+def discover(embeddings: np.ndarray, terms: list[Collection[str]], languages: list[str] | None = None,
+             n_clusters: int = 8, n_terms: int = 6, n_examples: int = 2, min_size: int = 10,
+             seed: int = 0) -> list[Candidate]:
     """Clusters of at least min_size reviews of one language, largest first, each with distinctive terms and the
-    reviews nearest its centre."""
-    languages = languages or [""] * len(texts)
+    reviews nearest its centre. `terms`: each review's distinct terms (models/terms.terms_of, review_terms.terms)."""
+    languages = languages or [""] * len(terms)
     out = []
     for language in sorted(set(languages)):
         members = np.flatnonzero(np.asarray(languages) == language)
         k = min(n_clusters, len(members) // (2 * min_size))
         if k < 2:
             continue
-        for c in _cluster(embeddings[members], [texts[i] for i in members], k, n_terms, n_examples, min_size, seed):
+        for c in _cluster(embeddings[members], [terms[i] for i in members], k, n_terms, n_examples, min_size, seed):
             out.append(Candidate(c.size, c.terms, members[c.example_indices].tolist(), language))
     return sorted(out, key=lambda c: -c.size)
 
 
-def _cluster(embeddings: np.ndarray, texts: list[str], k: int, n_terms: int, n_examples: int, min_size: int,
-             seed: int) -> list[Candidate]:
+def _cluster(embeddings: np.ndarray, term_sets: list[Collection[str]], k: int, n_terms: int, n_examples: int,
+             min_size: int, seed: int) -> list[Candidate]:
     x = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True).clip(1e-8)
     km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
-    term_sets = [terms_of(t) for t in texts]
     vocab = sorted(set().union(*term_sets))
     if not vocab:
         return []

@@ -20,12 +20,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reviewlens.models.batching import least_padding_batches, pad, token_budget_batches
+from reviewlens.models.batching import pad, token_budget_batches
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
 from reviewlens.models.ngrams import document_frequency_idf
-from reviewlens.models.pretrain import param_groups
+from reviewlens.models.optim import param_groups
 from reviewlens.models.schedule import warmup_cosine
 
 UNLABELLED = -1
@@ -284,32 +284,3 @@ def finetune(
     model.use_wide = True
     model.eval().cpu()
     return model
-
-
-@torch.inference_mode()
-def predict_logits(model: ReviewClassifier, sequences: list[list[int]], max_tokens: int = 16_384) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw sentiment logits (N, 3), topic probabilities (N, K) and pooled embeddings (N, C), in input order."""
-    model.eval()
-    dev = next(model.parameters()).device
-    n = len(sequences)
-    s_out = np.zeros((n, 3), dtype=np.float32)
-    t_out = np.zeros((n, model.topics.out_features), dtype=np.float32)
-    e_out = np.zeros((n, model.encoder.cfg.d_model), dtype=np.float32)
-    for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
-        ids, attention = pad([sequences[i] for i in batch])
-        with autocast(dev):
-            s_logits, t_logits, pooled = model(ids.to(dev), attention.to(dev))
-        s_out[batch] = s_logits.float().cpu().numpy()
-        t_out[batch] = torch.sigmoid(t_logits.float()).cpu().numpy()
-        e_out[batch] = pooled.float().cpu().numpy()
-    return s_out, t_out, e_out
-
-
-def lexicon_scores(model: ReviewClassifier, sequences: list[list[int]], max_tokens: int = 16_384) -> np.ndarray:
-    """Each text's summed lexicon valence (N,), in input order."""
-    out = np.zeros(len(sequences), dtype=np.float32)
-    for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
-        ids, attention = pad([sequences[i] for i in batch])
-        with torch.no_grad():
-            out[batch] = model.lexicon_score(ids, attention).numpy()
-    return out

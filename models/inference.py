@@ -22,10 +22,13 @@ from reviewlens.models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.finetune import predict_logits
 from reviewlens.models.precision import for_scoring, resolve_precision
-from reviewlens.models.taxonomy import Taxonomy, parse_taxonomy
+from reviewlens.models.predict import predict_logits
+from reviewlens.models.taxonomy import PolarityPhrases, Taxonomy, parse_taxonomy
 from reviewlens.models.tokenizer import encode
+
+
+PHRASE_SCORE = {"negative": -1.0, "positive": 1.0}     # a phrase's clause outweighs any clause the model scored
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Aspect:
     end: int
     topic: str
     sentiment: str
-    score: float            # p_positive - p_negative of the clause
+    score: float            # p_positive - p_negative of the clause; -1 or 1 where a polarity phrase decided it
 
 
 @dataclass
@@ -50,6 +53,15 @@ class Scored:
     @property
     def score(self) -> float:
         return float(self.probs[POS] - self.probs[NEG])
+
+    def topic_sentiments(self) -> dict[str, str]:
+        """The sentiment toward each topic named, as v_review_topics gives it: the clause with the largest |score|
+        where a clause names the topic, else the review's own sentiment."""
+        strongest: dict[str, Aspect] = {}
+        for a in self.aspects:
+            if a.topic not in strongest or abs(a.score) > abs(strongest[a.topic].score):
+                strongest[a.topic] = a
+        return {t: self.sentiment for t in self.topics} | {t: a.sentiment for t, a in strongest.items()}
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class ReviewModel:
         device = next(classifier.parameters()).device
         self.precision = resolve_precision(self.options.precision, device)
         self.scorer = for_scoring(self.classifier, self.precision)      # the classifier itself for fp32
+        self.phrases = PolarityPhrases(taxonomy)
 
     @classmethod
     def load(cls, folder: Path, device: str = "cpu", options: ScoringOptions | None = None, **fields) -> "ReviewModel":
@@ -100,7 +113,10 @@ class ReviewModel:
                                {"taxonomy.toml": self.taxonomy.source_text})
 
     def score(self, texts: list[str], max_tokens: int = 16_384, aspects: bool = True, embeddings: bool = True) -> list[Scored]:
-        """One Scored per text, in input order; empty or None texts score as empty strings."""
+        """One Scored per text, in input order; empty or None texts score as empty strings.
+
+        A polarity phrase of the taxonomy ("runs small") names its topic wherever it occurs and decides the sentiment
+        toward that topic of the clause it is in, whatever the model says: ratings cannot teach what it says."""
         texts = [t or "" for t in texts]
         spans = [split_clauses(t) if aspects else [] for t in texts]
         clause_owner, clause_texts = [], []
@@ -117,26 +133,35 @@ class ReviewModel:
         present = topic_probs >= thresholds                                     # (N, K)
         labels = probs.argmax(1).tolist()                                       # plain ints and floats: no numpy
         scores = (probs[:, POS] - probs[:, NEG]).tolist()                       # scalars per row in the loops below
+        find = self.phrases.find if self.phrases else lambda text: {}
         out = []
         for i, (row, flags) in enumerate(zip(topic_probs[: len(texts)].tolist(), present[: len(texts)].tolist())):
-            topics = [t for t, f in zip(ids, flags) if f]
+            phrased = find(texts[i])
+            named = [k for k, f in enumerate(flags) if f or k in phrased]
             out.append(Scored(
                 sentiment=SENTIMENTS[labels[i]], probs=probs[i], topic_scores=dict(zip(ids, row)),
-                topics=topics, embedding=pooled[i] if embeddings else None,
+                topics=[ids[k] for k in named], embedding=pooled[i] if embeddings else None,
             ))
             if aspects and len(spans[i]) == 1:
                 s, e = spans[i][0]
-                out[i].aspects = [Aspect(0, s, e, t, SENTIMENTS[labels[i]], scores[i]) for t in topics]
+                out[i].aspects = [self._aspect(0, s, e, k, phrased, labels[i], scores[i]) for k in named]
         clause_no: dict[int, int] = {}
         for j, owner in enumerate(clause_owner):
             row = len(texts) + j
             n = clause_no.get(owner, 0)
             clause_no[owner] = n + 1
             s, e = spans[owner][n]
-            sentiment, score = SENTIMENTS[labels[row]], scores[row]
-            for k in np.flatnonzero(present[row]):
-                out[owner].aspects.append(Aspect(n, s, e, ids[k], sentiment, score))
+            phrased = find(clause_texts[j])
+            for k in sorted(set(np.flatnonzero(present[row]).tolist()) | phrased.keys()):
+                out[owner].aspects.append(self._aspect(n, s, e, k, phrased, labels[row], scores[row]))
         return out
+
+    def _aspect(self, clause_no: int, start: int, end: int, k: int, phrased: dict[int, str], label: int,
+                score: float) -> Aspect:
+        """Topic k in a clause: the sentiment of a polarity phrase found there, else the model's for the clause."""
+        if k in phrased:
+            return Aspect(clause_no, start, end, self.taxonomy.ids[k], phrased[k], PHRASE_SCORE[phrased[k]])
+        return Aspect(clause_no, start, end, self.taxonomy.ids[k], SENTIMENTS[label], score)
 
     def predict(self, texts: list[str], max_tokens: int = 16_384) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Raw sentiment logits (N, 3), topic probabilities (N, K), pooled (N, C) for texts, in input order."""

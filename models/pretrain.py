@@ -21,6 +21,7 @@ from reviewlens.models.checkpoint import load_tensors, read_json, save_tensors, 
 from reviewlens.models.device import autocast, pick_device
 from reviewlens.models.encoder import EncoderConfig, MaskedLM
 from reviewlens.models.masking import IGNORE, MaskingConfig, mask_tokens
+from reviewlens.models.optim import param_groups
 from reviewlens.models.schedule import warmup_cosine
 from reviewlens.models.tokenizer import SPECIAL_TOKENS
 
@@ -45,14 +46,6 @@ class PretrainConfig:
 def lr_at(step: int, cfg: PretrainConfig) -> float:
     """Linear warmup, then cosine decay to min_lr_ratio of the peak."""
     return cfg.lr * warmup_cosine(step, cfg.steps, cfg.warmup_steps, cfg.min_lr_ratio)
-
-
-def param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
-    """Decay matrices only: no weight decay on biases, LayerNorms and embeddings' norms."""
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        (decay if p.dim() >= 2 else no_decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
 class BatchSchedule:

@@ -1,9 +1,11 @@
-"""The topic taxonomy (topics.toml) and its seed-word labeller, which gives weak topic labels."""
+"""The topic taxonomy (topics.toml), its seed-word labeller, which gives weak topic labels, and its polarity phrases,
+which decide a clause's sentiment toward a topic where star ratings cannot teach it ("runs small" in a 5-star review)."""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +19,8 @@ class Topic:
     description: str
     en: tuple[str, ...]
     zh: tuple[str, ...]
+    negative: tuple[str, ...] = ()      # phrases that say the topic is bad, either language ("runs small", "偏小")
+    positive: tuple[str, ...] = ()      # phrases that say it is good ("true to size"); a negative one negated counts too
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,12 @@ def parse_taxonomy(text: str) -> Taxonomy:
     for topic_id, entry in data.items():
         if not isinstance(entry, dict) or not (entry.get("en") or entry.get("zh")):
             raise TaxonomyError(f"topic {topic_id!r} in topics.toml needs seed words under en = [...] or zh = [...].")
-        topics.append(Topic(topic_id, entry.get("description", ""), tuple(entry.get("en", ())), tuple(entry.get("zh", ()))))
+        phrases = {key: entry.get(key, []) for key in ("negative", "positive")}
+        for key, value in phrases.items():
+            if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+                raise TaxonomyError(f"topic {topic_id!r} in topics.toml: {key} must be a list of phrases, {key} = [\"...\"].")
+        topics.append(Topic(topic_id, entry.get("description", ""), tuple(entry.get("en", ())), tuple(entry.get("zh", ())),
+                            tuple(phrases["negative"]), tuple(phrases["positive"])))
     if not topics:
         raise TaxonomyError("topics.toml defines no topics.")
     return Taxonomy(tuple(topics), text)
@@ -92,4 +101,66 @@ class SeedLabeller:
         return out
 
 
+class PolarityPhrases:
+    """Finds the taxonomy's polarity phrases in a text: {topic index: 'negative' or 'positive'}.
+
+    A phrase with a Chinese character matches as a substring, any other as whole words. A negation just before a
+    phrase turns it over ("not too tight", "不掉色": the complaint denied is praise); where one text has both
+    polarities for a topic, negative wins (a complaint is what an operator must not miss).
+    PolarityPhrases(tax).find("Love it. Runs small though") -> {index of size_fit: 'negative'}
+    """
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.words, self.chinese = [], []
+        for k, topic in enumerate(taxonomy.topics):
+            for sentiment, phrases in (("negative", topic.negative), ("positive", topic.positive)):
+                for phrase in phrases:
+                    if _CJK.search(phrase):
+                        self.chinese.append((k, sentiment, phrase))
+                    else:
+                        self.words.append((k, sentiment, " " + " ".join(_WORD.findall(phrase.lower())) + " "))
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.chinese)
+
+    def find(self, text: str) -> dict[int, str]:
+        found: dict[int, str] = {}
+        if self.words:
+            joined = " " + " ".join(_WORD.findall(text.lower().replace("\u2019", "'"))) + " "
+            for k, sentiment, phrase in self.words:
+                for at in _occurrences(joined, phrase):
+                    _merge(found, k, _flip(sentiment) if _negated(joined[max(0, at - 40):at].split()) else sentiment)
+        for k, sentiment, phrase in self.chinese:
+            for at in _occurrences(text, phrase):
+                _merge(found, k, _flip(sentiment) if text[max(0, at - 3):at].endswith(_ZH_NEGATIONS) else sentiment)
+        return found
+
+
+def _occurrences(text: str, phrase: str) -> Iterator[int]:
+    at = text.find(phrase)
+    while at >= 0:
+        yield at
+        at = text.find(phrase, at + 1)
+
+
+def _merge(found: dict[int, str], k: int, sentiment: str) -> None:
+    if found.get(k) != "negative":
+        found[k] = sentiment
+
+
+def _flip(sentiment: str) -> str:
+    return "positive" if sentiment == "negative" else "negative"
+
+
+def _negated(before: list[str]) -> bool:
+    """Whether the words before a phrase end in a negation, perhaps followed by intensifiers ("not very")."""
+    while before and before[-1] in _INTENSIFIERS:
+        before = before[:-1]
+    return bool(before) and (before[-1] in _EN_NEGATIONS or before[-1].endswith("n't"))
+
+
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-']*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_EN_NEGATIONS = {"not", "never", "no", "nt", "hardly", "without"}
+_INTENSIFIERS = {"very", "so", "that", "too", "really", "super", "overly", "particularly", "quite", "all", "as", "at"}
+_ZH_NEGATIONS = ("不", "没", "没有", "无", "未", "别", "不太", "不很", "不够", "不是很", "不怎么", "没那么")

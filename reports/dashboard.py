@@ -1,5 +1,6 @@
-"""Dashboard pages: dataframes in, HTML files out. No network at view time: plotly.js is written once beside
-the pages (or inlined for --standalone); every piece of review text is escaped by the template."""
+"""Dashboard pages: dataframes in, HTML (and CSV) text out; flows/nightly/dashboards.py writes the files. No network
+at view time: plotly.js is a file beside the pages, written once (or inlined for --standalone); every piece of review
+text is escaped by the template."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
-from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
@@ -18,9 +18,8 @@ import plotly
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from reviewlens.models.atomic import atomic_path
-from reviewlens.models.behaviour_floor import BEHAVIOUR_FLOOR, mft_pass_rate
 from reviewlens.reports import figures
+from reviewlens.reports.behaviour_floor import BEHAVIOUR_FLOOR, mft_pass_rate
 
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
 
@@ -133,14 +132,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _plotly_script(out_dir: Path, page_dir: Path, standalone: bool) -> dict:
+def _plotly_script(nested: bool, standalone: bool) -> dict:
+    """plotly inlined (standalone), else the shared PLOTLY_JS (`shared_files`) from a page in the reports folder
+    or, nested, a folder below it."""
     if standalone:
         return {"inline": get_plotlyjs(), "src": None}
-    target = out_dir / PLOTLY_JS
-    if not target.exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _write(target, get_plotlyjs())
-    return {"inline": None, "src": Path("..", PLOTLY_JS).as_posix() if page_dir != out_dir else PLOTLY_JS}
+    return {"inline": None, "src": f"../{PLOTLY_JS}" if nested else PLOTLY_JS}
+
+
+def shared_files() -> dict[str, str]:
+    """The files every page that is not standalone links to, by path relative to the reports folder."""
+    return {PLOTLY_JS: get_plotlyjs()}
 
 
 def highlight(body: str, start, end) -> list[tuple[str, bool]]:
@@ -193,7 +195,19 @@ def model_card(model: pd.DataFrame) -> dict | None:
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
             "languages": languages, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
             "confusions": confusions, "cross_domain": metrics.get("cross_domain"),
-            "behaviour": behaviour_card(metrics.get("behaviour")), "behaviour_floor": BEHAVIOUR_FLOOR}
+            "behaviour": behaviour_card(metrics.get("behaviour")), "behaviour_floor": BEHAVIOUR_FLOOR,
+            "topics": topic_card(metrics.get("topics"))}
+
+
+def topic_card(topics: dict | None) -> dict | None:
+    """Topic micro-F1 beside the seed-word labeller and aspect accuracy over every gold pair beside copying the review's
+    sentiment, as measured on the gold set; None for a model trained before aspects were measured that way."""
+    if not topics or "aspects" not in topics:
+        return None
+    own, copy = topics["aspects"]["model"], topics["aspects"]["copy_review_sentiment"]
+    return {"n": topics["model"]["n"], "micro_f1": topics["model"]["micro_f1"], "seed_micro_f1": topics["seed_words"]["micro_f1"],
+            "pairs": own["pairs"], "accuracy": own["accuracy"], "copy_accuracy": copy["accuracy"],
+            "negative_found": own["negative_found"], "negative_pairs": own["negative_pairs"], "copy_negative_found": copy["negative_found"]}
 
 
 def behaviour_card(report: dict | None) -> list[dict]:
@@ -349,46 +363,38 @@ def render_run_page(data: ReportData, plotly_script: dict, exports: dict[str, st
     )
 
 
-def write_run_page(data: ReportData, out_dir: Path, standalone: bool = False) -> Path:
-    """reports/<run-date>/index.html (sharing reports/plotly-*.js) with each table's CSV beside it, or
-    reports/<run-date>-standalone.html with plotly inlined and the CSVs inside the links (one file to mail)."""
-    page_dir = out_dir if standalone else out_dir / data.run_date.isoformat()
-    page_dir.mkdir(parents=True, exist_ok=True)
-    path = page_dir / (f"{data.run_date.isoformat()}-standalone.html" if standalone else "index.html")
-    exports = {}
+def run_page_files(data: ReportData, standalone: bool = False) -> dict[str, str]:
+    """The files of a night's page by path relative to the reports folder, the page last: <run-date>/index.html
+    (sharing `shared_files`) with each table's CSV beside it, or <run-date>-standalone.html with plotly inlined
+    and the CSVs inside the links (one file to mail)."""
+    day = data.run_date.isoformat()
+    files, exports = {}, {}
     for name, frame in export_tables(data).items():
         text = csv_text(frame)
         if standalone:
             exports[name] = "data:text/csv;charset=utf-8," + quote(text)
         else:
-            _write(page_dir / f"{name}.csv", text)
+            files[f"{day}/{name}.csv"] = text
             exports[name] = f"{name}.csv"
-    _write(path, render_run_page(data, _plotly_script(out_dir, page_dir, standalone), exports))
-    return path
+    page = f"{day}-standalone.html" if standalone else f"{day}/index.html"
+    files[page] = render_run_page(data, _plotly_script(not standalone, standalone), exports)
+    return files
 
 
-def write_history_page(runs: pd.DataFrame, daily: pd.DataFrame, out_dir: Path) -> Path:
-    """reports/index.html: one row per run date with its headline figures and a link, plus the long-run trend."""
+def history_page(runs: pd.DataFrame, daily: pd.DataFrame, pages: set[str]) -> str:
+    """reports/index.html: one row per run date with its headline figures, linked where `pages` (paths relative to
+    the reports folder) holds its night's page, plus the long-run trend."""
     rows = []
     for r in runs.itertuples():
         headline = json.loads(r.headline) if isinstance(r.headline, str) else {}
         current = headline.get("current", {})
-        page = out_dir / pd.Timestamp(r.run_date).date().isoformat() / "index.html"
+        page = f"{pd.Timestamp(r.run_date).date().isoformat()}/index.html"
         rows.append({"run_date": pd.Timestamp(r.run_date).date().isoformat(), "reviews": current.get("reviews"),
                      "net": current.get("net_sentiment"), "negative_pct": current.get("negative_pct"),
                      "alerts": _int(r.alerts), "scored": _int(r.reviews_scored),
-                     "href": f"{pd.Timestamp(r.run_date).date().isoformat()}/index.html" if page.exists() else None,
+                     "href": page if page in pages else None,
                      "model_version": r.model_version})
-    html = _environment().get_template("index.html.j2").render(
+    return _environment().get_template("index.html.j2").render(
         rows=rows, trend=safe_json(figures.history_trend(daily)), generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        plotly=_plotly_script(out_dir, out_dir, False),
+        plotly=_plotly_script(False, False),
     )
-    path = out_dir / "index.html"
-    _write(path, html)
-    return path
-
-
-def _write(path: Path, text: str) -> None:
-    """A page is replaced whole: a browser or web server never reads half of one."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")

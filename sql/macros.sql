@@ -60,8 +60,8 @@ CREATE OR REPLACE MACRO leaderboard_products(n) AS TABLE
 COMMENT ON MACRO TABLE leaderboard_products IS 'The products a dashboard can list: the n worst (rank) and n best (best_rank), overall and within each language; the drill-down queries fetch data for these only.';
 
 CREATE OR REPLACE MACRO reviews_to_score(for_model) AS TABLE
-    SELECT r.review_id, r.body, md5(r.body) AS text_hash
+    SELECT r.review_id, r.body, r.body_hash AS text_hash
     FROM reviews r
     WHERE NOT EXISTS (SELECT 1 FROM review_scores s
-                      WHERE s.review_id = r.review_id AND s.model_version = for_model AND s.text_hash = md5(r.body));
-COMMENT ON MACRO TABLE reviews_to_score IS 'The reviews a model has not scored, or scored when the body was different (edited since), with the md5 of the body to score: what the next run scores.';
+                      WHERE s.review_id = r.review_id AND s.model_version = for_model AND s.text_hash = r.body_hash);
+COMMENT ON MACRO TABLE reviews_to_score IS 'The reviews a model has not scored, or scored when the body was different (edited since), with the md5 of the body to score (reviews.body_hash, hashed at ingest): what the next run scores.';

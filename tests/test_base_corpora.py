@@ -43,7 +43,7 @@ def test_a_small_store_weighs_at_least_its_share_of_the_base_and_its_few_negativ
 
 
 def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_else_the_base_does():
-    from reviewlens.flows.training.finetune_step import MIN_OWN_ROWS, decision_rows
+    from reviewlens.models.calibration import MIN_OWN_ROWS, decision_rows
     from reviewlens.models.finetune import Labelled
 
     def val(own: int, base: int) -> Labelled:

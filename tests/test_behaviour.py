@@ -20,8 +20,8 @@ import pytest
 
 from reviewlens.flows.training.behaviour import Case, generate_cases, load_suite, opinion_words
 from reviewlens.flows.training.behaviour_report import behaviour_report
-from reviewlens.models.behaviour_floor import BEHAVIOUR_FLOOR, below_floor, mft_pass_rate
 from reviewlens.models.classifier import SENTIMENTS
+from reviewlens.reports.behaviour_floor import BEHAVIOUR_FLOOR, below_floor, mft_pass_rate
 from reviewlens.reports.dashboard import _environment, model_card
 
 CASES = generate_cases()

@@ -94,6 +94,13 @@ def test_demo_with_no_nights_to_replay_is_one_sentence(tmp_path, days):
     assert not (tmp_path / "reviewlens.duckdb").exists()
 
 
+def test_a_demo_replaying_more_nights_than_its_data_spans_is_one_sentence(tmp_path):
+    result = cli("demo", "--history-days", "121", home=tmp_path)
+    assert one_sentence(result) == ("reviewlens: --history-days 121 is more than the 120 days the demo reviews are dated "
+                                    "over, so some nights would have nothing to score; use at most 120 or raise the "
+                                    "demo_days setting.")
+    assert not (tmp_path / "reviewlens.duckdb").exists()
+
 def test_an_unknown_demo_scenario_is_one_sentence(tmp_path):
     result = cli("demo", "--scenario", "outage", home=tmp_path)
     assert result.returncode == 2
@@ -154,6 +161,46 @@ def test_a_user_error_inside_the_nightly_flow_has_no_prefect_traceback(tmp_path,
     assert "Traceback" not in result.stderr and "ERROR" not in result.stderr, result.stderr
     sentence = f"reviewlens: no checkpoint at {home / 'models' / 'tiny-gone'}; train one with `reviewlens train`."
     assert sentence in result.stderr.splitlines(), result.stderr        # Prefect's INFO lines may surround it
+
+
+@pytest.mark.slow
+def test_prefect_keeps_its_temporary_server_banner_and_run_lines_off_the_console_unless_verbose(tmp_path, monkeypatch):
+    from reviewlens.flows.store.connection import connect
+    from reviewlens.flows.store.registry import register
+
+    home = ingested_home(tmp_path)
+    with connect(home / "reviewlens.duckdb") as con:                   # the flow starts, then stops on a sentence
+        register(con, "tiny-gone", "tiny", {}, "fingerprint", {}, Path("tiny-gone"), activate=True)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)               # Prefect starts its temporary server
+    sentence = f"reviewlens: no checkpoint at {home / 'models' / 'tiny-gone'}; train one with `reviewlens train`."
+    quiet = cli("run", home=home)
+    assert one_sentence(quiet) == sentence and quiet.stdout == ""      # the flow ran: the sentence comes from inside it
+    verbose = cli("--verbose", "run", home=home)
+    assert verbose.returncode == 2 and sentence in verbose.stderr.splitlines()
+    for line in ("Starting temporary server on http://127.0.0.1", "for more information on running a dedicated Prefect "
+                 "server", "Beginning flow run"):
+        assert line in verbose.stderr, verbose.stderr
+
+
+def test_models_never_cuts_a_version_so_it_can_be_copied_into_activate(tmp_path):
+    from reviewlens.flows.store.connection import connect
+    from reviewlens.flows.store.registry import register
+
+    home = ingested_home(tmp_path)
+    versions = ["demo-20261128-021500-3fa9c1", "full-20261129-235959-0a1b2c"]
+    metrics = {"sentiment": {"en": {"model": {"macro_f1": 0.71234}}, "zh": {"model": {"accuracy": 0.9}}}}
+    with connect(home / "reviewlens.duckdb") as con:
+        for version in versions:
+            register(con, version, version.split("-")[0], {}, "fingerprint", metrics, Path(version), activate=True)
+    listed = cli("models", home=home, COLUMNS="80")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    shown = {line.split()[0]: line.split()[1:] for line in lines if line.split() and line.split()[0] in versions}
+    assert set(shown) == set(versions)                                  # each whole, on one line
+    assert shown[versions[0]][:2] == ["0.9", "0.712"] and shown[versions[1]][:3] == ["yes", "0.9", "0.712"]
+    activated = cli("models", "--activate", versions[0], home=home, COLUMNS="80")
+    assert activated.returncode == 0 and f"{versions[0]} is now the active model" in activated.stdout
 
 
 HOME_FIX = "set REVIEWLENS_HOME (or home in reviewlens.toml) to a folder you can write."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from reviewlens.models.clustering import discover
+from reviewlens.models.terms import terms_of
 
 GROUPS = [  # (language, texts of the group): each group gets its own direction in embedding space
     ("en", [f"The zipper broke on day {i}, zipper stuck" for i in range(30)]),
@@ -16,20 +17,21 @@ GROUPS = [  # (language, texts of the group): each group gets its own direction 
 ]
 
 
-def corpus(seed: int = 0) -> tuple[np.ndarray, list[str], list[str]]:
+def corpus(seed: int = 0) -> tuple[np.ndarray, list[set[str]], list[str]]:
+    """Embeddings, each review's terms (as review_terms holds them), languages."""
     rng = np.random.default_rng(seed)
     directions = np.eye(16)
-    embeddings, texts, languages = [], [], []
+    embeddings, terms, languages = [], [], []
     for k, (language, group) in enumerate(GROUPS):
         embeddings += [directions[k] + rng.normal(0, 0.05, 16) for _ in group]
-        texts += group
+        terms += [terms_of(text) for text in group]
         languages += [language] * len(group)
-    return np.array(embeddings), texts, languages
+    return np.array(embeddings), terms, languages
 
 
 def test_each_candidate_is_one_language_with_words_and_two_examples():
-    embeddings, texts, languages = corpus()
-    found = discover(embeddings, texts, languages, n_clusters=3)
+    embeddings, terms, languages = corpus()
+    found = discover(embeddings, terms, languages, n_clusters=3)
     assert found and all(c.terms for c in found)
     for c in found:
         assert len(c.example_indices) == 2
@@ -41,15 +43,15 @@ def test_each_candidate_is_one_language_with_words_and_two_examples():
 
 
 def test_a_cluster_without_distinctive_words_is_dropped():
-    embeddings, texts, languages = corpus()
-    found = discover(embeddings, texts, languages, n_clusters=3)
+    embeddings, terms, languages = corpus()
+    found = discover(embeddings, terms, languages, n_clusters=3)
     stop_only = set(range(60, 90))
     assert not any(set(c.example_indices) & stop_only for c in found)
     assert sum(c.size for c in found if c.language == "en") == 60
 
 
 def test_too_few_reviews_of_a_language_give_no_candidates_for_it():
-    embeddings, texts, languages = corpus()
+    embeddings, terms, languages = corpus()
     keep = list(range(90)) + list(range(90, 100))          # ten Chinese reviews: not enough to cluster
-    found = discover(embeddings[keep], [texts[i] for i in keep], [languages[i] for i in keep], n_clusters=3)
+    found = discover(embeddings[keep], [terms[i] for i in keep], [languages[i] for i in keep], n_clusters=3)
     assert {c.language for c in found} == {"en"}

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from reviewlens.flows.config import load_settings
-from reviewlens.flows.ingest.cross_domain import ROTTEN_TOMATOES, fetch_snippets, read_snippets
 from reviewlens.flows.ingest.demo_data import DemoDataError
+from reviewlens.flows.training.cross_domain import ROTTEN_TOMATOES, fetch_snippets, read_snippets
 from reviewlens.flows.training.evaluation import binary_accuracy, cross_domain_accuracy, cross_domain_check
 
 

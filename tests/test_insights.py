@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from reviewlens.flows.config import Settings
-from reviewlens.flows.nightly.insights import RANKING_DAYS, insight_tables, rebuild_insights
+from reviewlens.flows.nightly.insights import RANKING_DAYS, rebuild_insights
+from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.store.connection import query
 from reviewlens.models.terms import STOP_WORDS
+from tests.helpers import insight_tables
 
 RUN = date(2026, 11, 28)
 
@@ -31,7 +33,7 @@ def add(con, rows: list[dict], aspects: list[dict] | None = None) -> None:
     } for r in rows])
     con.register("new_reviews", reviews)
     con.register("new_scores", scores)
-    con.execute("INSERT INTO reviews SELECT * FROM new_reviews")
+    con.execute("INSERT INTO reviews BY NAME SELECT *, md5(body) AS body_hash FROM new_reviews")
     con.execute("INSERT INTO review_scores BY NAME SELECT review_id, model_version, sentiment, p_negative, p_neutral, p_positive, "
                 "sentiment_score, topics, MAP {} AS topic_scores, run_id, scored_at FROM new_scores")
     for a in aspects or []:
@@ -42,6 +44,13 @@ def add(con, rows: list[dict], aspects: list[dict] | None = None) -> None:
 def store(con):
     con.execute("INSERT INTO model_registry VALUES ('m1', now(), 'test', '{}', 'f', '{}', '/nowhere', true)")
     return con
+
+
+def rebuild(con, settings: Settings, run_date: date) -> dict[str, int]:
+    """The night's two steps behind the emerging terms: the reviews' words indexed (the flow's index_review_terms),
+    then the insight tables, which read them."""
+    index_terms(con, run_date)
+    return rebuild_insights(con, settings, run_date)
 
 
 def settings(**overrides) -> Settings:
@@ -121,7 +130,7 @@ def test_emerging_terms_find_a_new_word_in_both_scripts(store):
     rows += [{"id": f"zh{i}", "age": i % 7, "s": "negative", "body": "拉链坏了，很失望"} for i in range(6)]
     add(store, rows)
     store.execute("UPDATE reviews SET language = 'zh' WHERE review_id LIKE 'zh%'")
-    rebuild_insights(store, settings(min_term_count=5), RUN)
+    rebuild(store, settings(min_term_count=5), RUN)
     terms = {r[0]: r[1:] for r in store.execute("SELECT term, language, recent, baseline FROM emerging_terms").fetchall()}
     assert terms["zipper"] == ("en", 8, 0)
     assert terms["拉链"] == ("zh", 6, 0)
@@ -132,7 +141,7 @@ def test_stop_words_of_topic_discovery_never_emerge(store):
     rows = [{"id": f"old{i}", "age": 10 + i % 20, "s": "positive", "body": "lovely dress, soft fabric"} for i in range(40)]
     rows += [{"id": f"new{i}", "age": i % 7, "s": "negative", "body": "really because zipper"} for i in range(8)]
     add(store, rows)
-    rebuild_insights(store, settings(min_term_count=5), RUN)
+    rebuild(store, settings(min_term_count=5), RUN)
     terms = {r[0] for r in store.execute("SELECT term FROM emerging_terms").fetchall()}
     assert "zipper" in terms
     assert {"really", "because"} <= STOP_WORDS and not terms & STOP_WORDS
@@ -194,7 +203,7 @@ def test_emerging_chinese_terms_are_words_not_character_pairs(store):
     rows += [{"id": f"zhnew{i}", "age": i % 7, "s": "negative", "body": f"尺码偏小，穿着不舒服，第{i}次买"} for i in range(12)]
     add(store, rows)
     store.execute("UPDATE reviews SET language = 'zh'")
-    rebuild_insights(store, settings(min_term_count=5), RUN)
+    rebuild(store, settings(min_term_count=5), RUN)
     terms = {r[0] for r in store.execute("SELECT term FROM emerging_terms WHERE language = 'zh'").fetchall()}
     assert {"尺码", "偏小", "穿着", "舒服"} <= terms
     assert not terms & {"码偏", "小，", "穿着不", "着不"}
@@ -203,9 +212,10 @@ def test_emerging_chinese_terms_are_words_not_character_pairs(store):
 
 def test_an_edited_review_is_segmented_again(store):
     add(store, [{"id": "a", "age": 0, "s": "negative", "body": "the zipper broke"}])
-    rebuild_insights(store, settings(), RUN)
-    store.execute("UPDATE reviews SET body = 'the buttons fell off' WHERE review_id = 'a'")
-    rebuild_insights(store, settings(), RUN)
+    rebuild(store, settings(), RUN)
+    store.execute("UPDATE reviews SET body = 'the buttons fell off', body_hash = md5('the buttons fell off') "
+                  "WHERE review_id = 'a'")                            # as ingest writes an edit
+    rebuild(store, settings(), RUN)
     assert store.execute("SELECT terms FROM review_terms").fetchall() == [(["button", "fell"],)]
 
 

@@ -9,7 +9,8 @@ import torch
 from reviewlens.models.batching import pad
 from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, predict_logits
+from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune
+from reviewlens.models.predict import predict_logits
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.ngrams import hashed_ngrams
 from reviewlens.models.taxonomy import load_taxonomy

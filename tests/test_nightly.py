@@ -17,10 +17,9 @@ from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.nightly.schedule import nightly_deployment
 from reviewlens.flows.store.connection import StoreBusy, connect
 from reviewlens.flows.store.snapshot import snapshot_path
-from reviewlens.flows.scoring.stream import count_unscored
 from reviewlens.flows.nightly.flow import nightly
-from reviewlens.flows.nightly.insights import insight_tables
 from tests.fixtures import restoring, write_fixture
+from tests.helpers import count_unscored, insight_tables
 from tests.processes import Command, task_finished
 
 pytestmark = pytest.mark.slow
@@ -74,8 +73,9 @@ def wal_size(settings) -> int:
 
 
 def run_command(settings, prefect_api: str) -> Command:
-    """`reviewlens run` as cron starts it, committing scores in shards of 50 reviews."""
-    return Command(["run", "--date", RUN.isoformat()], settings.home, PREFECT_API_URL=prefect_api,
+    """`reviewlens run` as cron starts it, committing scores in shards of 50 reviews; --verbose, so that its task
+    lines (which the test waits for) reach the console."""
+    return Command(["--verbose", "run", "--date", RUN.isoformat()], settings.home, PREFECT_API_URL=prefect_api,
                    REVIEWLENS_SHARD_REVIEWS="50")
 
 

@@ -151,7 +151,7 @@ def test_an_absolute_row_pointing_at_another_workspace_uses_this_workspaces_copy
 
 
 def test_eval_and_classify_find_a_version_in_this_workspace(tmp_path):
-    from reviewlens.flows.training.evaluation import model_folder
+    from reviewlens.flows.store.registry import model_folder
     settings = Settings(home=tmp_path)
     summary = register_new(settings, force=True)
     assert model_folder(settings, None) == settings.models_dir / summary.version

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from reviewlens.flows.ingest.files import ingest_file
-from reviewlens.flows.scoring.stream import count_unscored, score_unscored
 from reviewlens.models.inference import Aspect, Scored
+from tests.helpers import count_unscored, score_unscored
 
 HEADER = "review_id,product_id,body,created_at\n"
 

@@ -15,9 +15,9 @@ from reviewlens.flows.nightly.flow import nightly
 from reviewlens.flows.scoring.shard_task import FAULTS_ENV
 from reviewlens.flows.scoring.shards import (
     REVIEWS, SCORES, clear_shards, export_shard, load_shard, plan_shards, score_shard_files)
-from reviewlens.flows.scoring.stream import score_unscored
 from reviewlens.flows.store.connection import connect
 from tests.fixtures import restoring
+from tests.helpers import score_unscored
 from tests.test_scoring import WordModel, write_csv
 
 RUN = date(2026, 11, 28)

@@ -10,12 +10,14 @@ import pytest
 from rich.console import Console
 
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.store.readonly_sql import QueryRefused, query_table, run_query, sandbox
+from reviewlens.flows.store.readonly_sql import QueryRefused, run_query, sandbox
+from tests.helpers import query_table
 
 
 @pytest.fixture
 def store(con, db_path):
-    con.execute("INSERT INTO reviews VALUES ('r1', 'p', NULL, 5, NULL, 'good', 'en', '2026-10-01', NULL, 's', now())")
+    con.execute("INSERT INTO reviews (review_id, product_id, rating, body, language, created_at, source, ingested_at) "
+                "VALUES ('r1', 'p', 5, 'good', 'en', '2026-10-01', 's', now())")
     con.close()
     return db_path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -20,6 +21,11 @@ CONTRACT_TABLES = {
 }
 
 
+def add_review(con) -> None:
+    con.execute("INSERT INTO reviews (review_id, product_id, rating, body, body_hash, language, created_at, source, ingested_at) "
+                "VALUES ('r', 'p', 5, 'b', md5('b'), 'en', now(), 's', now())")
+
+
 def test_schema_creates_every_contract_table_with_comments(con):
     tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall())
     assert CONTRACT_TABLES <= set(tables)
@@ -30,7 +36,7 @@ def test_schema_creates_every_contract_table_with_comments(con):
 
 
 def test_applying_the_schema_twice_is_harmless(con):
-    con.execute("INSERT INTO reviews VALUES ('r', 'p', NULL, 5, NULL, 'b', 'en', now(), NULL, 's', now())")
+    add_review(con)
     assert migrate(con) == SCHEMA_VERSION
     assert migrate(con) == SCHEMA_VERSION
     assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
@@ -81,6 +87,23 @@ def test_a_store_made_before_the_views_moved_gets_the_macros_and_views_on_connec
     con.close()
 
 
+def test_a_store_from_before_version_7_gets_the_hash_of_every_body_when_opened(db_path):
+    db_path.parent.mkdir(parents=True)
+    old = duckdb.connect(str(db_path))                      # version 6, with reviews and no hashes
+    run_script(old, "schema.sql")
+    old.execute("INSERT INTO schema_version (version) SELECT range FROM range(1, 7)")
+    for name in (n for n in sql_files("migrations") if int(n.split("_")[0]) < 7):
+        run_script(old, f"migrations/{name}")
+    old.execute("INSERT INTO reviews VALUES ('r', 'p', NULL, 5, NULL, 'soft fabric', 'en', now(), NULL, 's', now())")
+    old.close()
+    con = connect(db_path)
+    try:
+        assert con.execute("SELECT body_hash FROM reviews").fetchone() == (hashlib.md5(b"soft fabric").hexdigest(),)
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    finally:
+        con.close()
+
+
 def test_a_transaction_inside_another_joins_it_and_the_outer_one_decides(con):
     from reviewlens.flows.store.connection import transaction
 
@@ -113,7 +136,7 @@ def test_an_error_that_already_ended_the_transaction_is_the_error_raised(con):
 def test_a_dropped_derived_table_is_created_again_with_its_current_columns(db_path, dropped):
     con = connect(db_path)
     columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [dropped]).fetchall()
-    con.execute("INSERT INTO reviews VALUES ('r', 'p', NULL, 5, NULL, 'b', 'en', now(), NULL, 's', now())")
+    add_review(con)
     con.execute(f"DROP TABLE {dropped}")
     con.close()
     con = connect(db_path)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from reviewlens.flows.errors import UserError
-from reviewlens.models.checkpoint import sha256_file
+from reviewlens.models.atomic import sha256_file
 from reviewlens.models.taxonomy import SeedLabeller, load_taxonomy
 
 

@@ -12,7 +12,8 @@ from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.nightly.insights import RANKING_DAYS
 from reviewlens.flows.store.connection import query, run_script
-from reviewlens.reports.dashboard import LEADERBOARD_SIZE, ReportData, write_history_page, write_run_page
+from reviewlens.models.atomic import atomic_path
+from reviewlens.reports.dashboard import LEADERBOARD_SIZE, ReportData, history_page, run_page_files, shared_files
 
 QUERIES = ("headline", "daily", "topics", "products", "product_examples", "product_topics", "product_weekly", "examples",
            "alerts", "alert_reviews", "movers", "emerging", "candidates", "model", "demo_sources")
@@ -50,7 +51,11 @@ def write_run_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_dat
     """The run page under reports/<run-date>/ (or one self-contained file) and its headline figures; `latest`
     names the newest night on the page of a backfill."""
     data = load_report_data(con, run_date, run_id, latest)
-    return write_run_page(data, settings.reports_dir, standalone=standalone), data.headline_figures()
+    if not standalone:
+        write_shared_files(settings.reports_dir)
+    files = run_page_files(data, standalone)
+    write_files(settings.reports_dir, files)
+    return settings.reports_dir / list(files)[-1], data.headline_figures()
 
 
 def record_headline(con: duckdb.DuckDBPyConnection, run_id: str, headline: dict) -> None:
@@ -62,7 +67,26 @@ def write_history(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
     the newest (a backfill's earlier night never ends it)."""
     as_of = insights_as_of(con)
     daily = query(con, "report/daily.sql", {"run_date": as_of or date.max})
-    return write_history_page(query(con, "report/runs.sql"), daily, settings.reports_dir)
+    pages = {path.relative_to(settings.reports_dir).as_posix() for path in settings.reports_dir.glob("*/index.html")}
+    path = settings.reports_dir / "index.html"
+    write_shared_files(settings.reports_dir)
+    write_files(settings.reports_dir, {path.name: history_page(query(con, "report/runs.sql"), daily, pages)})
+    return path
+
+
+def write_shared_files(folder: Path) -> None:
+    """The files every page that is not standalone links to (plotly), written once."""
+    write_files(folder, {name: text for name, text in shared_files().items() if not (folder / name).exists()})
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
+    """Each file (by path relative to folder) replaced whole, in order, so a page comes after what it links to:
+    a browser or web server never reads half of one."""
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
 
 
 def write_reports(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date, run_id: str | None,

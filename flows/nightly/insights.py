@@ -11,7 +11,6 @@ from datetime import date
 import duckdb
 
 from reviewlens.flows.config import Settings
-from reviewlens.flows.nightly.review_terms import index_terms
 from reviewlens.flows.store.connection import run_script, sql_files, sql_text, transaction
 from reviewlens.models.terms import STOP_WORDS
 
@@ -32,11 +31,6 @@ def fills(name: str) -> str:
     return match.group(1)
 
 
-def insight_tables() -> list[str]:
-    """The insight tables, in the order they are rebuilt."""
-    return [fills(name) for name in insight_files()]
-
-
 def insight_params(settings: Settings, run_date: date) -> dict:
     return {
         "run_date": run_date, "min_alert_volume": settings.min_alert_volume, "alert_z": settings.alert_z,
@@ -49,9 +43,8 @@ def insight_params(settings: Settings, run_date: date) -> dict:
 
 def rebuild_insights(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> dict[str, int]:
     """Rows each insight file wrote, by the table it fills (alerts: the run date's); a failure leaves the
-    previous tables intact. The words of new reviews (review_terms) are written first: segmenting Chinese
-    takes Python, counting the words is SQL."""
-    index_terms(con, run_date)
+    previous tables intact. The emerging terms count the words in review_terms, which the night's
+    `index_review_terms` step wrote before this one (segmenting Chinese takes Python, counting words is SQL)."""
     params = insight_params(settings, run_date)
     with transaction(con):
         for name in sql_files("rebuild"):

@@ -1,4 +1,5 @@
-"""Topic discovery from the store: recent reviews with no taxonomy topic, embedded, clustered, written out."""
+"""Topic discovery from the store: recent reviews with no taxonomy topic, clustered by the embeddings the scoring
+pass kept and named by the terms review_terms holds, written out. Nothing is scored or segmented a second time."""
 
 from __future__ import annotations
 
@@ -9,20 +10,41 @@ import numpy as np
 import pandas as pd
 
 from reviewlens.flows.config import Settings
-from reviewlens.flows.store.connection import sql_text, transaction
+from reviewlens.flows.store.connection import query, run_script, sql_text, transaction
 from reviewlens.models.clustering import Candidate, discover
 from reviewlens.models.inference import ReviewModel
 
 
 def discover_topics(con: duckdb.DuckDBPyConnection, model: ReviewModel, settings: Settings, run_date: date) -> int:
-    """Replace topic_candidates with clusters of recent untopiced reviews, per language; returns how many were found."""
-    sample = con.execute(sql_text("discovery/untopiced.sql"), {"run_date": run_date, "limit": settings.discovery_sample}).fetchall()
-    ids, texts, languages = [r[0] for r in sample], [r[1] for r in sample], [r[2] for r in sample]
+    """Replace topic_candidates with clusters of recent untopiced reviews, per language; returns how many were found.
+    Embeddings older than the discovery window, or of another model, are dropped."""
+    sample = query(con, "discovery/untopiced.sql", {"run_date": run_date, "limit": settings.discovery_sample})
     candidates = []
-    if texts:
-        scored = model.score(texts, settings.score_batch_tokens, aspects=False)
-        candidates = discover(np.stack([s.embedding for s in scored]), texts, languages)
-    return write_candidates(con, ids, candidates)
+    if len(sample):
+        embeddings = embeddings_of(con, sample, model, settings.score_batch_tokens)
+        candidates = discover(embeddings, sample["terms"].tolist(), sample["language"].tolist())
+    run_script(con, "discovery/prune_embeddings.sql", {"run_date": run_date})
+    return write_candidates(con, sample["review_id"].tolist(), candidates)
+
+
+def embeddings_of(con: duckdb.DuckDBPyConnection, sample: pd.DataFrame, model: ReviewModel,
+                  batch_tokens: int) -> np.ndarray:
+    """(N, C) the embedding of each sampled review as the scoring pass kept it. A review scored before the store
+    kept embeddings (schema version 7) has none: it is embedded here, and kept, so this happens once per review."""
+    vectors = list(sample["embedding"])
+    missing = np.flatnonzero(sample["embedding"].isna()).tolist()
+    if missing:
+        scored = model.score(sample["body"].iloc[missing].tolist(), batch_tokens, aspects=False)
+        for i, s in zip(missing, scored):
+            vectors[i] = s.embedding
+        frame = pd.DataFrame({"review_id": sample["review_id"].iloc[missing].tolist(), "model_version": model.version,
+                              "embedding": [s.embedding.astype(np.float32).tolist() for s in scored]})
+        con.register("embeddings_frame", frame)
+        try:
+            run_script(con, "discovery/write_embeddings.sql")
+        finally:
+            con.unregister("embeddings_frame")
+    return np.stack([np.asarray(v, dtype=np.float32) for v in vectors])
 
 
 def write_candidates(con: duckdb.DuckDBPyConnection, ids: list[str], candidates: list[Candidate]) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.scoring.options import scoring_options
-from reviewlens.flows.training.evaluation import model_folder
+from reviewlens.flows.store.registry import model_folder
 from reviewlens.models.classifier import SENTIMENTS
 from reviewlens.models.inference import ReviewModel
 

@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from reviewlens.flows.scoring.tables import score_tables
+from reviewlens.flows.scoring.tables import embedding_table, score_tables
 from reviewlens.flows.store.connection import run_script, sql_text, transaction
 from reviewlens.models.inference import ReviewModel
 
-REVIEWS, SCORES, ASPECTS = "reviews.parquet", "scores.parquet", "aspects.parquet"
+REVIEWS, SCORES, ASPECTS, EMBEDDINGS = "reviews.parquet", "scores.parquet", "aspects.parquet", "embeddings.parquet"
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,13 @@ def export_shard(con: duckdb.DuckDBPyConnection, plan: ShardPlan, model_version:
 
 
 def score_shard_files(shard: Shard, model: ReviewModel, run_id: str, batch_tokens: int) -> int:
-    """Worker side: score the shard's reviews and write scores.parquet and aspects.parquet; returns reviews scored."""
+    """Worker side: score the shard's reviews and write scores.parquet, aspects.parquet and embeddings.parquet (the
+    reviews with no topic, for topic discovery); returns reviews scored."""
     reviews = read_table(shard.file(REVIEWS))
     ids, texts, hashes = (reviews.column(c).to_pylist() for c in ("review_id", "body", "text_hash"))
-    results = model.score(texts, batch_tokens, embeddings=False)
+    results = model.score(texts, batch_tokens)
     scores, aspects = score_tables(ids, results, model.version, run_id, hashes)
+    write_table(embedding_table(ids, results, model.version), shard.file(EMBEDDINGS))
     write_table(aspects, shard.file(ASPECTS))              # scores last: its presence says the shard is done
     write_table(scores, shard.file(SCORES))
     return len(ids)
@@ -104,18 +106,20 @@ def scored_already(shard: Shard) -> int | None:
 
 
 def load_shard(con: duckdb.DuckDBPyConnection, shard: Shard, model_version: str) -> int:
-    """A scored shard into review_scores / review_aspects, one transaction; loading it twice adds nothing."""
-    scores, aspects = read_table(shard.file(SCORES)), read_table(shard.file(ASPECTS))
+    """A scored shard into review_scores / review_aspects / review_embeddings, one transaction; loading it twice
+    adds nothing."""
+    tables = {view: read_table(shard.file(name)) for view, name in
+              (("shard_scores", SCORES), ("shard_aspects", ASPECTS), ("shard_embeddings", EMBEDDINGS))}
     with transaction(con):
-        con.register("shard_scores", scores)
-        con.register("shard_aspects", aspects)
+        for view, table in tables.items():
+            con.register(view, table)
         try:
             run_script(con, "scoring/load_shard.sql",
                        {"model_version": model_version, "first_id": shard.first_id, "last_id": shard.last_id})
         finally:
-            con.unregister("shard_scores")
-            con.unregister("shard_aspects")
-    return scores.num_rows
+            for view in tables:
+                con.unregister(view)
+    return tables["shard_scores"].num_rows
 
 
 def remove_shard(shard: Shard) -> None:

@@ -10,37 +10,19 @@ old rows replaced.
 
 from __future__ import annotations
 
-import tempfile
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 import duckdb
 
-from reviewlens.flows.scoring.shards import (
-    Shard, clear_shards, export_shard, load_shard, plan_shards, remove_shard, score_shard_files)
-from reviewlens.flows.store.connection import sql_text
-from reviewlens.models.inference import ReviewModel
-
-
-def count_unscored(con: duckdb.DuckDBPyConnection, model_version: str) -> int:
-    return con.execute(sql_text("scoring/count_unscored.sql"), {"model_version": model_version}).fetchone()[0]
+from reviewlens.flows.scoring.shards import Shard, clear_shards, export_shard, load_shard, plan_shards, remove_shard
 
 
 class Scoring(Protocol):
-    """A submitted shard: Prefect futures (threads or Dask) and the sequential path's finished result alike."""
+    """A submitted shard: a Prefect future (threads or Dask), or anything else whose result() is its review count."""
 
     def result(self) -> int: ...
-
-
-@dataclass
-class Finished:
-    """A shard scored on the spot (the sequential path)."""
-    reviews: int
-
-    def result(self) -> int:
-        return self.reviews
 
 
 def score_in_shards(
@@ -77,22 +59,3 @@ def score_in_shards(
         on_shard(shard.reviews)
     clear_shards(root)
     return done
-
-
-def score_unscored(
-    con: duckdb.DuckDBPyConnection,
-    model: ReviewModel,
-    run_id: str,
-    shard_reviews: int,
-    batch_tokens: int,
-    on_shard: Callable[[int], None] = lambda n: None,
-    stop_after_shards: int | None = None,
-    root: str | None = None,
-) -> int:
-    """The same shards scored one after another in this process with a model object (no task runner): what the
-    nightly flow does, for scripts and tests. Shard files go under `root` (default: a temporary folder)."""
-    with tempfile.TemporaryDirectory(prefix="reviewlens-shards-") as scratch:
-        return score_in_shards(
-            con, model.version, shard_reviews, root or scratch,
-            lambda shard: Finished(score_shard_files(shard, model, run_id, batch_tokens)),
-            in_flight=1, on_shard=on_shard, stop_after_shards=stop_after_shards)

@@ -1,4 +1,5 @@
-"""Scores as Arrow tables shaped like review_scores and review_aspects: what a shard's results files hold."""
+"""Scores as Arrow tables shaped like review_scores, review_aspects and review_embeddings: what a shard's results
+files hold."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ SCORE_SCHEMA = pa.schema([
 ASPECT_SCHEMA = pa.schema([
     ("review_id", pa.string()), ("model_version", pa.string()), ("clause_no", pa.int32()), ("char_start", pa.int32()),
     ("char_end", pa.int32()), ("topic", pa.string()), ("sentiment", pa.string()), ("score", pa.float32()),
+])
+EMBEDDING_SCHEMA = pa.schema([
+    ("review_id", pa.string()), ("model_version", pa.string()), ("embedding", pa.list_(pa.float32())),
 ])
 
 
@@ -40,3 +44,13 @@ def score_tables(ids: list[str], results: list[Scored], model_version: str, run_
         "sentiment": [a.sentiment for _, a in rows], "score": [a.score for _, a in rows],
     }, schema=ASPECT_SCHEMA)
     return scores, aspects
+
+
+def embedding_table(ids: list[str], results: list[Scored], model_version: str) -> pa.Table:
+    """The pooled embeddings of the reviews that got no topic: what topic discovery clusters, kept from this
+    pass so that discovery does not run the model over them again."""
+    rows = [(rid, r.embedding) for rid, r in zip(ids, results) if not r.topics]
+    return pa.table({
+        "review_id": [rid for rid, _ in rows], "model_version": [model_version] * len(rows),
+        "embedding": [e.astype("float32").tolist() for _, e in rows],
+    }, schema=EMBEDDING_SCHEMA)

@@ -15,7 +15,7 @@ import duckdb
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class StoreBusy(UserError):

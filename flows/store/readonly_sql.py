@@ -120,13 +120,6 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def query_table(db_path: Path, query: str, timeout: float = DEFAULT_TIMEOUT_S,
-                memory_limit: str = DEFAULT_MEMORY_LIMIT) -> pa.Table:
-    """The whole result as an Arrow table (for small results: `run_query` streams)."""
-    with batches(db_path, query, timeout, memory_limit) as reader:
-        return reader.read_all()
-
-
 def run_query(db_path: Path, query: str, fmt: str, output: Path | None, console: Console,
               timeout: float = DEFAULT_TIMEOUT_S, memory_limit: str = DEFAULT_MEMORY_LIMIT,
               protected: tuple[Path, ...] = ()) -> None:

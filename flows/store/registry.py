@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 
 from reviewlens.flows.clock import utc_now
+from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.store.connection import transaction
+from reviewlens.flows.store.connection import connect, query, transaction
 
 
 class NoActiveModel(UserError):
@@ -89,3 +90,17 @@ def activation_decision(new_score: float, active: tuple[str, float | None] | Non
         return True, f"activated: the active model {active[0]} can no longer be loaded"
     verdict = "activated" if new_score >= active[1] else "not activated, worse than the active model"
     return new_score >= active[1], f"{verdict}: {old} on the validation split"
+
+
+def model_folder(settings: Settings, version: str | None) -> Path:
+    """The checkpoint folder of a version, or of the active model."""
+    con = connect(settings.db_path, read_only=True, settings=settings)
+    try:
+        if version is None:
+            return require_active(con, settings.models_dir)[1]
+        found = query(con, "store/model_path.sql", {"version": version})
+    finally:
+        con.close()
+    if found.empty:
+        raise UserError(f"no model {version!r} in the registry; `reviewlens models` lists them.")
+    return checkpoint_folder(settings.models_dir, found["path"].iloc[0])

@@ -28,7 +28,7 @@ class Capability:
                                 # DIR (a change that must not weaken the expected label's probability)
     description: str
     judge: str                  # three_class: argmax of the three; binary: the larger of p_negative and p_positive
-    floor: bool = True          # counted in the language's MFT pass rate (models/behaviour_floor.py)
+    floor: bool = True          # counted in the language's MFT pass rate (reports/behaviour_floor.py)
     note: str = ""              # why it is not, when it is not
     tolerance: float = 0.0      # DIR: how far the expected label's probability may drop
 

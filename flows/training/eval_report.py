@@ -6,11 +6,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from reviewlens.models.behaviour_floor import BEHAVIOUR_FLOOR, below_floor, mft_pass_rate
 from reviewlens.models.sentiment_report import concerns
+from reviewlens.reports.behaviour_floor import BEHAVIOUR_FLOOR, below_floor, mft_pass_rate
 
 ABLATIONS = {"wide_only": "wide path alone", "random_init": "random-init encoder"}
 WHO = {"model": "model", "baseline": "TF-IDF + LR baseline"}
+CALIBRATION_NOISE = 0.01      # a change of ECE smaller than this, on a test split of a few thousand, is noise
 
 
 def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test split", warn: bool = False) -> None:
@@ -20,14 +21,13 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
     sentiment = metrics.get("sentiment", {})
     out.print(_summary(metrics, where))
     for language, entry in sentiment.items():
+        if (note := calibration_note(language, entry, where)) is not None:
+            out.print(note, markup=False, highlight=False, soft_wrap=True)
+    for language, entry in sentiment.items():
         out.print(_per_class(language, entry, where))
         out.print(_confusion(language, entry, where))
-    topics = metrics.get("topics")
-    if topics:
-        out.print(f"topics on the hand-checked gold set (n={topics['model']['n']}): model micro-F1 "
-                  f"{topics['model']['micro_f1']:.3f} / macro-F1 {topics['model']['macro_f1']:.3f}; seed-word labeller "
-                  f"{topics['seed_words']['micro_f1']:.3f} / {topics['seed_words']['macro_f1']:.3f}; aspect sentiment "
-                  f"accuracy {topics['aspect_sentiment_accuracy'] or float('nan'):.3f} on {topics['aspect_pairs']} pairs")
+    for line in topic_lines(metrics.get("topics") or {}):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
     pre = metrics.get("pretrain", {})
     for language in ("zh", "en"):
         if language in pre:
@@ -47,6 +47,26 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
             out.print(f"warning: on {where}, {concern}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
+def topic_lines(topics: dict) -> list[str]:
+    """The gold set's topic and aspect figures, each beside the simplest alternative it must beat: topics beside the
+    seed-word labeller, aspect sentiment (every gold pair) beside copying the review's sentiment to every gold topic."""
+    if not topics:
+        return []
+    model, seeds = topics["model"], topics["seed_words"]
+    lines = [f"topics on the hand-checked gold set (n={model['n']}): micro-F1 model {model['micro_f1']:.3f}, seed-word "
+             f"labeller {seeds['micro_f1']:.3f} (macro-F1 {model['macro_f1']:.3f}, {seeds['macro_f1']:.3f})"]
+    aspects = topics.get("aspects")
+    if aspects:
+        own, copy = aspects["model"], aspects["copy_review_sentiment"]
+        lines.append(f"aspect sentiment over all {own['pairs']} gold (topic, sentiment) pairs, a topic not named counted "
+                     f"wrong: model {own['accuracy']:.3f}, copy the review's sentiment {copy['accuracy']:.3f}; negative "
+                     f"aspects found: model {own['negative_found']} of {own['negative_pairs']}, copy {copy['negative_found']}")
+        lines += [f"  {language}: model {figures['accuracy']:.3f}, copy {copy['per_language'][language]['accuracy']:.3f}; "
+                  f"negative aspects found: model {figures['negative_found']} of {figures['negative_pairs']}, copy "
+                  f"{copy['per_language'][language]['negative_found']}" for language, figures in own["per_language"].items()]
+    return lines
+
+
 def _summary(metrics: dict, where: str) -> Table:
     """Accuracy, macro-F1, negative recall and ECE per language; an ablation's column only when it was trained."""
     ablations = {name: label for name, label in ABLATIONS.items() if metrics.get(name)}
@@ -56,11 +76,29 @@ def _summary(metrics: dict, where: str) -> Table:
         columns = [entry["model"], entry.get("baseline")]
         columns += [metrics[name].get(language, {}).get("model") for name in ablations]
         for i, metric in enumerate(("accuracy", "macro_f1", "negative recall", "ece")):
-            table.add_row(f"{language} (n={entry['model']['n']:,})" if i == 0 else "", metric,
+            table.add_row(f"{language} (n={entry['model']['n']:,})" if i == 0 else "",
+                          "calibration error (ECE)" if metric == "ece" else metric,
                           *(_figure(figures, metric) for figures in columns))
-        table.add_row("", "ece before calibration", f"{entry.get('ece_before_calibration', float('nan')):.3f}",
-                      *[""] * (len(columns) - 1))
     return table
+
+
+def calibration_note(language: str, entry: dict, where: str) -> str | None:
+    """The model's calibration error on `where` before and after the bias and temperature fitted on validation, and
+    whether that helped here; None when either figure is missing.
+    calibration_note('en', {'model': {'ece': 0.026}, 'ece_before_calibration': 0.022}, 'the fixed test split') ->
+    'en: calibration error (ECE) on the fixed test split is 0.022 before the bias and temperature fitted on validation,
+    0.026 after: no real change (a difference under 0.01 is noise)'"""
+    before, after = entry.get("ece_before_calibration"), entry["model"].get("ece")
+    if before is None or after is None:
+        return None
+    if abs(after - before) < CALIBRATION_NOISE:
+        verdict = f"no real change (a difference under {CALIBRATION_NOISE:g} is noise)"
+    elif after < before:
+        verdict = "calibration helped"
+    else:
+        verdict = "worse after (the bias is fitted for macro-F1, which can cost calibration)"
+    return (f"{language}: calibration error (ECE) on {where} is {before:.3f} before the bias and temperature fitted on "
+            f"validation, {after:.3f} after: {verdict}")
 
 
 def _behaviour(report: dict) -> Table:

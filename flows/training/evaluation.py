@@ -13,13 +13,13 @@ from rich.console import Console
 
 from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.ingest.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
 from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.ingest.files import ingest_file, parse_mapping
 from reviewlens.flows.training.behaviour import generate_cases
 from reviewlens.flows.training.behaviour_report import behaviour_report
+from reviewlens.flows.training.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
 from reviewlens.flows.training.pretrain_step import load_corpus
-from reviewlens.flows.store.registry import checkpoint_folder, require_active
+from reviewlens.flows.store.registry import model_folder
 from reviewlens.flows.store.connection import connect, sql_text
 from reviewlens.flows.training.topic_gold import evaluate_topics
 from reviewlens.flows.training.finetune_step import LANGUAGES, evaluate, split_baseline, targets
@@ -30,20 +30,6 @@ from reviewlens.models.inference import ReviewModel
 from reviewlens.models.splits import normalise
 
 console = Console(stderr=True)
-
-
-def model_folder(settings: Settings, version: str | None) -> Path:
-    """The checkpoint folder of a version, or of the active model."""
-    con = connect(settings.db_path, read_only=True, settings=settings)
-    try:
-        if version is None:
-            return require_active(con, settings.models_dir)[1]
-        row = con.execute("SELECT path FROM model_registry WHERE model_version = ?", [version]).fetchone()
-    finally:
-        con.close()
-    if row is None:
-        raise UserError(f"no model {version!r} in the registry; `reviewlens models` lists them.")
-    return checkpoint_folder(settings.models_dir, row[0])
 
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:

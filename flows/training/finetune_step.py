@@ -10,13 +10,13 @@ from rich.console import Console
 from reviewlens.flows.training.base_corpora import is_base
 from reviewlens.flows.training.pretrain_step import training_progress
 from reviewlens.models.baseline import Baseline
-from reviewlens.models.calibration import fit_bias, fit_lexicon_weight, fit_mix, fit_temperature
+from reviewlens.models.calibration import calibrate
 from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.sentiment_report import sentiment_report
-from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, lexicon_scores, predict_logits, sentiment_targets
+from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, sentiment_targets
 from reviewlens.models.inference import ReviewModel
-from reviewlens.models.metrics import f1
+from reviewlens.models.predict import predict_logits
 from reviewlens.models.taxonomy import SeedLabeller
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
@@ -68,57 +68,6 @@ def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig,
             model.set_lexicon(*lexicon)
     calibrate(model, val)
     return model
-
-
-def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
-    """On validation: the deep/wide mix (when both parts are trained), the per-class bias, the temperature
-    and the per-topic thresholds, in that order (each is fitted on the decisions the previous ones make)."""
-    if model.wide_buckets and float(model.mix[0]) > 0:
-        parts = []
-        for weights in ([1.0, 0.0], [0.0, 1.0]):
-            model.mix.copy_(torch.tensor(weights))
-            parts.append(predict_logits(model, val.sequences)[0])
-        model.mix.copy_(torch.from_numpy(fit_mix(*parts, val.sentiment, val.binary)))
-        if model.lexicon_keys.numel():          # the lexicon's weight where the wide path is silent
-            silent = parts[0] * float(model.mix[0])
-            scores = lexicon_scores(model, val.sequences)
-            model.lexicon_weight.copy_(torch.from_numpy(fit_lexicon_weight(silent, scores, val.sentiment, val.binary)))
-    logits, topic_probs, _ = predict_logits(model, val.sequences)
-    rows = decision_rows(val)
-    bias = fit_bias(logits[rows], val.sentiment[rows], val.binary[rows])
-    temperature = fit_temperature(logits[rows] + bias, val.sentiment[rows], val.binary[rows])
-    model.sentiment_bias.copy_(torch.from_numpy(bias))
-    model.temperature.fill_(temperature)
-    model.topic_threshold.copy_(torch.from_numpy(topic_thresholds(topic_probs, val.topics)))
-    return {"mix": model.mix.tolist(), "lexicon_weight": model.lexicon_weight.tolist() if model.wide_buckets else None,
-            "bias": bias.tolist(), "temperature": temperature}
-
-
-MIN_OWN_ROWS, MIN_OWN_CLASS = 200, 10        # a store's own validation rows that can set its decisions
-
-
-def decision_rows(val: Labelled) -> np.ndarray:
-    """The validation rows the decision bias and temperature are fitted on: the store's own labelled rows when it
-    has enough of them (MIN_OWN_ROWS, and MIN_OWN_CLASS of each class they hold), since a store's class balance is
-    its own; else every row, the base corpora's included."""
-    own = (val.sentiment >= 0) if val.base is None else (val.sentiment >= 0) & ~val.base
-    counts = np.bincount(val.sentiment[own], minlength=3)
-    if val.base is not None and val.base.any() and own.sum() >= MIN_OWN_ROWS and counts[counts > 0].min() >= MIN_OWN_CLASS:
-        return own
-    return np.ones(len(val.sentiment), bool)
-
-
-def topic_thresholds(probs: np.ndarray, weak: np.ndarray, grid: np.ndarray = np.linspace(0.1, 0.9, 17)) -> np.ndarray:
-    """Per topic, the threshold with the best F1 against the weak labels (0.5 for topics with no positives)."""
-    out = np.full(probs.shape[1], 0.5, dtype=np.float32)
-    for k in range(probs.shape[1]):
-        truth = weak[:, k] > 0.5
-        if truth.sum() < 5:
-            continue
-        pred = probs[:, k, None] >= grid                               # (N, thresholds)
-        tp = (pred & truth[:, None]).sum(0)
-        out[k] = grid[int(np.argmax(f1(tp, pred.sum(0) - tp, truth.sum() - tp)))]
-    return out
 
 
 def targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

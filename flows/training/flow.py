@@ -16,7 +16,7 @@ from rich.console import Console
 from reviewlens.flows.clock import utc_now
 from reviewlens.flows.config import Settings
 from reviewlens.flows.ingest.demo_data import DemoDataError
-from reviewlens.flows.training.base_corpora import base_frame
+from reviewlens.flows.training.base_corpora import base_frame, is_base
 from reviewlens.flows.ingest.lexicons import fetch_lexicon
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
@@ -33,6 +33,7 @@ from reviewlens.models.inference import ReviewModel
 from reviewlens.models.presets import Preset
 from reviewlens.models.sentiment_report import concerns, headline
 from reviewlens.models.taxonomy import SeedLabeller, Taxonomy, load_taxonomy
+from reviewlens.models.verticals import pick_taxonomy
 
 console = Console(stderr=True)
 
@@ -60,6 +61,15 @@ def base_rows(cache_dir: Path) -> pd.DataFrame | None:
         console.print(f"training on the store's reviews alone, without the base corpora: {error}", style="yellow",
                       markup=False, highlight=False)
         return None
+
+
+def fitting_taxonomy(corpus: Corpus) -> Taxonomy:
+    """The shipped topic set whose seed words occur in most of the store's own reviews (the base corpora left out),
+    said in one line with every set's coverage."""
+    own = corpus.frame[~is_base(corpus.frame["source"])]
+    choice = pick_taxonomy(own["body"].tolist())
+    console.print(choice.describe(), markup=False, highlight=False, soft_wrap=True)
+    return choice.taxonomy
 
 
 @task(cache_policy=NO_CACHE)
@@ -208,9 +218,9 @@ def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = F
                taxonomy_path: Path | None = None, extra_text: list[Path] | None = None, seed: int = 0,
                base_corpora: bool | None = None) -> TrainSummary:
     preset = preset_named(preset_name).seeded(seed)
-    taxonomy = load_taxonomy(taxonomy_path)
     with_base = preset.base_corpora if base_corpora is None else base_corpora
     corpus = read_corpus(settings.db_path, settings.cache_dir if with_base else None)
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else fitting_taxonomy(corpus)
     pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [])
     model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation,
                              settings.device, settings.cache_dir)

@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))      # `tests.bench
 from reviewlens.flows.config import Settings, load_settings  # noqa: E402
 from reviewlens.models.batching import least_padding_batches, pad  # noqa: E402
 from reviewlens.models.encoder import EncoderConfig  # noqa: E402
-from reviewlens.models.finetune import predict_logits  # noqa: E402
 from reviewlens.models.inference import ReviewModel, ScoringOptions  # noqa: E402
 from reviewlens.models.precision import native_bf16  # noqa: E402
+from reviewlens.models.predict import predict_logits  # noqa: E402
 from reviewlens.models.tokenizer import encode  # noqa: E402
 
 REFERENCE_BATCH = 64

@@ -186,7 +186,7 @@ def restore_store(snapshot: Path, db: Path) -> None:
 
 
 def insight_tables() -> list[str]:
-    from reviewlens.flows.nightly.insights import insight_tables as tables
+    from tests.helpers import insight_tables as tables
     return [*tables(), "topic_candidates"]
 
 

@@ -158,7 +158,7 @@ def main() -> None:
 
     from reviewlens.flows.training.behaviour import generate_cases
     from reviewlens.flows.training.behaviour_report import behaviour_report
-    from reviewlens.models.behaviour_floor import mft_pass_rate
+    from reviewlens.reports.behaviour_floor import mft_pass_rate
 
     cases = generate_cases()
     results["behaviour"] = {}

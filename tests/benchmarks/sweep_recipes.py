@@ -23,9 +23,10 @@ import numpy as np
 import torch
 from rich.console import Console
 
-from reviewlens.flows.training.finetune_step import calibrate, evaluate, figures, labelled, split_baseline
+from reviewlens.flows.training.finetune_step import evaluate, figures, labelled, split_baseline
 from reviewlens.flows.training.pretrain_step import load_corpus
 from reviewlens.flows.training.topic_gold import evaluate_topics
+from reviewlens.models.calibration import calibrate
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig, finetune
 from reviewlens.models.inference import ReviewModel
@@ -140,7 +141,7 @@ def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, 
     topics = evaluate_topics(model, frame)
     if topics:
         row["topic_micro_f1"] = topics["model"]["micro_f1"] if "micro_f1" in topics["model"] else None
-        row["aspect_acc"] = topics["aspect_sentiment_accuracy"]
+        row["aspect_acc"] = topics["aspects"]["model"]["accuracy"]
     example = model.score(["The fabric is lovely but it runs small"])[0]
     row["example"] = "; ".join(f"{a.topic}:{a.sentiment}" for a in example.aspects)
     console.print(f"{name} seed {seed}: {row}")

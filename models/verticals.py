@@ -1,0 +1,48 @@
+"""The shipped topic sets, one per kind of store, and the choice among them: the set whose seed words occur in the
+largest share of the store's reviews (a topic set that does not fit a store leaves most of its reviews untouched)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from reviewlens.models.taxonomy import SeedLabeller, Taxonomy, default_taxonomy_text, parse_taxonomy
+
+VERTICALS = ("apparel", "electronics", "home", "food", "hotels")     # apparel first: it wins a tie
+SAMPLE = 20_000            # reviews looked at; evenly spaced, so a large store takes a second or two per set
+
+
+def shipped_taxonomy(vertical: str) -> Taxonomy:
+    """apparel is models/topics.toml (the default); the others are models/taxonomies/<vertical>.toml."""
+    if vertical == "apparel":
+        return parse_taxonomy(default_taxonomy_text())
+    return parse_taxonomy(resources.files("reviewlens.models").joinpath("taxonomies", f"{vertical}.toml")
+                          .read_text(encoding="utf-8"))
+
+
+def seed_coverage(taxonomy: Taxonomy, texts: list[str]) -> float:
+    """Share of the texts in which at least one seed word of the taxonomy occurs (0 for no texts)."""
+    labeller = SeedLabeller(taxonomy)
+    return sum(bool(labeller.topics_in(t)) for t in texts) / len(texts) if texts else 0.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    vertical: str
+    taxonomy: Taxonomy
+    coverage: dict[str, float]          # every vertical's seed coverage, in VERTICALS order
+
+    def describe(self) -> str:
+        """topics: electronics, its seed words in 71% of the store's reviews (apparel 38%, home 22%, ...)"""
+        others = ", ".join(f"{v} {c:.0%}" for v, c in self.coverage.items() if v != self.vertical)
+        return (f"topics: {self.vertical}, its seed words in {self.coverage[self.vertical]:.0%} of the store's reviews "
+                f"({others}); --topics FILE uses your own")
+
+
+def pick_taxonomy(texts: list[str]) -> Choice:
+    """The shipped topic set whose seed words cover the most of these texts (apparel on a tie or no texts)."""
+    step = max(1, -(-len(texts) // SAMPLE))
+    sample = [t for t in texts[::step] if t]
+    coverage = {v: seed_coverage(shipped_taxonomy(v), sample) for v in VERTICALS}
+    best = max(VERTICALS, key=lambda v: (coverage[v], -VERTICALS.index(v)))
+    return Choice(best, shipped_taxonomy(best), coverage)
