@@ -246,12 +246,19 @@ def cross_domain_section(metrics: dict) -> list[str]:
 
 def cross_vertical_section(data: dict) -> list[str]:
     lines = [f"Preset `{data['preset']}`, seed {data['seed']}.", ""]
-    rows = []
+    rows, graded = [], []
     for name, results in data["sets"].items():
         for who, r in results.items():
-            rows.append([name, who, r["n"], r["accuracy"], r["macro_f1"], r.get("negative_recall"),
-                         r.get("negative_precision"), r.get("predicted")])
+            if "auc" in r:              # labels 5 stars vs 1-4: judged by ranking and positive-vs-not, not 3 classes
+                graded.append([name, who, r["n"], r["auc"], r["accuracy"], r["positive_f1"], r.get("predicted")])
+            else:
+                rows.append([name, who, r["n"], r["accuracy"], r["macro_f1"], r.get("negative_recall"),
+                             r.get("negative_precision"), r.get("predicted")])
     lines += table(["set", "", "n", "accuracy", "macro-F1", "negative recall", "negative precision", "predicted"], rows)
+    if graded:
+        lines += ["Stores labelled 5 stars vs 1-4 stars (1-4 holds mostly positive 4-star reviews): the AUC of "
+                  "P(positive) - P(negative), and accuracy and F1 of positive vs not positive.", ""]
+        lines += table(["set", "", "n", "AUC", "accuracy", "positive F1", "predicted"], graded)
     behaviour = data.get("behaviour", {})
     if behaviour:
         lines += ["Behavioural pass rates, with and without the prior:", ""]
