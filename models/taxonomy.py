@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -111,14 +110,16 @@ class PolarityPhrases:
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        self.words, self.chinese = [], []
+        # indexed by first word / first character: a text is read once, not searched once per phrase
+        self.words: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+        self.chinese: dict[str, list[tuple[int, str, str]]] = {}
         for k, topic in enumerate(taxonomy.topics):
             for sentiment, phrases in (("negative", topic.negative), ("positive", topic.positive)):
                 for phrase in phrases:
                     if _CJK.search(phrase):
-                        self.chinese.append((k, sentiment, phrase))
-                    else:
-                        self.words.append((k, sentiment, " " + " ".join(_WORD.findall(phrase.lower())) + " "))
+                        self.chinese.setdefault(phrase[0], []).append((k, sentiment, phrase))
+                    elif words := tuple(_WORD.findall(phrase.lower())):
+                        self.words.setdefault(words[0], []).append((k, sentiment, words))
 
     def __bool__(self) -> bool:
         return bool(self.words or self.chinese)
@@ -126,21 +127,26 @@ class PolarityPhrases:
     def find(self, text: str) -> dict[int, str]:
         found: dict[int, str] = {}
         if self.words:
-            joined = " " + " ".join(_WORD.findall(text.lower().replace("\u2019", "'"))) + " "
-            for k, sentiment, phrase in self.words:
-                for at in _occurrences(joined, phrase):
-                    _merge(found, k, _flip(sentiment) if _negated(joined[max(0, at - 40):at].split()) else sentiment)
-        for k, sentiment, phrase in self.chinese:
-            for at in _occurrences(text, phrase):
-                _merge(found, k, _flip(sentiment) if text[max(0, at - 3):at].endswith(_ZH_NEGATIONS) else sentiment)
+            words = _WORD.findall(text.lower().replace("\u2019", "'"))
+            for i, word in enumerate(words):
+                for k, sentiment, phrase in self.words.get(word, ()):
+                    if tuple(words[i:i + len(phrase)]) == phrase:
+                        _merge(found, k, _flip(sentiment) if _negated(words[max(0, i - 4):i]) else sentiment)
+        if self.chinese and _CJK.search(text):
+            for i, char in enumerate(text):
+                for k, sentiment, phrase in self.chinese.get(char, ()):
+                    if text.startswith(phrase, i):
+                        _merge(found, k, _flip(sentiment) if text[max(0, i - 3):i].endswith(_ZH_NEGATIONS) else sentiment)
         return found
 
 
-def _occurrences(text: str, phrase: str) -> Iterator[int]:
-    at = text.find(phrase)
-    while at >= 0:
-        yield at
-        at = text.find(phrase, at + 1)
+def merge_polarity(parts: list[dict[int, str]]) -> dict[int, str]:
+    """The phrases found in the parts of one text (its clauses) as find would give them for the whole text."""
+    found: dict[int, str] = {}
+    for part in parts:
+        for k, sentiment in part.items():
+            _merge(found, k, sentiment)
+    return found
 
 
 def _merge(found: dict[int, str], k: int, sentiment: str) -> None:

@@ -35,3 +35,24 @@ def test_only_the_ablations_that_ran_are_shown():
 def test_the_card_says_whether_the_baseline_was_calibrated_like_the_model():
     assert card({"sentiment": {}, "baseline_calibration": {"temperature": 1.2, "bias": [0, 0.1, 0]}})["baseline_calibrated"]
     assert not card({"sentiment": {}})["baseline_calibrated"]          # models trained before it was
+
+
+ASPECTS = {"pairs": 383, "accuracy": 0.721, "negative_pairs": 127, "negative_found": 84, "negative_recall": 0.66}
+
+
+def test_the_card_shows_aspect_accuracy_over_every_gold_pair_beside_copying_the_review_sentiment():
+    from reviewlens.reports.dashboard import _environment
+
+    topics = {"model": {"n": 210, "micro_f1": 0.79, "macro_f1": 0.73}, "seed_words": {"n": 210, "micro_f1": 0.812, "macro_f1": 0.76},
+              "aspects": {"model": ASPECTS, "copy_review_sentiment": {**ASPECTS, "accuracy": 0.781, "negative_found": 87}}}
+    shown = card({"sentiment": {}, "topics": topics})
+    html = _environment().get_template("_topics.html.j2").render(card=shown)
+    assert "topic micro-F1 0.790 (the seed-word labeller it learns from: 0.812)" in html
+    assert "right for 72% of all 383 (topic, sentiment) pairs" in html and "copying each review" in html and "78%" in html
+    assert "negative topics found: 84 of 127 (copying: 87)" in html
+
+
+def test_a_model_measured_before_every_gold_pair_was_counted_shows_no_aspect_figure():
+    old = {"model": {"n": 210, "micro_f1": 0.77, "macro_f1": 0.7}, "seed_words": {"n": 210, "micro_f1": 0.81, "macro_f1": 0.7},
+           "aspect_sentiment_accuracy": 0.81, "aspect_pairs": 294}
+    assert card({"sentiment": {}, "topics": old})["topics"] is None

@@ -48,3 +48,15 @@ def test_the_choice_is_said_in_one_line_with_every_set_coverage():
     for vertical in VERTICALS:
         assert vertical in line
     assert "--topics FILE" in line
+
+
+def test_train_judges_the_fit_on_the_store_own_reviews_not_the_base_corpora():
+    import pandas as pd
+
+    from reviewlens.flows.training.base_corpora import BASE_PREFIX
+    from reviewlens.flows.training.flow import fitting_taxonomy
+    from reviewlens.flows.training.pretrain_step import Corpus
+
+    frame = pd.DataFrame({"body": HOTELS + APPAREL * 5,
+                          "source": ["hotel.csv"] * len(HOTELS) + [BASE_PREFIX + "clothing"] * len(APPAREL) * 5})
+    assert fitting_taxonomy(Corpus(frame, "fingerprint")).ids == shipped_taxonomy("hotels").ids

@@ -1,6 +1,7 @@
-"""Topic evaluation on the hand-checked gold set (flows/data/gold_topics.jsonl, keyed by demo review ids), each figure
-beside the simplest thing it must beat: topics beside the seed-word labeller that made their training labels, aspect
-sentiment beside copying the review's own sentiment to every gold topic (what a model without aspects would say)."""
+"""Topic evaluation on the hand-checked gold set (flows/training/data/gold_topics.jsonl, keyed by demo review ids),
+each figure beside the simplest thing it must beat: topics beside the seed-word labeller that made their training
+labels, aspect sentiment beside copying the review's own sentiment to every gold topic (what a model without aspects
+would say)."""
 
 from __future__ import annotations
 
