@@ -345,7 +345,7 @@ def run(
     settings = _workspace()
     day, workers = _parse_date(run_date), _check_workers(workers)
     _check_runnable(settings)
-    _print_run(nightly(day, str(settings.home), workers))
+    _print_run(nightly(day, workers=workers, settings=settings))
 
 
 def _check_runnable(settings: Settings) -> None:

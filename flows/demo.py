@@ -114,7 +114,7 @@ def nightly_runs(settings: Settings, workers: int | None) -> Callable[[date], Ru
     """The real nightly flow on the workspace, one run per night."""
     from reviewlens.flows.nightly.flow import nightly
 
-    return lambda day: nightly(day, str(settings.home), workers)
+    return lambda day: nightly(day, workers=workers, settings=settings)
 
 
 def active_version(settings: Settings) -> str | None:

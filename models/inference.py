@@ -24,7 +24,7 @@ from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.precision import for_scoring, resolve_precision
 from reviewlens.models.predict import predict_logits
-from reviewlens.models.taxonomy import PolarityPhrases, Taxonomy, parse_taxonomy
+from reviewlens.models.taxonomy import PolarityPhrases, Taxonomy, merge_polarity, parse_taxonomy
 from reviewlens.models.tokenizer import encode
 
 
@@ -73,6 +73,7 @@ class ScoringOptions:
     prefetch_texts: int = 0     # >0: texts tokenised per chunk, the next chunk in a background thread while the model
                                 # computes this one (a loss where torch's threads already use every core: the two
                                 # compete, see README, Performance); 0 tokenises everything first, in this thread
+    batch_tokens: int = 16_384  # padded tokens per inference batch (score and predict unless told otherwise)
 
 
 class ReviewModel:
@@ -112,7 +113,7 @@ class ReviewModel:
         return save_checkpoint(folder, self.classifier.state_dict(), config, self.tokenizer, metrics,
                                {"taxonomy.toml": self.taxonomy.source_text})
 
-    def score(self, texts: list[str], max_tokens: int = 16_384, aspects: bool = True, embeddings: bool = True) -> list[Scored]:
+    def score(self, texts: list[str], max_tokens: int | None = None, aspects: bool = True, embeddings: bool = True) -> list[Scored]:
         """One Scored per text, in input order; empty or None texts score as empty strings.
 
         A polarity phrase of the taxonomy ("runs small") names its topic wherever it occurs and decides the sentiment
@@ -134,9 +135,13 @@ class ReviewModel:
         labels = probs.argmax(1).tolist()                                       # plain ints and floats: no numpy
         scores = (probs[:, POS] - probs[:, NEG]).tolist()                       # scalars per row in the loops below
         find = self.phrases.find if self.phrases else lambda text: {}
+        in_clause = [find(text) for text in clause_texts]
+        by_owner: dict[int, list[dict[int, str]]] = {}
+        for owner, found in zip(clause_owner, in_clause):
+            by_owner.setdefault(owner, []).append(found)
         out = []
         for i, (row, flags) in enumerate(zip(topic_probs[: len(texts)].tolist(), present[: len(texts)].tolist())):
-            phrased = find(texts[i])
+            phrased = merge_polarity(by_owner[i]) if i in by_owner else find(texts[i])     # a text is read once
             named = [k for k, f in enumerate(flags) if f or k in phrased]
             out.append(Scored(
                 sentiment=SENTIMENTS[labels[i]], probs=probs[i], topic_scores=dict(zip(ids, row)),
@@ -151,7 +156,7 @@ class ReviewModel:
             n = clause_no.get(owner, 0)
             clause_no[owner] = n + 1
             s, e = spans[owner][n]
-            phrased = find(clause_texts[j])
+            phrased = in_clause[j]
             for k in sorted(set(np.flatnonzero(present[row]).tolist()) | phrased.keys()):
                 out[owner].aspects.append(self._aspect(n, s, e, k, phrased, labels[row], scores[row]))
         return out
@@ -163,8 +168,10 @@ class ReviewModel:
             return Aspect(clause_no, start, end, self.taxonomy.ids[k], phrased[k], PHRASE_SCORE[phrased[k]])
         return Aspect(clause_no, start, end, self.taxonomy.ids[k], SENTIMENTS[label], score)
 
-    def predict(self, texts: list[str], max_tokens: int = 16_384) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Raw sentiment logits (N, 3), topic probabilities (N, K), pooled (N, C) for texts, in input order."""
+    def predict(self, texts: list[str], max_tokens: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Raw sentiment logits (N, 3), topic probabilities (N, K), pooled (N, C) for texts, in input order, in
+        batches of max_tokens padded tokens (default: the options' batch_tokens)."""
+        max_tokens = max_tokens or self.options.batch_tokens
         size = self.options.prefetch_texts
         if size <= 0 or len(texts) <= size:                                     # one chunk: nothing to overlap
             return predict_logits(self.scorer, encode(self.tokenizer, texts, self.max_len), max_tokens)

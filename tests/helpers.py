@@ -33,7 +33,6 @@ def score_unscored(
     model: ReviewModel,
     run_id: str,
     shard_reviews: int,
-    batch_tokens: int,
     on_shard: Callable[[int], None] = lambda n: None,
     stop_after_shards: int | None = None,
     root: str | None = None,
@@ -43,7 +42,7 @@ def score_unscored(
     with tempfile.TemporaryDirectory(prefix="reviewlens-shards-") as scratch:
         return score_in_shards(
             con, model.version, shard_reviews, root or scratch,
-            lambda shard: Finished(score_shard_files(shard, model, run_id, batch_tokens)),
+            lambda shard: Finished(score_shard_files(shard, model, run_id)),
             in_flight=1, on_shard=on_shard, stop_after_shards=stop_after_shards)
 
 

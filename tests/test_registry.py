@@ -12,6 +12,7 @@ import pytest
 
 import reviewlens.flows.training.flow as train_module
 from reviewlens.flows.config import Settings
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.store.registry import active_model, register
 
@@ -44,7 +45,8 @@ def frozen_clock() -> datetime:
 
 def register_new(settings: Settings, force: bool = False, metrics: dict = GOOD):
     connect(settings.db_path).close()                   # training reads the store first, so it exists
-    return train_module.register_model.fn(settings, SavedModel(), metrics, CORPUS, PRESET, force)
+    return train_module.register_model.fn(settings, SavedModel(), metrics, CORPUS, PRESET, force,
+                                          ScoringProfile.from_settings(settings))
 
 
 def test_two_models_registered_in_the_same_second_get_different_versions(tmp_path, monkeypatch):
@@ -64,7 +66,7 @@ def test_activation_is_re_checked_under_the_write_lock(tmp_path, monkeypatch):
         register(con, "old", "tiny", {}, "f", {}, tmp_path / "old", activate=True)
         register(con, "other", "tiny", {}, "f", {}, tmp_path / "other", activate=False)
 
-    def evaluate_while_another_run_activates(folder, corpus):
+    def evaluate_while_another_run_activates(folder, corpus, profile):
         with connect(settings.db_path) as con:          # e.g. `reviewlens models --activate other` meanwhile
             con.execute("UPDATE model_registry SET active = (model_version = 'other')")
         return 0.1                                      # the new model beats 'old' by far
@@ -82,7 +84,7 @@ def test_an_unchanged_active_model_still_lets_a_better_one_activate(tmp_path, mo
     settings = Settings(home=tmp_path)
     with connect(settings.db_path) as con:
         register(con, "old", "tiny", {}, "f", {}, tmp_path / "old", activate=True)
-    monkeypatch.setattr(train_module, "active_score", lambda folder, corpus: 0.1)
+    monkeypatch.setattr(train_module, "active_score", lambda folder, corpus, profile: 0.1)
     summary = register_new(settings)
     assert summary.active
     with connect(settings.db_path, read_only=True) as con:
@@ -93,7 +95,7 @@ def test_models_are_compared_on_the_validation_split_never_on_test(tmp_path, mon
     settings = Settings(home=tmp_path)
     with connect(settings.db_path) as con:
         register(con, "old", "tiny", {}, "f", {}, tmp_path / "old", activate=True)
-    monkeypatch.setattr(train_module, "active_score", lambda folder, corpus: 0.80)
+    monkeypatch.setattr(train_module, "active_score", lambda folder, corpus, profile: 0.80)
     better_on_test_only = {"sentiment": figures(0.99, 0.99), "validation": figures(0.80, 0.78)}
     summary = register_new(settings, metrics=better_on_test_only)
     assert not summary.active

@@ -41,7 +41,7 @@ def write_csv(path: Path, rows: list[str]) -> Path:
 
 
 def score_all(con, model: WordModel) -> int:
-    return score_unscored(con, model, "run", shard_reviews=10, batch_tokens=4096)
+    return score_unscored(con, model, "run", shard_reviews=10)
 
 
 def test_an_edited_review_is_rescored_and_its_old_score_and_aspects_replaced(con, tmp_path):
@@ -95,8 +95,8 @@ def test_scoring_commits_pages_of_the_batch_size_even_on_a_models_first_run(con,
     if scored_before != "none":
         other = WordModel()
         other.version = "stand-in" if scored_before.startswith("some") else "other"
-        score_unscored(con, other, "earlier", shard_reviews=10, batch_tokens=4096, stop_after_shards=1)
+        score_unscored(con, other, "earlier", shard_reviews=10, stop_after_shards=1)
     pages: list[int] = []
-    done = score_unscored(con, WordModel(), "run", shard_reviews=10, batch_tokens=4096, on_shard=pages.append)
+    done = score_unscored(con, WordModel(), "run", shard_reviews=10, on_shard=pages.append)
     assert done == (85 if scored_before.startswith("some") else 95)
     assert max(pages) == 10 and len(pages) == -(-done // 10)

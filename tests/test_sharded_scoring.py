@@ -5,6 +5,7 @@ and leave behind twice."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -12,12 +13,12 @@ import pytest
 
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.nightly.flow import nightly
-from reviewlens.flows.scoring.shard_task import FAULTS_ENV
 from reviewlens.flows.scoring.shards import (
     REVIEWS, SCORES, clear_shards, export_shard, load_shard, plan_shards, score_shard_files)
 from reviewlens.flows.store.connection import connect
 from tests.fixtures import restoring
 from tests.helpers import score_unscored
+from tests.shard_faults import shard_faults
 from tests.test_scoring import WordModel, write_csv
 
 RUN = date(2026, 11, 28)
@@ -35,7 +36,7 @@ def scored(settings) -> dict[str, list]:
 
 
 def attempts(faults: Path) -> dict[str, int]:
-    """How many times each shard was started (the task's test hook leaves one file per attempt)."""
+    """How many times each shard was started (tests/shard_faults.py leaves one file per attempt)."""
     counts: dict[str, int] = {}
     for path in (faults / "attempts").iterdir():
         counts[path.name.split(".")[0]] = counts.get(path.name.split(".")[0], 0) + 1
@@ -53,12 +54,13 @@ def single_process(trained_home) -> dict[str, list]:
 
 
 @pytest.fixture
-def faults(tmp_path, monkeypatch) -> Path:
+def faults(tmp_path, monkeypatch) -> Iterator[Path]:
+    """The folder of tests/shard_faults.py, its faults on in this process and in every Dask worker started."""
     folder = tmp_path / "faults"
     folder.mkdir()
-    monkeypatch.setenv(FAULTS_ENV, str(folder))
     monkeypatch.setenv("REVIEWLENS_SHARD_REVIEWS", str(SHARD_REVIEWS))
-    return folder
+    with shard_faults(folder, monkeypatch):
+        yield folder
 
 
 @pytest.mark.slow
@@ -110,7 +112,7 @@ def test_shard_export_and_load_are_idempotent_and_leftovers_of_a_killed_run_are_
     assert export_shard(con, plans[0], model.version, root) == first
     assert Path(first.file(REVIEWS)).read_bytes() == content          # exported again: the same file
 
-    assert score_shard_files(first, model, "run", 4096) == 10
+    assert score_shard_files(first, model, "run") == 10
     assert load_shard(con, first, model.version) == 10
     once = con.execute("SELECT * EXCLUDE (scored_at) FROM review_scores ORDER BY ALL").fetchall()
     aspects = con.execute("SELECT * FROM review_aspects ORDER BY ALL").fetchall()
@@ -121,9 +123,9 @@ def test_shard_export_and_load_are_idempotent_and_leftovers_of_a_killed_run_are_
 
     # a killed run left a scored shard for reviews that were edited since: the next run rescores, never loads it
     left = export_shard(con, plans[1], model.version, root)
-    score_shard_files(left, model, "killed", 4096)
+    score_shard_files(left, model, "killed")
     ingest_file(con, write_csv(tmp_path / "b.csv", ["r12,p,Terrible: it fell apart,2026-10-05"]))
-    assert score_unscored(con, model, "next", 10, 4096, root=root) == 15
+    assert score_unscored(con, model, "next", 10, root=root) == 15
     assert not list(Path(root).glob("shard-*"))
     assert con.execute("SELECT count(*), count(DISTINCT review_id) FROM review_scores").fetchone() == (25, 25)
     assert con.execute("SELECT sentiment, run_id FROM review_scores WHERE review_id = 'r12'").fetchone() == ("negative", "next")
@@ -135,13 +137,18 @@ def test_the_runner_follows_the_settings_and_never_gives_workers_more_torch_thre
     from prefect_dask import DaskTaskRunner
 
     from reviewlens.flows.config import Settings
+    from reviewlens.flows.scoring.options import ScoringProfile
     from reviewlens.flows.scoring.runners import machine_cores, runner_plan
 
-    default = runner_plan(Settings())
-    assert isinstance(default.runner, ThreadPoolTaskRunner) and default.torch_threads == 0     # torch's own: all cores
-    local = runner_plan(Settings(workers=2))
+    def plan(settings: Settings):
+        return runner_plan(settings, ScoringProfile.from_settings(settings))
+
+    default = plan(Settings())
+    assert isinstance(default.runner, ThreadPoolTaskRunner) and default.profile.options.threads == 0  # torch's own: all cores
+    local = plan(Settings(workers=2))
     assert isinstance(local.runner, DaskTaskRunner)
     assert local.runner.cluster_kwargs["n_workers"] == 2 and local.runner.cluster_kwargs["threads_per_worker"] == 1
-    assert local.torch_threads * 2 <= max(2, machine_cores())
-    remote = runner_plan(Settings(workers=2, dask_address="tcp://10.0.0.5:8786"))
+    assert local.profile.options.threads * 2 <= max(2, machine_cores())
+    assert local.profile.with_threads(0) == ScoringProfile.from_settings(Settings(workers=2))   # only threads differ
+    remote = plan(Settings(workers=2, dask_address="tcp://10.0.0.5:8786"))
     assert isinstance(remote.runner, DaskTaskRunner) and remote.runner.address == "tcp://10.0.0.5:8786"

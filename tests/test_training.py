@@ -89,6 +89,7 @@ def test_activation_rules():
 def test_a_finished_training_run_is_registered_even_when_the_active_checkpoint_is_gone(trained_home, tmp_path):
     from reviewlens.flows.config import Settings
     from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.scoring.options import ScoringProfile
     from reviewlens.flows.training.pretrain_step import load_corpus
     from reviewlens.flows.training.flow import register_model
     from reviewlens.models.presets import PRESETS
@@ -102,7 +103,7 @@ def test_a_finished_training_run_is_registered_even_when_the_active_checkpoint_i
     register(con, "stale", "tiny", {}, "f", {}, tmp_path / "deleted-checkpoint", activate=True)
     con.close()
     summary = register_model.fn(settings, ReviewModel.load(trained.folder), trained.metrics,
-                                load_corpus(settings.db_path), PRESETS["tiny"], False)
+                                load_corpus(settings.db_path), PRESETS["tiny"], False, ScoringProfile.from_settings(settings))
     assert summary.active and "stale can no longer be loaded" in summary.reason
     con = connect(settings.db_path, read_only=True)
     assert active_model(con)[0] == summary.version

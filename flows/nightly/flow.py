@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from prefect.task_runners import TaskRunner
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reviewlens.flows.allocator import use_allocator
 from reviewlens.flows.clock import today, utc_now
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.nightly.topic_discovery import discover_topics
@@ -38,7 +37,7 @@ from reviewlens.flows.store.registry import require_active
 from reviewlens.flows.nightly.dashboards import insights_as_of, record_headline, write_history, write_run_report
 from reviewlens.flows.scoring.runners import api_for_workers, as_flow_task, cluster_threads, runner_plan
 from reviewlens.flows.scoring.shard_task import ModelRef, remember_model, score_shard
-from reviewlens.flows.scoring.options import scoring_options
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.scoring.shards import Shard, publish_model
 from reviewlens.flows.scoring.stream import score_in_shards
 from reviewlens.flows.store.connection import connect, run_script, sql_text, transaction
@@ -73,8 +72,9 @@ def start_run(con: duckdb.DuckDBPyConnection, run_date: date, model_version: str
 def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: str, settings: Settings) -> int:
     """Reviews the active model has not scored, in shards: each exported to Parquet, scored by a `score_shard` task
     on the task runner the settings choose (this process, a local Dask cluster, or a Dask scheduler's workers),
-    and loaded in its own transaction."""
-    plan = runner_plan(settings)
+    and loaded in its own transaction. Shard tasks score with the model's profile, given each worker's threads."""
+    plan = runner_plan(settings, model.profile)
+    model = replace(model, profile=plan.profile)           # in this process: the same, so the flow's model is reused
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("reviews"),
                   TimeRemainingColumn(), console=console) as progress:
         bar = progress.add_task("scoring", total=None)
@@ -83,16 +83,14 @@ def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: s
         with api_for_workers(), plan.runner as runner:
             return score_in_shards(
                 con, model.version, settings.shard_reviews, settings.shard_root,
-                lambda shard: submit_shard(runner, shard, model, run_id, settings.score_batch_tokens, plan.torch_threads),
+                lambda shard: submit_shard(runner, shard, model, run_id),
                 in_flight=plan.in_flight or max(2, 2 * cluster_threads(runner)), on_shard=lambda n: progress.advance(bar, n),
                 on_plan=lambda n: progress.update(bar, total=n))
 
 
-def submit_shard(runner: TaskRunner, shard: Shard, model: ModelRef, run_id: str, batch_tokens: int,
-                 torch_threads: int) -> PrefectFuture[int]:
+def submit_shard(runner: TaskRunner, shard: Shard, model: ModelRef, run_id: str) -> PrefectFuture[int]:
     with as_flow_task():
-        return runner.submit(score_shard, {"shard": shard, "model": model, "run_id": run_id,
-                                           "batch_tokens": batch_tokens, "torch_threads": torch_threads})
+        return runner.submit(score_shard, {"shard": shard, "model": model, "run_id": run_id})
 
 
 @task(cache_policy=NO_CACHE)
@@ -173,40 +171,38 @@ def publish_artifacts(summary: RunSummary, headline: dict) -> None:
 
 
 @flow(name="nightly", log_prints=True)
-def nightly(run_date: date | None = None, home: str | None = None, workers: int | None = None) -> RunSummary:
-    """Score new reviews, rebuild insights and alerts, write the dashboard, record the run. `workers` (default:
-    the setting) scores on a local Dask cluster of that many processes; 0 scores in this process."""
-    settings = load_settings()
-    if home:
-        settings = Settings(**{**asdict(settings), "home": Path(home)})
-    if workers is not None:
-        settings = Settings(**{**asdict(settings), "workers": workers})
+def nightly(run_date: date | None = None, home: str | None = None, workers: int | None = None,
+            settings: Settings | None = None) -> RunSummary:
+    """Score new reviews, rebuild insights and alerts, write the dashboard, record the run. `settings`: the
+    command's own (`run`, `demo`); a scheduled run (`serve`) passes only `home`, and they are read here, once.
+    `home` and `workers` (a local Dask cluster of that many processes; 0 scores in this process) override them."""
+    settings = settings or load_settings()
+    overrides = {"home": Path(home) if home else None, "workers": workers}
+    settings = replace(settings, **{name: value for name, value in overrides.items() if value is not None})
+    profile = ScoringProfile.from_settings(settings)
     run_date = run_date or today(settings.timezone)
-    use_allocator(settings.allocator)
     logger = get_run_logger()
     with only_nightly_run(settings.home):                                # a second run stops at once
         con = connect(settings.db_path, settings=settings, wait_s=settings.store_wait_seconds,
                       on_wait=logger.warning)                            # an ingest or a live query is waited for
         try:
-            return _run(con, settings, run_date)
+            return _run(con, settings, profile, run_date)
         finally:
             con.close()
 
 
-def load_scoring_model(settings: Settings, folder: Path, version: str) -> tuple[ReviewModel, ModelRef]:
+def load_scoring_model(profile: ScoringProfile, folder: Path, version: str, shard_root: str) -> tuple[ReviewModel, ModelRef]:
     """The model for this process, and where shard tasks load it from (the folder, or a copy on the shard root),
-    with the same scoring options; in-process shard tasks reuse this very model."""
-    options = scoring_options(settings)
-    model = ReviewModel.load(folder, settings.device, options)
-    ref = ModelRef(publish_model(folder, version, settings.shard_root), version, settings.device,
-                   replace(options, threads=0), settings.allocator)   # workers get their share of cores per task
+    with the same profile; in-process shard tasks reuse this very model."""
+    model = profile.load(folder)
+    ref = ModelRef(publish_model(folder, version, shard_root), version, profile)
     remember_model(ref, model)
     return model, ref
 
 
-def _run(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> RunSummary:
+def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: ScoringProfile, run_date: date) -> RunSummary:
     version, folder = require_active(con, settings.models_dir)
-    model, ref = load_scoring_model(settings, folder, version)
+    model, ref = load_scoring_model(profile, folder, version, settings.shard_root)
     newest = insights_as_of(con)
     latest = newest if newest is not None and run_date < newest else None       # set: this run is a backfill
     summary = RunSummary(start_run(con, run_date, version), run_date, version, 0, {}, [], "")

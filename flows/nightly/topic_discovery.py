@@ -21,20 +21,20 @@ def discover_topics(con: duckdb.DuckDBPyConnection, model: ReviewModel, settings
     sample = query(con, "discovery/untopiced.sql", {"run_date": run_date, "limit": settings.discovery_sample})
     candidates = []
     if len(sample):
-        embeddings = embeddings_of(con, sample, model, settings.score_batch_tokens)
+        embeddings = embeddings_of(con, sample, model)
         candidates = discover(embeddings, sample["terms"].tolist(), sample["language"].tolist())
     run_script(con, "discovery/prune_embeddings.sql", {"run_date": run_date})
     return write_candidates(con, sample["review_id"].tolist(), candidates)
 
 
-def embeddings_of(con: duckdb.DuckDBPyConnection, sample: pd.DataFrame, model: ReviewModel,
-                  batch_tokens: int) -> np.ndarray:
+def embeddings_of(con: duckdb.DuckDBPyConnection, sample: pd.DataFrame, model: ReviewModel) -> np.ndarray:
     """(N, C) the embedding of each sampled review as the scoring pass kept it. A review scored before the store
-    kept embeddings (schema version 7) has none: it is embedded here, and kept, so this happens once per review."""
+    kept embeddings (schema version 7) has none: it is embedded here by the night's model, as it scores, and kept, so
+    this happens once per review."""
     vectors = list(sample["embedding"])
     missing = np.flatnonzero(sample["embedding"].isna()).tolist()
     if missing:
-        scored = model.score(sample["body"].iloc[missing].tolist(), batch_tokens, aspects=False)
+        scored = model.score(sample["body"].iloc[missing].tolist(), aspects=False)
         for i, s in zip(missing, scored):
             vectors[i] = s.embedding
         frame = pd.DataFrame({"review_id": sample["review_id"].iloc[missing].tolist(), "model_version": model.version,

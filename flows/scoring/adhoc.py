@@ -11,10 +11,9 @@ from pathlib import Path
 
 from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.scoring.options import scoring_options
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.registry import model_folder
 from reviewlens.models.classifier import SENTIMENTS
-from reviewlens.models.inference import ReviewModel
 
 JSONL_FIX = 'give every line one JSON object with a "body" or "text" string.'
 CSV_FIX = "fix the quoting or export the file again."
@@ -97,8 +96,9 @@ def _csv_texts(content: str, path: Path) -> list[str]:
 
 
 def classify_texts(settings: Settings, texts: list[str], version: str | None) -> Iterator[str]:
-    model = ReviewModel.load(model_folder(settings, version), settings.device, scoring_options(settings))
-    for text, scored in zip(texts, model.score(texts, settings.score_batch_tokens, embeddings=False)):
+    """One JSON line per text, scored as the nightly run scores (the same profile of the same settings)."""
+    model = ScoringProfile.from_settings(settings).load(model_folder(settings, version))
+    for text, scored in zip(texts, model.score(texts, embeddings=False)):
         yield json.dumps({
             "text": text,
             "sentiment": scored.sentiment,

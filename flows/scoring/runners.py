@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from reviewlens.flows.config import Settings
+from reviewlens.flows.scoring.options import ScoringProfile
 
 DASK_LOGGERS = ("distributed", "distributed.scheduler", "distributed.worker", "distributed.nanny", "distributed.core",
                 "distributed.http.proxy", "bokeh", "tornado", "prefect.task_runner.dask")
@@ -26,10 +27,11 @@ DASK_LOGGERS = ("distributed", "distributed.scheduler", "distributed.worker", "d
 
 @dataclass(frozen=True)
 class RunnerPlan:
-    """What scores the shards: a description for the log, the runner, and how each worker sets torch threads."""
+    """What scores the shards: a description for the log, the runner, and how a shard task scores where the runner
+    puts it (the command's profile with the torch threads of one worker)."""
     description: str
     runner: TaskRunner
-    torch_threads: int       # per shard task; 0 = leave the process alone (in-process) or the worker's own share
+    profile: ScoringProfile  # its threads: 0 = leave the process alone (in-process) or the worker's own share
     in_flight: int           # shards exported and submitted ahead of the loads; 0 = twice the cluster's task threads
 
 
@@ -46,25 +48,25 @@ def quiet_dask() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def runner_plan(settings: Settings) -> RunnerPlan:
-    """The runner the settings ask for (dask_address wins over workers)."""
+def runner_plan(settings: Settings, profile: ScoringProfile) -> RunnerPlan:
+    """The runner the settings ask for (dask_address wins over workers), and how its shard tasks score."""
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
         quiet_dask()
         return RunnerPlan(f"the Dask cluster at {settings.dask_address}", DaskTaskRunner(address=settings.dask_address),
-                          settings.worker_threads, 0)
+                          profile.with_threads(profile.worker_threads), 0)
     if settings.workers > 0:
         from prefect_dask import DaskTaskRunner
 
         quiet_dask()
-        threads = settings.worker_threads or max(1, machine_cores() // settings.workers)
+        threads = profile.worker_threads or max(1, machine_cores() // settings.workers)
         cluster = {"n_workers": settings.workers, "threads_per_worker": 1, "processes": True,
                    "dashboard_address": None, "silence_logs": logging.WARNING}
         return RunnerPlan(f"a local Dask cluster of {settings.workers} workers x {threads} torch threads",
                           DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=cluster),
-                          threads, 2 * settings.workers)
-    return RunnerPlan("this process", ThreadPoolTaskRunner(max_workers=1), 0, 1)
+                          profile.with_threads(threads), 2 * settings.workers)
+    return RunnerPlan("this process", ThreadPoolTaskRunner(max_workers=1), profile, 1)
 
 
 @contextmanager

@@ -9,9 +9,7 @@ fsspec URL (a remote shard root) is copied to a local folder first, once per pro
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import tempfile
 import threading
 import uuid
@@ -22,25 +20,18 @@ from fsspec.core import url_to_fs
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from reviewlens.flows.allocator import use_allocator
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.scoring.runners import machine_cores
 from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files, scored_already
-from reviewlens.models.inference import ReviewModel, ScoringOptions
-
-# Test hook (tests/test_sharded_scoring.py): a folder where each attempt to score a shard leaves a file, and where a
-# file `raise-once` / `kill-once` makes the next attempt raise / SIGKILL its own process (taken by one attempt only).
-FAULTS_ENV = "REVIEWLENS_TEST_SHARD_FAULTS"
-
+from reviewlens.models.inference import ReviewModel
 
 @dataclass(frozen=True)
 class ModelRef:
     """Where every worker can load the model from (a local folder path or an fsspec URL), and how it scores there:
-    the flow's own scoring options, so a worker's scores are the flow process's scores."""
+    the command's scoring profile with the worker's torch threads, so a worker's scores are the flow process's."""
     location: str
     version: str
-    device: str
-    options: ScoringOptions
-    allocator: str
+    profile: ScoringProfile
 
 
 _models: dict[ModelRef, ReviewModel] = {}
@@ -52,8 +43,7 @@ def worker_model(ref: ModelRef) -> ReviewModel:
     with _models_lock:
         if ref not in _models:
             _models.clear()
-            use_allocator(ref.allocator)
-            _models[ref] = ReviewModel.load(_local_folder(ref), ref.device, ref.options)
+            _models[ref] = ref.profile.load(_local_folder(ref))
         return _models[ref]
 
 
@@ -96,30 +86,12 @@ def _set_torch_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def _test_faults(shard: Shard) -> None:
-    folder = os.environ.get(FAULTS_ENV)
-    if not folder:
-        return
-    attempts = Path(folder) / "attempts"
-    attempts.mkdir(parents=True, exist_ok=True)
-    (attempts / f"shard-{shard.number:06d}.{uuid.uuid4().hex[:8]}").touch()
-    for fault in ("raise-once", "kill-once"):
-        try:
-            os.rename(Path(folder) / fault, Path(folder) / f"{fault}.taken-{shard.number:06d}")
-        except FileNotFoundError:
-            continue
-        if fault == "kill-once":
-            os.kill(os.getpid(), signal.SIGKILL)
-        raise RuntimeError(f"injected failure scoring shard {shard.number}")
-
-
 @task(name="score_shard", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def score_shard(shard: Shard, model: ModelRef, run_id: str, batch_tokens: int, torch_threads: int) -> int:
+def score_shard(shard: Shard, model: ModelRef, run_id: str) -> int:
     """Score one exported shard into its results files; a failure is retried, and a worker that dies is replaced
     by the scheduler, which runs the shard again (the flow loads only whole results, idempotently)."""
     done = scored_already(shard)
     if done is not None:
         return done
-    _test_faults(shard)
-    _set_torch_threads(torch_threads)
-    return score_shard_files(shard, worker_model(model), run_id, batch_tokens)
+    _set_torch_threads(model.profile.options.threads)
+    return score_shard_files(shard, worker_model(model), run_id)

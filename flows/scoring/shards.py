@@ -82,12 +82,12 @@ def export_shard(con: duckdb.DuckDBPyConnection, plan: ShardPlan, model_version:
     return shard
 
 
-def score_shard_files(shard: Shard, model: ReviewModel, run_id: str, batch_tokens: int) -> int:
-    """Worker side: score the shard's reviews and write scores.parquet, aspects.parquet and embeddings.parquet (the
-    reviews with no topic, for topic discovery); returns reviews scored."""
+def score_shard_files(shard: Shard, model: ReviewModel, run_id: str) -> int:
+    """Worker side: score the shard's reviews (as the model was loaded to score) and write scores.parquet,
+    aspects.parquet and embeddings.parquet (the reviews with no topic, for topic discovery); returns reviews scored."""
     reviews = read_table(shard.file(REVIEWS))
     ids, texts, hashes = (reviews.column(c).to_pylist() for c in ("review_id", "body", "text_hash"))
-    results = model.score(texts, batch_tokens)
+    results = model.score(texts)
     scores, aspects = score_tables(ids, results, model.version, run_id, hashes)
     write_table(embedding_table(ids, results, model.version), shard.file(EMBEDDINGS))
     write_table(aspects, shard.file(ASPECTS))              # scores last: its presence says the shard is done

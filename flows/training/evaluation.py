@@ -19,6 +19,7 @@ from reviewlens.flows.training.behaviour import generate_cases
 from reviewlens.flows.training.behaviour_report import behaviour_report
 from reviewlens.flows.training.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
 from reviewlens.flows.training.pretrain_step import load_corpus
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.registry import model_folder
 from reviewlens.flows.store.connection import connect, sql_text
 from reviewlens.flows.training.topic_gold import evaluate_topics
@@ -34,9 +35,10 @@ console = Console(stderr=True)
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:
     """A model's figures on the store's fixed test split, its topics, the cross-domain check and the behavioural suite,
-    all measured now; the ablations and pretraining figures as stored when it was trained."""
+    all measured now, scoring as the nightly run scores; the ablations and pretraining figures as stored when it was
+    trained."""
     folder = model_folder(settings, version)
-    model = ReviewModel.load(folder, settings.device)
+    model = ScoringProfile.from_settings(settings).load(folder)
     frame = load_corpus(settings.db_path).frame
     metrics = {"sentiment": evaluate(model, frame[frame["split"] == "test"], split_baseline(frame))}
     topics = evaluate_topics(model, frame)
@@ -66,7 +68,7 @@ def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str |
     if judged.empty:
         raise UserError(f"{path.name} has no English or Chinese review with a label or a rating to judge against; "
                         "map yours with --column label=YOUR_COLUMN or --column rating=YOUR_COLUMN.")
-    model = ReviewModel.load(model_folder(settings, version), settings.device)
+    model = ScoringProfile.from_settings(settings).load(model_folder(settings, version))
     frame = load_corpus(settings.db_path).frame
     trained_on = {normalise(text) for text in frame.loc[frame["split"] == "train", "body"]}
     counts["judged"] = len(judged)

@@ -16,7 +16,6 @@ from reviewlens.models.clauses import split_clauses
 from reviewlens.models.sentiment_report import sentiment_report
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, sentiment_targets
 from reviewlens.models.inference import ReviewModel
-from reviewlens.models.predict import predict_logits
 from reviewlens.models.taxonomy import SeedLabeller
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
@@ -100,9 +99,9 @@ def figures(rows: pd.DataFrame, probs: dict[str, np.ndarray]) -> dict:
 
 def evaluate(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None = None) -> dict:
     """Per-language sentiment figures of the model on rows (a split, or a file's labelled rows), ECE before and after
-    calibration, and the baseline beside them where it has a model for the language."""
-    sequences = encode(model.tokenizer, rows["body"].tolist(), model.max_len)
-    logits = torch.from_numpy(predict_logits(model.classifier, sequences)[0])
+    calibration, and the baseline beside them where it has a model for the language. The model scores as it was
+    loaded or readied (its precision and batch budget): the figures are those of the model as the nightly run scores."""
+    logits = torch.from_numpy(model.predict(rows["body"].tolist())[0])
     probs = {"model": model.classifier.calibrated(logits).numpy(), "raw": torch.softmax(logits, -1).numpy()}
     if baseline is not None:
         probs["baseline"] = baseline.probs(rows["body"].tolist(), rows["language"].tolist())

@@ -19,6 +19,7 @@ from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.training.base_corpora import base_frame, is_base
 from reviewlens.flows.ingest.lexicons import fetch_lexicon
 from reviewlens.flows.training.extra_text import read_extra_texts
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
 from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, register
 from reviewlens.flows.store.connection import connect
@@ -73,16 +74,18 @@ def fitting_taxonomy(corpus: Corpus) -> Taxonomy:
 
 
 @task(cache_policy=NO_CACHE)
-def pretrain_encoder(settings: Settings, corpus: Corpus, preset: Preset, extra_text: list[Path]) -> Path:
+def pretrain_encoder(settings: Settings, corpus: Corpus, preset: Preset, extra_text: list[Path], device: str) -> Path:
     """Tokenizer and MLM pretraining on the reviews (plus any extra unlabelled text); resumes an interrupted run."""
-    return run_pretraining(settings.models_dir, corpus, preset, console, read_extra_texts(extra_text), settings.device)
+    return run_pretraining(settings.models_dir, corpus, preset, console, read_extra_texts(extra_text), device)
 
 
 @task(cache_policy=NO_CACHE)
 def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxonomy, ablation: bool,
-              device: str = "auto", cache_dir: Path | None = None) -> tuple[ReviewModel, dict]:
+              profile: ScoringProfile, cache_dir: Path | None = None) -> tuple[ReviewModel, dict]:
     """Sentiment and topic heads on the (pretrained) encoder, calibrated on validation; with ablation, the same
-    recipe from a random init (when there was pretraining) and the wide n-gram path alone, to show what each part buys."""
+    recipe from a random init (when there was pretraining) and the wide n-gram path alone, to show what each part buys.
+    Trained on the profile's device, and returned scoring as the profile says: what is measured is what will run."""
+    device = profile.device
     ckpt = load_checkpoint(pretrained)
     cfg = EncoderConfig(**ckpt.config["encoder"])
     pretrained_state = ckpt.tensors if preset.pretrain.steps > 0 else None
@@ -95,15 +98,16 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), pretrained_state, console, label, device,
                              lexicon)
     extra = {"finetune_seconds": round(time.perf_counter() - started, 1), "pretrain": ckpt.metrics.get("pretrain", {})}
+    ablations = {}
     if ablation and pretrained_state is not None:
-        scratch = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console, "random init", device,
-                                   lexicon)
-        extra["random_init"] = ReviewModel(scratch, ckpt.tokenizer, taxonomy, "random-init")
+        ablations["random_init"] = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console,
+                                                    "random init", device, lexicon)
     if ablation and preset.finetune.wide_buckets:
-        wide = train_classifier(train, val, cfg, replace(preset.finetune, wide_only=True), len(taxonomy.ids), None,
-                                console, "wide n-gram path alone", device)
-        extra["wide_only"] = ReviewModel(wide, ckpt.tokenizer, taxonomy, "wide-only")
-    return ReviewModel(model, ckpt.tokenizer, taxonomy, ""), extra
+        ablations["wide_only"] = train_classifier(train, val, cfg, replace(preset.finetune, wide_only=True),
+                                                  len(taxonomy.ids), None, console, "wide n-gram path alone", device)
+    for name, classifier in ablations.items():          # readied after all training: scoring threads are process-wide
+        extra[name] = profile.ready(classifier, ckpt.tokenizer, taxonomy, name.replace("_", "-"))
+    return profile.ready(model, ckpt.tokenizer, taxonomy), extra
 
 
 def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -121,12 +125,11 @@ def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> tup
 
 
 @task(cache_policy=NO_CACHE)
-def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
+def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict, cache_dir: Path) -> dict:
     """Test-split figures per language with the calibrated TF-IDF baseline beside them (what is reported), the same on
     validation (what activation is decided on), the ablations if trained, English accuracy on film-review snippets
     never trained on (skipped with a yellow line when they cannot be fetched), and the behavioural suite's pass rates
     (reported, and warned about below the floor, but never a reason to refuse activation)."""
-    from reviewlens.flows.config import load_settings
     from reviewlens.flows.training.behaviour import generate_cases
     from reviewlens.flows.training.behaviour_report import behaviour_report
     from reviewlens.flows.training.evaluation import cross_domain_check
@@ -145,18 +148,19 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict) -> dict:
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics
-    cross = cross_domain_check(load_settings().cache_dir, model, frame[frame["split"] == "train"])
+    cross = cross_domain_check(cache_dir, model, frame[frame["split"] == "train"])
     if cross is not None:
         metrics["cross_domain"] = cross
     metrics["behaviour"] = behaviour_report(model, generate_cases())
     return metrics
 
 
-def active_score(folder: Path, corpus: Corpus) -> float | None:
-    """The active model's score on this corpus's validation split; None when its checkpoint is gone or damaged,
-    so a finished training run is never lost to a stale registry entry."""
+def active_score(folder: Path, corpus: Corpus, profile: ScoringProfile) -> float | None:
+    """The active model's score on this corpus's validation split, scoring as the new model was measured (and as
+    the nightly run scores); None when its checkpoint is gone or damaged, so a finished training run is never lost
+    to a stale registry entry."""
     try:
-        model = ReviewModel.load(folder)
+        model = profile.load(folder)
     except CheckpointError as error:
         console.print(f"[yellow]the active model cannot be loaded: {error}[/]")
         return None
@@ -189,7 +193,7 @@ def active_changed_since(con, compared_with: str | None, version: str) -> str | 
 
 @task(cache_policy=NO_CACHE)
 def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus: Corpus, preset: Preset,
-                   force_activate: bool) -> TrainSummary:
+                   force_activate: bool, profile: ScoringProfile) -> TrainSummary:
     """Save the checkpoint; activate it unless its validation figures raise concerns or it is worse than the active
     model on the same validation split."""
     version = new_version(settings.models_dir, preset.name)
@@ -199,7 +203,7 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
     with connect(settings.db_path, read_only=True, settings=settings) as con:
         current = active_model(con, settings.models_dir)
     # the comparison takes about a minute: evaluate outside the write lock so a nightly run is not refused
-    scored = None if current is None else (current[0], active_score(current[1], corpus))
+    scored = None if current is None else (current[0], active_score(current[1], corpus, profile))
     validation = metrics["validation"]
     activate, reason = activation_decision(headline(validation), scored, force_activate, concerns(validation))
     if not activate:
@@ -221,8 +225,9 @@ def train_flow(settings: Settings, preset_name: str = "demo", activate: bool = F
     with_base = preset.base_corpora if base_corpora is None else base_corpora
     corpus = read_corpus(settings.db_path, settings.cache_dir if with_base else None)
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else fitting_taxonomy(corpus)
-    pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [])
+    profile = ScoringProfile.from_settings(settings)
+    pretrained = pretrain_encoder(settings, corpus, preset, extra_text or [], profile.device)
     model, extra = fine_tune(pretrained, corpus, preset, taxonomy, preset.ablation if ablation is None else ablation,
-                             settings.device, settings.cache_dir)
-    metrics = evaluate_models(model, corpus, extra)
-    return register_model(settings, model, metrics, corpus, preset, activate)
+                             profile, settings.cache_dir)
+    metrics = evaluate_models(model, corpus, extra, settings.cache_dir)
+    return register_model(settings, model, metrics, corpus, preset, activate, profile)

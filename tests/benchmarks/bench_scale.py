@@ -36,6 +36,7 @@ from prefect import flow
 
 from reviewlens.flows.config import Settings, load_settings
 import reviewlens.flows.nightly.flow as nightly_flow
+from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.store.registry import require_active
 
@@ -82,7 +83,7 @@ def streamed(con, model, settings) -> int:
         if not page:
             return done
         ids, texts, hashes = [r[0] for r in page], [r[1] for r in page], [r[2] for r in page]
-        scores, aspects = score_tables(ids, model.score(texts, settings.score_batch_tokens, embeddings=False),
+        scores, aspects = score_tables(ids, model.score(texts, embeddings=False),
                                        model.version, "bench", hashes)
         with transaction(con):
             con.register("batch_scores", scores)
@@ -101,7 +102,8 @@ def scoring(settings: Settings, run: str) -> tuple[int, float]:
     try:
         started = time.perf_counter()
         version, folder = require_active(con, settings.models_dir)
-        model, ref = nightly_flow.load_scoring_model(settings, folder, version)
+        model, ref = nightly_flow.load_scoring_model(ScoringProfile.from_settings(settings), folder, version,
+                                                     settings.shard_root)
         scored = streamed(con, model, settings) if run == "streamed" else \
             nightly_flow.score_new_reviews(con, ref, "bench", settings)
         return scored, time.perf_counter() - started
@@ -113,9 +115,8 @@ def child(store: str, run: str) -> None:
     """One configuration on a fresh copy of the store."""
     home = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     shutil.copyfile(store, home / "reviewlens.duckdb")
-    base = load_settings()
-    settings = replace(base, home=home, workers=int(run) if run.isdigit() else 0,
-                       worker_threads=1 if run.isdigit() else base.worker_threads)
+    dask = {"workers": int(run), "worker_threads": 1} if run.isdigit() else {"workers": 0}
+    settings = replace(load_settings(), home=home, **dask)
     scored, seconds = scoring(settings, run)
     con = connect(settings.db_path, read_only=True)
     rows = con.execute("SELECT count(*), count(DISTINCT review_id) FROM review_scores").fetchone()

@@ -33,7 +33,7 @@ import platform
 import sys
 import threading
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))      # `tests.benchmarks.*` when run as a script
 
-from reviewlens.flows.config import Settings, load_settings  # noqa: E402
+from reviewlens.flows.config import load_settings  # noqa: E402
+from reviewlens.flows.scoring.options import ScoringProfile  # noqa: E402
 from reviewlens.models.batching import least_padding_batches, pad  # noqa: E402
 from reviewlens.models.encoder import EncoderConfig  # noqa: E402
 from reviewlens.models.inference import ReviewModel, ScoringOptions  # noqa: E402
@@ -51,12 +52,6 @@ from reviewlens.models.predict import predict_logits  # noqa: E402
 from reviewlens.models.tokenizer import encode  # noqa: E402
 
 REFERENCE_BATCH = 64
-
-
-def scoring_options(settings: Settings) -> ScoringOptions:
-    """What the nightly run scores with (flows/nightly/flow.py passes the same settings to ReviewModel.load)."""
-    return ScoringOptions(precision=settings.score_precision, threads=settings.score_threads,
-                          prefetch_texts=settings.score_prefetch_texts)
 
 
 VARIANTS = {                                              # one step each, to measure what each buys
@@ -233,8 +228,8 @@ def main() -> None:
                         help=f"'default' (the settings' scoring options) and any of {', '.join(VARIANTS)}")
     args = parser.parse_args()
     source = args.source or args.home
-    settings = load_settings()
-    max_tokens = settings.score_batch_tokens
+    default = ScoringProfile.from_settings(load_settings()).options      # what the nightly run scores with
+    max_tokens = default.batch_tokens
     folder = args.model or active_model_folder(source)
     texts, languages = load_reviews(source, args.reviews)
 
@@ -242,7 +237,7 @@ def main() -> None:
     threads = torch.get_num_threads()
     for name in args.variants:
         torch.set_num_threads(threads)                   # a variant's `threads` is process-wide: undo the last one
-        options = scoring_options(settings) if name == "default" else VARIANTS[name]
+        options = default if name == "default" else VARIANTS[name]
         model = ReviewModel.load(folder, "cpu", options)
         cfg = model.classifier.encoder.cfg
         lengths = [len(s) for s in encode(model.tokenizer, texts, model.max_len)]
