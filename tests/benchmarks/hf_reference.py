@@ -95,5 +95,5 @@ class HFReference:
         if m.wide_buckets and m.use_wide:
             bag = m.bag(ids, attention_mask)
             familiar = 1 - m.coverage_gate * (1 - m.coverage(bag)[:, None])
-            s_logits = s_logits + familiar * m.mix[1] * m.wide_logits(bag) + (1 - familiar) * m.lexicon_logits(bag) + m.never_seen
+            s_logits = s_logits + familiar * m.mix[1] * m.wide_logits(bag) + (1 - familiar) * m.lexicon_logits(ids, attention_mask) + m.never_seen
         return s_logits, m.topics(pooled), pooled
