@@ -116,3 +116,26 @@ def test_reading_review_files_and_fetching_data_files_never_loads_torch(module):
     probe = f"import sys, {module}; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "False"
+
+
+def longest_chain(start: str, end: str, within: str) -> list[str]:
+    """The longest import chain (no module twice) from `start` to `end` through modules under `within`."""
+    best: list[str] = []
+
+    def walk(chain: list[str]) -> None:
+        nonlocal best
+        if chain[-1] == end:
+            best = max(best, chain, key=len)
+            return
+        for child in sorted(imports(module_file(chain[-1]))):
+            if child.startswith(within) and child not in chain:
+                walk([*chain, child])
+
+    walk([start])
+    return best
+
+
+def test_the_cli_reaches_the_store_in_at_most_five_steps_of_flows():
+    chain = longest_chain("reviewlens.flows.cli", "reviewlens.flows.store.connection", "reviewlens.flows")
+    assert chain, "the CLI does not reach the store at all: the reader is broken"
+    assert len(chain) - 1 <= 5, " -> ".join(chain)
