@@ -52,6 +52,11 @@ def test_a_model_below_its_baseline_says_by_how_much():
     assert said == ["it scores 0.750, below the TF-IDF baseline's 1.000 (mean of Chinese accuracy and English macro-F1)"]
 
 
+def test_a_model_a_hair_below_its_baseline_is_never_said_to_score_the_same_figure():
+    model = {"accuracy": 0.75604, "per_class_f1": {"negative": 0.8, "positive": 0.7}, "confusion": [[1, 0], [0, 1]]}
+    said = concerns({"zh": {"model": model, "baseline": {**model, "accuracy": 0.75641}}})
+    assert said == ["it scores 0.7560, below the TF-IDF baseline's 0.7564 (mean of Chinese accuracy and English macro-F1)"]
+
 def test_activation_compares_scores_on_the_validation_split():
     better = activation_decision(0.71, ("old", 0.70), force=False)
     assert better == (True, "activated: score 0.710 vs old 0.700 on the validation split")
