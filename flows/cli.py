@@ -156,7 +156,7 @@ def demo(
                       soft_wrap=True)
     active = replay.active_version(settings)
     if active is None:
-        console.print("no active model: training the demo preset on the history (about 6 minutes on 2 cores)")
+        console.print("no active model: training the demo preset on the history (minutes on a CPU)")
         summary = train_flow(settings, "demo", activate=True)    # the demo runs on the model it trains; concerns print
         _print_evaluation(summary.metrics)
         out.print(f"model {summary.version}: {summary.reason}")
@@ -202,7 +202,7 @@ def pretrain(
 
 @app.command()
 def train(
-    preset: Annotated[str, typer.Option(help="demo (about 6 minutes on 2 cores), full, or tiny.")] = "demo",
+    preset: Annotated[str, typer.Option(help="demo (minutes on a CPU), full (longer, with the ablations), or tiny (tests).")] = "demo",
     activate: Annotated[bool, typer.Option("--activate", help="Activate even if, on validation, it is worse than the "
                                            "active model or the baseline, or never finds a sentiment.")] = False,
     ablation: Annotated[Optional[bool], typer.Option("--ablation/--no-ablation", help="Also fine-tune from random init.")] = None,
