@@ -59,15 +59,20 @@ class ReviewClassifier(nn.Module):
         """Raw sentiment logits (B, 3), topic logits (B, K) and the pooled embedding (B, C)."""
         hidden = self.encoder(ids, attention_mask)                  # (B, T, C)
         pooled = Encoder.pool(hidden, attention_mask)               # (B, C)
-        x = self.drop(pooled)
-        s_logits, t_logits = self.sentiment(x) * self.mix[0], self.topics(x)        # (B, 3), (B, K)
+        return self.sentiment_logits(pooled, ids, attention_mask), self.topics(self.drop(pooled)), pooled
+
+    def sentiment_logits(self, pooled: torch.Tensor, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Raw sentiment logits (B, 3) of texts, or of spans of them: `pooled` (B, C) is the encoder's pooled state of
+        what `attention_mask` (B, T) marks of `ids` (B, T), so a clause pooled from its review's encoding gets the
+        deep, wide and lexicon parts of that clause alone."""
+        s_logits = self.sentiment(self.drop(pooled)) * self.mix[0]                 # (B, 3)
         if self.wide_buckets and self.use_wide:
             bag = self.bag(ids, attention_mask)                                    # (B, L)
             familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
             lexicon = self.lexicon_logits(ids, attention_mask)                    # (B, 3)
             s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + (1 - familiar) * lexicon
             s_logits = s_logits + self.never_seen                                  # (B, 3)
-        return s_logits, t_logits, pooled
+        return s_logits
 
     def bag(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The n-gram buckets (B, L) the wide path and the lexicon read; 0 = none."""
