@@ -68,62 +68,46 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, binary: np.ndarray) -> fl
     return float(log_t.detach().exp().clamp(0.05, 20.0))
 
 
-def fit_mix(deep: np.ndarray, wide: np.ndarray, y: np.ndarray, binary: np.ndarray) -> np.ndarray:
-    """Weights (2,) of the deep and the wide sentiment logits (N, 3) minimising the validation log-loss.
+def fit_mix(deep: np.ndarray, wide: np.ndarray, y: np.ndarray, binary: np.ndarray, lexicon: np.ndarray | None = None,
+            l2: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (2,) of the deep and the wide sentiment logits (N, 3), and the logits (3,) one unit of lexicon score
+    (N,) adds (neutral's held at 0), minimising the validation log-loss together.
 
     Fitted on held-out rows, not training rows: there the linear model's confidence is honest, so each
     part gets the weight its held-out accuracy earns.
     """
     rows = y >= 0
     d, w = torch.tensor(deep[rows]), torch.tensor(wide[rows])
+    s = torch.zeros(int(rows.sum()), 1) if lexicon is None else torch.tensor(lexicon[rows], dtype=torch.float32)[:, None]
     target, mask = torch.tensor(y[rows]), torch.tensor(binary[rows])
-    weights = torch.ones(2, requires_grad=True)
-    opt = torch.optim.LBFGS([weights], lr=0.5, max_iter=100)
+    weights, per_unit = torch.ones(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+    neutral_free = torch.tensor([1.0, 0.0, 1.0])
+    opt = torch.optim.LBFGS([weights, per_unit], lr=0.5, max_iter=200)
 
     def closure():
         opt.zero_grad()
-        loss = F.nll_loss(masked_log_softmax(weights[0] * d + weights[1] * w, mask), target)
+        z = weights[0] * d + weights[1] * w + s * (per_unit * neutral_free)
+        loss = F.nll_loss(masked_log_softmax(z, mask), target) + l2 * per_unit.pow(2).sum()
         loss.backward()
         return loss
 
     opt.step(closure)
-    return weights.detach().clamp(min=0.0).numpy()
-
-
-def fit_lexicon_weight(logits: np.ndarray, score: np.ndarray, y: np.ndarray, binary: np.ndarray,
-                       l2: float = 1e-3) -> np.ndarray:
-    """Logits (3,) one unit of lexicon score adds, fitted on validation on top of `logits` (N, 3): the logits the
-    model has when its wide path is silent (text of unfamiliar n-grams), so the lexicon learns the weight it
-    deserves there rather than what is left over beside a confident in-domain wide path."""
-    rows = y >= 0
-    base, s = torch.tensor(logits[rows]), torch.tensor(score[rows], dtype=torch.float32)[:, None]
-    target, mask = torch.tensor(y[rows]), torch.tensor(binary[rows])
-    weight = torch.zeros(3, requires_grad=True)
-    opt = torch.optim.LBFGS([weight], lr=0.5, max_iter=100)
-
-    def closure():
-        opt.zero_grad()
-        loss = F.nll_loss(masked_log_softmax(base + s * weight, mask), target) + l2 * weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return (weight.detach() - weight.detach()[NEU]).numpy()          # softmax ignores a shared shift: neutral at 0
+    return weights.detach().clamp(min=0.0).numpy(), (per_unit.detach() * neutral_free).numpy()
 
 
 def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
     """On validation: the deep/wide mix (when both parts are trained), the per-class bias, the temperature
     and the per-topic thresholds, in that order (each is fitted on the decisions the previous ones make)."""
     if model.wide_buckets and float(model.mix[0]) > 0:
+        model.lexicon_weight.zero_()
         parts = []
         for weights in ([1.0, 0.0], [0.0, 1.0]):
             model.mix.copy_(torch.tensor(weights))
             parts.append(predict_logits(model, val.sequences)[0])
-        model.mix.copy_(torch.from_numpy(fit_mix(*parts, val.sentiment, val.binary)))
-        if model.lexicon_keys.numel():          # the lexicon's weight where the wide path is silent
-            silent = parts[0] * float(model.mix[0])
-            scores = lexicon_scores(model, val.sequences)
-            model.lexicon_weight.copy_(torch.from_numpy(fit_lexicon_weight(silent, scores, val.sentiment, val.binary)))
+        scores = lexicon_scores(model, val.sequences) if model.lexicon_keys.numel() else None
+        mix, per_unit = fit_mix(*parts, val.sentiment, val.binary, scores)
+        model.mix.copy_(torch.from_numpy(mix))
+        model.lexicon_weight.copy_(torch.from_numpy(per_unit))
     logits, topic_probs, _ = predict_logits(model, val.sequences)
     rows = decision_rows(val)
     bias = fit_bias(logits[rows], val.sentiment[rows], val.binary[rows])

@@ -70,7 +70,7 @@ class ReviewClassifier(nn.Module):
             bag = self.bag(ids, attention_mask)                                    # (B, L)
             familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
             lexicon = self.lexicon_logits(ids, attention_mask)                    # (B, 3)
-            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + (1 - familiar) * lexicon
+            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + lexicon
             s_logits = s_logits + self.never_seen                                  # (B, 3)
         return s_logits
 

@@ -45,25 +45,39 @@ def polarity_valences(positive: Iterable[str], negative: Iterable[str]) -> dict[
     return {**{w: 1.0 for w in sorted(pos - neg)}, **{w: -1.0 for w in sorted(neg - pos)}}
 
 
-NEGATORS = ("not", "no", "never", "t", "without", "不", "没", "没有", "别", "无", "未")   # "t": don't, isn't, can't
-NEGATED = -1.5               # a negated entry's n-gram adds this times its valence; the entry itself still fires: net -0.5x
+# Words that change the entries near them (VADER's rules, Hutto & Gilbert 2014), spelled as token n-grams and kept in
+# the same table as the entries with a role code in place of a valence (codes >= ROLE, valences stay within +-2):
+NEGATORS = ("not", "no", "never", "t", "without", "nothing", "nor", "neither", "hardly", "barely", "cannot",
+            "不", "没", "没有", "别", "无", "未", "非", "毫无", "并非")                      # "t": don't, isn't, can't
+BOOSTERS = ("very", "really", "so", "extremely", "incredibly", "truly", "super", "absolutely", "totally", "completely",
+            "highly", "too", "especially", "exceptionally", "remarkably", "utterly",
+            "很", "太", "超", "超级", "非常", "特别", "十分", "极", "极其", "真", "挺", "相当", "格外", "最")
+DAMPENERS = ("slightly", "somewhat", "bit", "little", "fairly", "partly", "有点", "有些", "稍微", "略", "一般")
+CONTRASTS = ("but", "however", "yet", "但", "但是", "不过", "可是", "然而", "只是", "就是")   # what follows counts more
+CONCESSIVES = ("although", "though", "despite", "while", "虽然", "虽", "尽管", "虽说")       # its own clause counts less
+IDIOMS = ("not only", "no doubt", "no wonder", "没想到", "不仅", "不但", "不只", "不管", "无论", "毫不犹豫", "不得不")  # no negation
+SENTENCE_ENDS = (".", "!", "?", ";", "。", "！", "？", "；")
+CLAUSE_ENDS = (",", ":", "，", "：", "、")
+ROLE = 10.0
+NEGATOR, BOOSTER, DAMPENER, CONTRAST, CONCESSIVE, SENTENCE_END, CLAUSE_END, IDIOM = (ROLE + k for k in range(8))
+ROLE_WORDS = {NEGATOR: NEGATORS, BOOSTER: BOOSTERS, DAMPENER: DAMPENERS, CONTRAST: CONTRASTS, CONCESSIVE: CONCESSIVES,
+              SENTENCE_END: SENTENCE_ENDS, CLAUSE_END: CLAUSE_ENDS, IDIOM: IDIOMS}
+NEGATION_SCALE = -0.74       # VADER's: "not good" is about three quarters as bad as "good" is good
+NEGATION_WINDOW = 6          # tokens before an entry a negator reaches (about three words: "don ' t", "pill ##ow"), in its clause
+BOOST, DAMP = 1.3, 0.7
+AFTER_CONTRAST, BEFORE_CONTRAST = 1.5, 0.5
 
 
-def entry_ids(entries: dict[str, float], encode, negators: Iterable[str] = NEGATORS) -> dict[tuple[int, ...], float]:
-    """The entries as token id n-grams with their valences, and each entry after each one-token negator of its own
-    script with the valence that turns the pair to about half the opposite ("not good", "不满意"; never "不 good").
-    `encode(texts)` gives each text's token ids without special tokens; entries the tokenizer cannot spell (an
-    unknown token) are left out."""
-    words, negators = list(entries), list(negators)
-    spelled = [(w, tuple(ids)) for w, ids in zip(words, encode(words)) if ids and min(ids) >= FIRST_WORD_ID]
-    out = {ids: entries[w] for w, ids in spelled}
-    script = {ids: _is_cjk(w) for w, ids in spelled}
-    negator_ids = [(ids[0], _is_cjk(n)) for n, ids in zip(negators, encode(negators))
-                   if len(ids) == 1 and ids[0] >= FIRST_WORD_ID]
-    for ids, valence in list(out.items()):
-        for negator, cjk in negator_ids:
-            if cjk == script[ids]:
-                out.setdefault((negator, *ids), NEGATED * valence)
+def entry_ids(entries: dict[str, float], encode) -> dict[tuple[int, ...], float]:
+    """The entries and the role words as token id n-grams: each entry with its valence, each role word with its role
+    code (a role word that is also an entry keeps the role). `encode(texts)` gives each text's token ids without
+    special tokens; words the tokenizer cannot spell (an unknown token) are left out."""
+    words = list(entries)
+    roles = {w: code for code, ws in ROLE_WORDS.items() for w in ws}
+    out = {tuple(ids): entries[w] for w, ids in zip(words, encode(words)) if ids and min(ids) >= FIRST_WORD_ID}
+    for (w, code), ids in zip(roles.items(), encode(list(roles))):
+        if ids and min(ids) >= FIRST_WORD_ID:
+            out[tuple(ids)] = code
     return out
 
 
@@ -91,15 +105,73 @@ def lexicon_table(entries: dict[tuple[int, ...], float], orders: tuple[int, ...]
     return unique, total / hits
 
 
+def sentiment_positions(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                        orders: tuple[int, ...]) -> torch.Tensor:
+    """Tokens (B, T) inside a lexicon entry or a negator: where a text says how it feels rather than what it is about."""
+    out = torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
+    for n in orders:
+        h = ngram_hashes(ids, attention_mask, n)
+        at = torch.searchsorted(keys, h).clamp(max=keys.numel() - 1)
+        hit = (keys[at] == h) & (h >= 0) & ((values[at] < ROLE) | (values[at] == NEGATOR))
+        for k in range(n):                                                             # the match's n tokens
+            out[:, : out.shape[1] - k] |= hit[:, k:]
+    return out
+
+
 def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
                   orders: tuple[int, ...]) -> torch.Tensor:
-    """Each text's summed lexicon valence (B,) over its n-grams of the given orders, clipped to +-MAX_SCORE."""
-    score = torch.zeros(ids.shape[0], device=ids.device)
+    """Each text's lexicon valence (B,), clipped to +-MAX_SCORE: the sum over its entries (the longest one ending at
+    each token), each turned by a negator up to NEGATION_WINDOW tokens before it in its clause, strengthened or
+    softened by the word before it, and weighted by contrast: after "but" / "但是" in its sentence x1.5, before it
+    x0.5; inside an "although" / "虽然" clause x0.5, after it in the sentence x1.5."""
     if keys.numel() == 0:
-        return score
-    for n in orders:
+        return torch.zeros(ids.shape[0], device=ids.device)
+    value = torch.zeros(ids.shape, device=ids.device)                                  # (B, T) longest match ending here
+    length = torch.zeros_like(ids)                                                     # (B, T) its tokens, 0 = none
+    for n in sorted(orders):
         h = ngram_hashes(ids, attention_mask, n)                                       # (B, T), -1 = none
         at = torch.searchsorted(keys, h).clamp(max=keys.numel() - 1)                   # (B, T)
         hit = (keys[at] == h) & (h >= 0)
-        score = score + torch.where(hit, values[at], torch.zeros_like(values[at])).sum(dim=1)
+        value, length = torch.where(hit, values[at], value), torch.where(hit, n, length)
+    for k in range(1, max(orders)):                   # a token inside a longer match plays no part of its own ("不过")
+        inside = torch.zeros_like(length, dtype=torch.bool)
+        inside[:, : -k] = length[:, k:] > k
+        value, length = value.masked_fill(inside, 0.0), length.masked_fill(inside, 0)
+    role = torch.where(value >= ROLE, value, torch.zeros_like(value))                  # (B, T) role codes, 0 = none
+    valence = torch.where(value >= ROLE, torch.zeros_like(value), value).clamp(-1.5, 1.5)  # (B, T); a hash collision stays small
+    sentence = _ends_before(role == SENTENCE_END)                                      # (B, T) sentence number
+    clause = _ends_before((role == SENTENCE_END) | (role == CLAUSE_END))               # (B, T) clause number
+    start = torch.arange(ids.shape[1], device=ids.device) - length + 1                 # (B, T) first token of the match
+    scale = torch.ones_like(valence)
+    for d in range(1, NEGATION_WINDOW + 1):
+        j = (start - d).clamp(min=0)
+        negator = (role.gather(1, j) == NEGATOR) & (clause.gather(1, j) == clause) & (start - d >= 0)
+        scale = torch.where(negator, scale * NEGATION_SCALE, scale)
+    before = role.gather(1, (start - 1).clamp(min=0)) * (start >= 1)
+    scale = scale * torch.where(before == BOOSTER, BOOST, torch.where(before == DAMPENER, DAMP, 1.0))
+    contrast_before, contrast_after = _counts_around(role == CONTRAST, sentence)
+    concession_clause, _ = _counts_around(role == CONCESSIVE, clause)
+    concession_sentence, _ = _counts_around(role == CONCESSIVE, sentence)
+    stressed = (contrast_before > 0) | (concession_sentence > concession_clause)
+    softened = (contrast_after > 0) | (concession_clause > 0)
+    scale = scale * torch.where(stressed, AFTER_CONTRAST, torch.where(softened, BEFORE_CONTRAST, 1.0))
+    score = (valence * scale * attention_mask).sum(dim=1)
     return score.clamp(-MAX_SCORE, MAX_SCORE)
+
+
+def _ends_before(ends: torch.Tensor) -> torch.Tensor:
+    """The number (B, T) of the sentence or clause each token is in: ends (B, T) marks the punctuation closing one."""
+    return torch.cumsum(ends.long(), dim=1) - ends.long()
+
+
+def _counts_around(marks: torch.Tensor, group: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """How many marked tokens (B, T) come before, and after, each token within its group (sentence or clause)."""
+    m = marks.long()
+    upto = torch.cumsum(m, dim=1)                                                      # (B, T) marks at or before t
+    first = torch.full((m.shape[0], m.shape[1] + 1), 1 << 30, device=m.device).scatter_reduce(
+        1, group, upto - m, "amin")                                                    # (B, G) marks before the group
+    last = torch.zeros((m.shape[0], m.shape[1] + 1), dtype=torch.long, device=m.device).scatter_reduce(
+        1, group, upto, "amax")                                                        # (B, G) marks to its end
+    before = upto - m - first.gather(1, group)
+    after = last.gather(1, group) - upto
+    return before, after

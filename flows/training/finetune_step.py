@@ -60,11 +60,9 @@ def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig,
         task = progress.add_task(f"fine-tuning ({label})", total=1, loss=float("nan"), tps=0.0)
         def on_step(step: int, total: int, loss: float, tps: float) -> None:
             progress.update(task, total=total, completed=step + 1, loss=loss, tps=tps)
-        model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step, device)
+        model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step, device, lexicon)
     if model.wide_buckets:
         model.coverage_gate.fill_(1.0)                     # the wide path speaks in proportion to what it has seen
-        if lexicon is not None:
-            model.set_lexicon(*lexicon)
     calibrate(model, val)
     return model
 
