@@ -57,7 +57,10 @@ class ReviewClassifier(nn.Module):
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Raw sentiment logits (B, 3), topic logits (B, K) and the pooled embedding (B, C)."""
-        hidden = self.encoder(ids, attention_mask)                  # (B, T, C)
+        return self.heads(self.encoder(ids, attention_mask), ids, attention_mask)
+
+    def heads(self, hidden: torch.Tensor, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """forward's outputs from the encoder's states (B, T, C): for callers that read the states again (clauses)."""
         pooled = Encoder.pool(hidden, attention_mask)               # (B, C)
         return self.sentiment_logits(pooled, ids, attention_mask), self.topics(self.drop(pooled)), pooled
 

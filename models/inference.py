@@ -1,33 +1,36 @@
 """Batched inference: texts in, sentiment probabilities, topic scores, aspects and embeddings out.
 
-Reviews and their clauses go through the model in one pass, length-sorted and batched by a token
-budget under torch.inference_mode; results come back in input order whatever the batching. Texts are
-tokenised in chunks, the next chunk in a background thread while the model computes the current one
-(the Rust tokenizer releases the GIL), and the encoder's matrix products run in the precision
-ScoringOptions names (models/precision.py).
+Each review goes through the model once, length-sorted and batched by a token budget under
+torch.inference_mode, and its clauses are scored from its token states, in context (models/clause_tokens.py);
+results come back in input order whatever the batching. Texts are tokenised in chunks, the next chunk in a
+background thread while the model computes the current one (the Rust tokenizer releases the GIL), and the
+encoder's matrix products run in the precision ScoringOptions names (models/precision.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
 
 from reviewlens.models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
 from reviewlens.models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
+from reviewlens.models.clause_tokens import encode_with_clauses
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.precision import for_scoring, resolve_precision
-from reviewlens.models.predict import predict_logits
+from reviewlens.models.predict import predict_logits, predict_with_clauses
 from reviewlens.models.taxonomy import PolarityPhrases, Taxonomy, merge_polarity, parse_taxonomy
 from reviewlens.models.tokenizer import encode
 
 
+T = TypeVar("T")
 PHRASE_SCORE = {"negative": -1.0, "positive": 1.0}     # a phrase's clause outweighs any clause the model scored
 
 
@@ -80,8 +83,9 @@ class ReviewModel:
     """A loaded, verified classifier checkpoint ready to score texts."""
 
     def __init__(self, classifier: ReviewClassifier, tokenizer, taxonomy: Taxonomy, version: str,
-                 options: ScoringOptions | None = None) -> None:
+                 options: ScoringOptions | None = None, clauses_in_context: bool = True) -> None:
         self.classifier, self.tokenizer, self.taxonomy, self.version = classifier.eval(), tokenizer, taxonomy, version
+        self.clauses_in_context = clauses_in_context        # False: each clause encoded as a text of its own
         self.max_len = classifier.encoder.cfg.max_len
         self.options = options or ScoringOptions()
         if self.options.threads > 0:
@@ -105,7 +109,8 @@ class ReviewModel:
         if "lexicon_keys" in ckpt.tensors:                                      # sized by the lexicon it carries
             model.set_lexicon(ckpt.tensors["lexicon_keys"], ckpt.tensors["lexicon_values"])
         load_state(model, ckpt.tensors, folder / "model.safetensors")
-        return cls(model.to(pick_device(device)), ckpt.tokenizer, taxonomy, folder.name, options)
+        return cls(model.to(pick_device(device)), ckpt.tokenizer, taxonomy, folder.name, options,
+                   clauses_in_context=reads_clauses_in_context(ckpt.config))
 
     def save(self, folder: Path, config: dict, metrics: dict) -> Path:
         config = {**config, "kind": "classifier", "encoder": self.classifier.encoder.cfg.to_dict(), "topics": self.taxonomy.ids,
@@ -116,17 +121,18 @@ class ReviewModel:
     def score(self, texts: list[str], max_tokens: int | None = None, aspects: bool = True, embeddings: bool = True) -> list[Scored]:
         """One Scored per text, in input order; empty or None texts score as empty strings.
 
-        A polarity phrase of the taxonomy ("runs small") names its topic wherever it occurs and decides the sentiment
-        toward that topic of the clause it is in, whatever the model says: ratings cannot teach what it says."""
+        Each review is encoded once; the clauses of a multi-clause review are scored from its token states
+        (models/clause_tokens.py). A clause the window's cut touches is encoded on its own, and so is every clause of
+        a model whose clauses_in_context is False (reads_clauses_in_context). A polarity phrase of the taxonomy
+        ("runs small") names its topic wherever it occurs and decides the sentiment toward that topic of the clause it
+        is in, whatever the model says: ratings cannot teach what it says."""
         texts = [t or "" for t in texts]
         spans = [split_clauses(t) if aspects else [] for t in texts]
-        clause_owner, clause_texts = [], []
-        for i, (text, text_spans) in enumerate(zip(texts, spans)):
-            if len(text_spans) > 1:
-                for s, e in text_spans:
-                    clause_owner.append(i)
-                    clause_texts.append(text[s:e])
-        logits, topic_probs, pooled = self.predict(texts + clause_texts, max_tokens)
+        clause_spans = [text_spans if len(text_spans) > 1 else [] for text_spans in spans]   # one clause: the review
+        clauses = [(i, n, span) for i, text_spans in enumerate(clause_spans) for n, span in enumerate(text_spans)]
+        clause_texts = [texts[i][s:e] for i, _, (s, e) in clauses]
+        logits, topic_probs, pooled, c_logits, c_topic_probs = self._predict_in_context(texts, clause_spans, max_tokens)
+        logits, topic_probs = np.concatenate([logits, c_logits]), np.concatenate([topic_probs, c_topic_probs])
         with torch.inference_mode():
             probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
         thresholds = self.classifier.topic_threshold.cpu().numpy()
@@ -137,7 +143,7 @@ class ReviewModel:
         find = self.phrases.find if self.phrases else lambda text: {}
         in_clause = [find(text) for text in clause_texts]
         by_owner: dict[int, list[dict[int, str]]] = {}
-        for owner, found in zip(clause_owner, in_clause):
+        for (owner, _, _), found in zip(clauses, in_clause):
             by_owner.setdefault(owner, []).append(found)
         out = []
         for i, (row, flags) in enumerate(zip(topic_probs[: len(texts)].tolist(), present[: len(texts)].tolist())):
@@ -150,13 +156,8 @@ class ReviewModel:
             if aspects and len(spans[i]) == 1:
                 s, e = spans[i][0]
                 out[i].aspects = [self._aspect(0, s, e, k, phrased, labels[i], scores[i]) for k in named]
-        clause_no: dict[int, int] = {}
-        for j, owner in enumerate(clause_owner):
-            row = len(texts) + j
-            n = clause_no.get(owner, 0)
-            clause_no[owner] = n + 1
-            s, e = spans[owner][n]
-            phrased = in_clause[j]
+        for j, (owner, n, (s, e)) in enumerate(clauses):
+            row, phrased = len(texts) + j, in_clause[j]
             for k in sorted(set(np.flatnonzero(present[row]).tolist()) | phrased.keys()):
                 out[owner].aspects.append(self._aspect(n, s, e, k, phrased, labels[row], scores[row]))
         return out
@@ -172,19 +173,61 @@ class ReviewModel:
         """Raw sentiment logits (N, 3), topic probabilities (N, K), pooled (N, C) for texts, in input order, in
         batches of max_tokens padded tokens (default: the options' batch_tokens)."""
         max_tokens = max_tokens or self.options.batch_tokens
-        size = self.options.prefetch_texts
-        if size <= 0 or len(texts) <= size:                                     # one chunk: nothing to overlap
-            return predict_logits(self.scorer, encode(self.tokenizer, texts, self.max_len), max_tokens)
-        parts = [predict_logits(self.scorer, sequences, max_tokens) for sequences in self._chunks(texts, size)]
+        work = lambda a, b: encode(self.tokenizer, texts[a:b], self.max_len)  # noqa: E731
+        parts = [predict_logits(self.scorer, sequences, max_tokens) for sequences in self._chunks(work, len(texts))]
         return tuple(np.concatenate(p) for p in zip(*parts))
 
-    def _chunks(self, texts: list[str], size: int) -> Iterator[list[list[int]]]:
-        """Token ids chunk by chunk, chunk i+1 tokenised in a background thread while the caller computes chunk i."""
-        starts = range(0, len(texts), size)
+    def _predict_in_context(self, texts: list[str], clauses: list[list[tuple[int, int]]],
+                            max_tokens: int | None = None) -> tuple[np.ndarray, ...]:
+        """predict's three arrays for the texts, then raw sentiment logits (M, 3) and topic probabilities (M, K) of
+        their clauses (character spans, clauses[i] of texts[i]; M = all of them, in text order), each text encoded
+        once and its clauses read from its token states; a clause the window's cut touches is encoded on its own."""
+        max_tokens = max_tokens or self.options.batch_tokens
+        parts, cut = [], []
+        work = lambda a, b: encode_with_clauses(self.tokenizer, texts[a:b], clauses[a:b], self.max_len)  # noqa: E731
+        for sequences, token_spans in self._chunks(work, len(texts)):
+            if not self.clauses_in_context:
+                token_spans = [[None] * len(spans) for spans in token_spans]
+            inside = [[t for t in spans if t is not None] for spans in token_spans]
+            parts.append(predict_with_clauses(self.scorer, sequences, inside, max_tokens))
+            cut += [t is None for spans in token_spans for t in spans]
+        logits, topic_probs, pooled, c_logits, c_topic_probs = (np.concatenate(p) for p in zip(*parts))
+        if any(cut):                                                            # (M,) rows: in context, else alone
+            cut = np.array(cut)
+            alone = [texts[i][s:e] for i, spans in enumerate(clauses) for s, e in spans]
+            a_logits, a_topic_probs, _ = self.predict([t for t, c in zip(alone, cut) if c], max_tokens)
+            c_logits = _interleave(c_logits, a_logits, cut)
+            c_topic_probs = _interleave(c_topic_probs, a_topic_probs, cut)
+        return logits, topic_probs, pooled, c_logits, c_topic_probs
+
+    def _chunks(self, work: Callable[[int, int], T], n: int) -> Iterator[T]:
+        """work(start, stop) over 0..n in chunks of the options' prefetch_texts, chunk i+1 in a background thread
+        while the caller computes chunk i; one chunk, in this thread, when prefetching is off or n fits in one."""
+        size = self.options.prefetch_texts
+        if size <= 0 or n <= size:                                              # one chunk: nothing to overlap
+            yield work(0, n)
+            return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenise") as pool:
-            pending = pool.submit(encode, self.tokenizer, texts[:size], self.max_len)
-            for start in starts:
+            pending = pool.submit(work, 0, size)
+            for start in range(0, n, size):
                 current = pending.result()
-                if start + size < len(texts):
-                    pending = pool.submit(encode, self.tokenizer, texts[start + size : start + 2 * size], self.max_len)
+                if start + size < n:
+                    pending = pool.submit(work, start + size, start + 2 * size)
                 yield current
+
+
+def reads_clauses_in_context(config: dict) -> bool:
+    """Whether a checkpoint's clauses are scored from their review's token states: inference reads a clause as
+    training did. A checkpoint that trained its clauses (multiple-instance learning) on clauses encoded as texts of
+    their own, as every one before config key "clause_states" did, scores them that way; one that says
+    "clause_states": "review", or never trained clauses (the demo preset), reads them in context."""
+    if "clause_states" in config:
+        return config["clause_states"] == "review"
+    return not config.get("finetune", {}).get("clause_weight", 0)
+
+
+def _interleave(inside: np.ndarray, alone: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Rows (M, ...) taken from `alone` where cut (M,) is True and from `inside` elsewhere, each in its order."""
+    out = np.empty((len(cut), *inside.shape[1:]), dtype=inside.dtype)
+    out[~cut], out[cut] = inside, alone
+    return out
