@@ -46,9 +46,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
         "over 1,000,000 and 5,000,000 scored reviews, file by file, and peak RSS.",
         "python tests/benchmarks/bench_rebuild.py --source var --sizes 1000000 5000000"),
     "bench_nightly.json": (
-        "Nightly run", "100,000 new reviews through the real nightly flow on stores of 100,000 and 1,000,000 scored "
-        "reviews: wall time and peak RSS per stage.",
-        "python tests/benchmarks/bench_nightly.py --source var --stores 100000 1000000 --new 100000"),
+        "Nightly run", "100,000 new reviews through the real nightly flow on a store of 100,000 scored reviews, with "
+        "each allocator mode against the old default (glibc) in the same run: wall time and peak RSS per stage.",
+        "python tests/benchmarks/bench_nightly.py --source var --stores 100000 --new 100000 --allocators glibc bounded"),
     "bench_scale.json": (
         "Scaling out", "100,000 reviews scored in-process, on one Dask worker and on two: reviews/s, per core, "
         "parallel efficiency.",

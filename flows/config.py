@@ -51,7 +51,7 @@ class Settings:
     workers: int = 0                      # score on a local Dask cluster of this many processes; 0 = in this process
     dask_address: str = ""                # score on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (wins over workers)
     shard_dir: str = ""                   # shard files: a folder or fsspec URL (s3://...) all workers read; "" = <home>/shards
-    allocator: str = "default"            # "lean": scoring processes hand freed memory back (lower peak RSS, slower scoring)
+    allocator: str = "bounded"            # how scoring processes give freed memory back (flows/allocator.py): bounded, lean, glibc
     worker_threads: int = 0               # torch threads per Dask worker; 0 = its machine's cores / the worker's task threads
     store_wait_seconds: float = 900.0     # how long a nightly run waits for another process (an ingest, a live query) to let go of the store
     created_at_floor: str = "2000-01-01"  # reviews dated before this day are accepted but counted in a warning at ingest
@@ -189,7 +189,7 @@ RULES: dict[str, Rule] = {
     "workers": _ZERO_OR_MORE,
     "dask_address": _TEXT,
     "shard_dir": _TEXT,
-    "allocator": _one_of("default", "lean"),
+    "allocator": _one_of("bounded", "lean", "glibc"),
     "worker_threads": _ZERO_OR_MORE,
     "store_wait_seconds": _number(0, inclusive=True),
     "created_at_floor": Rule("a date written YYYY-MM-DD", _is_day, str, lambda v: v.isoformat() if type(v) is date else v),

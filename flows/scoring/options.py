@@ -22,7 +22,7 @@ class ScoringProfile:
     scoring process's allocator gives memory back, and the torch threads of each Dask worker."""
     options: ScoringOptions = field(default_factory=ScoringOptions)
     device: str = "auto"
-    allocator: str = "default"
+    allocator: str = "bounded"
     worker_threads: int = 0            # torch threads per Dask worker; 0 = its machine's cores / its task threads
 
     @classmethod
@@ -36,9 +36,12 @@ class ScoringProfile:
         use_allocator(self.allocator)
         return ReviewModel.load(folder, self.device, self.options)
 
-    def ready(self, classifier: nn.Module, tokenizer, taxonomy: Taxonomy, version: str = "") -> ReviewModel:
-        """A classifier trained in this process, scoring as it will once saved and loaded: what training measures."""
-        return ReviewModel(classifier.to(pick_device(self.device)), tokenizer, taxonomy, version, self.options)
+    def ready(self, classifier: nn.Module, tokenizer, taxonomy: Taxonomy, version: str = "",
+              clauses_in_context: bool = True) -> ReviewModel:
+        """A classifier trained in this process, scoring as it will once saved and loaded: what training measures
+        (`clauses_in_context` as models/inference.reads_clauses_in_context will say of its checkpoint)."""
+        return ReviewModel(classifier.to(pick_device(self.device)), tokenizer, taxonomy, version, self.options,
+                           clauses_in_context)
 
     def with_threads(self, threads: int) -> ScoringProfile:
         """This profile for a process given `threads` torch threads (0: leave torch's own), e.g. a Dask worker."""

@@ -20,6 +20,7 @@ from fsspec.core import url_to_fs
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from reviewlens.flows.allocator import give_back
 from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.scoring.runners import machine_cores
 from reviewlens.flows.scoring.shards import Shard, is_remote, score_shard_files, scored_already
@@ -89,9 +90,12 @@ def _set_torch_threads(threads: int) -> None:
 @task(name="score_shard", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def score_shard(shard: Shard, model: ModelRef, run_id: str) -> int:
     """Score one exported shard into its results files; a failure is retried, and a worker that dies is replaced
-    by the scheduler, which runs the shard again (the flow loads only whole results, idempotently)."""
+    by the scheduler, which runs the shard again (the flow loads only whole results, idempotently). What the shard
+    freed goes back to the system before the next one (flows/allocator.py)."""
     done = scored_already(shard)
     if done is not None:
         return done
     _set_torch_threads(model.profile.options.threads)
-    return score_shard_files(shard, worker_model(model), run_id)
+    scored = score_shard_files(shard, worker_model(model), run_id)
+    give_back(model.profile.allocator)
+    return scored

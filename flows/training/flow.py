@@ -30,7 +30,7 @@ from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig
 from reviewlens.models.lexicon import entry_ids, lexicon_table as table_of
-from reviewlens.models.inference import ReviewModel
+from reviewlens.models.inference import ReviewModel, reads_clauses_in_context
 from reviewlens.models.presets import Preset
 from reviewlens.models.sentiment_report import concerns, headline
 from reviewlens.models.taxonomy import SeedLabeller, Taxonomy, load_taxonomy
@@ -99,6 +99,7 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
                              lexicon)
     extra = {"finetune_seconds": round(time.perf_counter() - started, 1), "pretrain": ckpt.metrics.get("pretrain", {})}
     ablations = {}
+    in_context = reads_clauses_in_context({"finetune": preset.finetune.to_dict()})    # as its checkpoint will say
     if ablation and pretrained_state is not None:
         ablations["random_init"] = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), None, console,
                                                     "random init", device, lexicon)
@@ -106,8 +107,8 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
         ablations["wide_only"] = train_classifier(train, val, cfg, replace(preset.finetune, wide_only=True),
                                                   len(taxonomy.ids), None, console, "wide n-gram path alone", device)
     for name, classifier in ablations.items():          # readied after all training: scoring threads are process-wide
-        extra[name] = profile.ready(classifier, ckpt.tokenizer, taxonomy, name.replace("_", "-"))
-    return profile.ready(model, ckpt.tokenizer, taxonomy), extra
+        extra[name] = profile.ready(classifier, ckpt.tokenizer, taxonomy, name.replace("_", "-"), in_context)
+    return profile.ready(model, ckpt.tokenizer, taxonomy, clauses_in_context=in_context), extra
 
 
 def lexicon_table(cache_dir: Path | None, tokenizer, cfg: FinetuneConfig) -> tuple[torch.Tensor, torch.Tensor] | None:
