@@ -4,8 +4,9 @@ same whatever the store holds (target < 1.5 GB, within 10%), and how long does e
 
 The stores are the source workspace's reviews with their real scores, aspects and words, replicated under new ids
 (tests/benchmarks/bench_rebuild.build_scored_store, kept under --work for reruns); the new reviews are further
-copies with no scores. Each store size runs once per `--allocators` mode (the `allocator` setting,
-flows/allocator.py; default: 'glibc', the default before 'bounded', then 'bounded', today's), each in its own child
+copies with no scores. Each store size runs once per `--allocators` entry (the `allocator` setting, flows/allocator.py,
+optionally with a `score_batch_tokens` after a colon; default: 'glibc:16384', the defaults before 'bounded', then
+'bounded' with today's batches), each in its own child
 process (its own peak RSS) on the same built store, so a night's memory and time are compared with the old default's
 in one run of the script: the first mode is the baseline of the ratios. The stores are built first, in a process of
 their own, so building is in no run's peak. RSS is sampled every 50 ms with psutil, so each stage has its own
@@ -15,7 +16,7 @@ REVIEWLENS_DB_MEMORY_LIMIT=19GB to see DuckDB's own default (80% of this machine
 Prints a table and writes <home>/bench/bench_nightly.json.
 
     python tests/benchmarks/bench_nightly.py --source /tmp/exp/demo [--stores 100000 1000000] [--new 100000]
-        [--allocators glibc bounded]
+        [--allocators glibc:16384 bounded]
     (--source: a workspace after `reviewlens demo`, with an active model; it is attached read-only)
 """
 
@@ -130,7 +131,8 @@ def child(source_home: str, work: str, store_rows: int, new: int, run_date: str)
     sampler.join()
     settings = load_settings()
     profile = ScoringProfile.from_settings(settings)
-    print(json.dumps({"store": store_rows, "new": new, "allocator": profile.allocator, "wall_s": wall,
+    print(json.dumps({"store": store_rows, "new": new, "allocator": os.environ.get("BENCH_LABEL", profile.allocator),
+                      "batch_tokens": profile.options.batch_tokens, "wall_s": wall,
                       "stages": seconds, "scored": summary.scored,
                       "reviews_per_s": summary.scored / max(seconds.get("score", 0.0), 1e-9),
                       "peak_rss_mb": peak_rss_mb(), "tree_peak_rss_mb": max(sampler.tree_peaks.values()),
@@ -144,8 +146,9 @@ def main() -> None:
     parser.add_argument("--source", default="var", help="a workspace after `reviewlens demo` (read-only)")
     parser.add_argument("--stores", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--new", type=int, default=100_000)
-    parser.add_argument("--allocators", nargs="+", default=["glibc", "bounded"],
-                        help="`allocator` settings to run on each store; the first is the ratios' baseline")
+    parser.add_argument("--allocators", nargs="+", default=["glibc:16384", "bounded"],
+                        help="`allocator` settings to run on each store, each optionally with a `score_batch_tokens` "
+                             "(MODE:TOKENS); the first is the ratios' baseline (default: the defaults before 'bounded')")
     parser.add_argument("--work", default="/tmp/reviewlens-bench-rebuild", help="where the built stores are kept")
     parser.add_argument("--home", default="var", help="workspace whose bench/ folder gets the JSON")
     parser.add_argument("--child", nargs=5)
@@ -166,8 +169,12 @@ def main() -> None:
     runs = []
     for rows in args.stores:
         for allocator in args.allocators:
+            mode, _, tokens = allocator.partition(":")
+            settings = {"REVIEWLENS_ALLOCATOR": mode, "BENCH_LABEL": allocator}
+            if tokens:
+                settings["REVIEWLENS_SCORE_BATCH_TOKENS"] = tokens
             out = subprocess.run([sys.executable, __file__, "--child", str(source), args.work, str(rows), str(args.new),
-                                  run_date], capture_output=True, text=True, env={**env, "REVIEWLENS_ALLOCATOR": allocator})
+                                  run_date], capture_output=True, text=True, env={**env, **settings})
             if out.returncode != 0:
                 raise SystemExit(out.stderr[-3000:])
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -181,16 +188,16 @@ def main() -> None:
 def report(runs: list[dict], allocators: list[str]) -> list[dict]:
     """Print the runs as a table, then each mode against the first on the same store; returns those ratios."""
     stages = ["score", "terms", "insight SQL", "topic discovery", "report"]
-    print(f"{'store':>10} {'new':>8} {'allocator':>9} {'wall s':>7} " + " ".join(f"{s + ' s':>17}" for s in stages)
+    print(f"{'store':>10} {'new':>8} {'allocator':>13} {'wall s':>7} " + " ".join(f"{s + ' s':>17}" for s in stages)
           + f" {'non-scoring s':>13} {'reviews/s':>9} {'peak RSS MB':>11} {'tree MB':>8}")
     for r in runs:
         other = r["wall_s"] - r["stages"].get("score", 0.0)
-        print(f"{r['store']:>10,} {r['new']:>8,} {r['allocator']:>9} {r['wall_s']:>7.1f} "
+        print(f"{r['store']:>10,} {r['new']:>8,} {r['allocator']:>13} {r['wall_s']:>7.1f} "
               + " ".join(f"{r['stages'].get(s, 0.0):>17.1f}" for s in stages)
               + f" {other:>13.1f} {r['reviews_per_s']:>9,.0f} {r['peak_rss_mb']:>11,.0f} {r['tree_peak_rss_mb']:>8,.0f}")
     print("peak RSS MB by stage:")
     for r in runs:
-        print(f"{r['store']:>10,} {r['allocator']:>9} " + ", ".join(f"{k} {v:,.0f}" for k, v in r["stage_peak_rss_mb"].items()))
+        print(f"{r['store']:>10,} {r['allocator']:>13} " + ", ".join(f"{k} {v:,.0f}" for k, v in r["stage_peak_rss_mb"].items()))
     ratios = []
     for base in (r for r in runs if r["allocator"] == allocators[0]):
         for r in (r for r in runs if r["store"] == base["store"] and r is not base):
