@@ -61,3 +61,32 @@ def query_table(db_path: Path, query: str, timeout: float = DEFAULT_TIMEOUT_S,
     """The whole result of an analyst query as an Arrow table (`reviewlens sql` streams it)."""
     with batches(db_path, query, timeout, memory_limit) as reader:
         return reader.read_all()
+
+
+SCORING_WORDS = "the fabric is lovely but it runs small colour fades after one wash 质量很好 物流太慢 非常满意 尺码偏小".split()
+
+
+def trained_looking_parts(max_len: int = 40, every_topic: bool = False):
+    """A small classifier with random, far-from-uniform heads, its tokenizer and the shipped taxonomy: for tests of how
+    scoring runs (batching, precision, clauses), not of what a trained model says. `every_topic`: thresholds at 0, so
+    every clause names every topic and has aspects."""
+    import torch
+
+    from reviewlens.models.classifier import ReviewClassifier
+    from reviewlens.models.encoder import EncoderConfig
+    from reviewlens.models.taxonomy import load_taxonomy
+    from reviewlens.models.tokenizer import train_tokenizer
+
+    taxonomy = load_taxonomy()
+    tokenizer = train_tokenizer([" ".join(SCORING_WORDS)] * 20, vocab_size=150, min_frequency=1)
+    cfg = EncoderConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_layers=2, n_heads=4, d_ff=64, max_len=max_len,
+                        ngram_buckets=997, dropout=0.0)
+    torch.manual_seed(0)
+    classifier = ReviewClassifier(cfg, len(taxonomy.ids), wide_buckets=1009).eval()
+    with torch.no_grad():
+        torch.nn.init.normal_(classifier.wide.weight)
+        torch.nn.init.normal_(classifier.sentiment.weight, std=0.5)
+        torch.nn.init.normal_(classifier.topics.weight, std=0.5)
+        if every_topic:
+            classifier.topic_threshold.fill_(0.0)
+    return classifier, tokenizer, taxonomy

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from reviewlens.models.classifier import NEG, POS, ReviewClassifier
+from reviewlens.models.classifier import NEG, POS
 from reviewlens.models.clause_tokens import encode_with_clauses
 from reviewlens.models.clauses import split_clauses
-from reviewlens.models.encoder import Encoder, EncoderConfig
+from reviewlens.models.encoder import Encoder
 from reviewlens.models.inference import ReviewModel, ScoringOptions, reads_clauses_in_context
-from reviewlens.models.taxonomy import load_taxonomy
-from reviewlens.models.tokenizer import encode, train_tokenizer
+from reviewlens.models.tokenizer import encode
+from tests.helpers import SCORING_WORDS, trained_looking_parts
 
-WORDS = "the fabric is lovely but it runs small colour fades after one wash 质量很好 物流太慢 非常满意 尺码偏小".split()
+WORDS = SCORING_WORDS
 MAX_LEN = 40
 REVIEWS = ["The fabric is lovely but it runs small", "Love it. Runs small though", "质量很好，物流太慢",
            "lovely", "", "the colour fades after one wash. it runs small. the fabric is lovely!"]
@@ -26,18 +26,7 @@ LONG = "the fabric is lovely. it runs small and the colour fades. " + ". ".join(
 
 @pytest.fixture(scope="module")
 def parts():
-    taxonomy = load_taxonomy()
-    tokenizer = train_tokenizer([" ".join(WORDS)] * 20, vocab_size=150, min_frequency=1)
-    cfg = EncoderConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_layers=2, n_heads=4, d_ff=64,
-                        max_len=MAX_LEN, ngram_buckets=997, dropout=0.0)
-    torch.manual_seed(0)
-    classifier = ReviewClassifier(cfg, len(taxonomy.ids), wide_buckets=1009).eval()
-    with torch.no_grad():                                  # trained-looking heads: outputs far from uniform
-        torch.nn.init.normal_(classifier.wide.weight)
-        torch.nn.init.normal_(classifier.sentiment.weight, std=0.5)
-        torch.nn.init.normal_(classifier.topics.weight, std=0.5)
-        classifier.topic_threshold.fill_(0.0)              # every topic in every clause: each clause has aspects
-    return classifier, tokenizer, taxonomy
+    return trained_looking_parts(MAX_LEN, every_topic=True)
 
 
 def model(parts, **options) -> ReviewModel:

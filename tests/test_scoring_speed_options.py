@@ -10,29 +10,16 @@ import pytest
 import torch
 
 from reviewlens.models.batching import least_padding_batches, pad, token_budget_batches
-from reviewlens.models.classifier import ReviewClassifier
-from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.inference import ReviewModel, ScoringOptions
 from reviewlens.models.precision import native_bf16, resolve_precision
-from reviewlens.models.taxonomy import load_taxonomy
-from reviewlens.models.tokenizer import train_tokenizer
+from tests.helpers import SCORING_WORDS, trained_looking_parts
 
-WORDS = "the fabric is lovely but it runs small colour fades after one wash 质量很好 物流太慢 非常满意 尺码偏小".split()
+WORDS = SCORING_WORDS
 
 
 @pytest.fixture(scope="module")
 def parts():
-    taxonomy = load_taxonomy()
-    tokenizer = train_tokenizer([" ".join(WORDS)] * 20, vocab_size=150, min_frequency=1)
-    cfg = EncoderConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_layers=2, n_heads=4, d_ff=64, max_len=40,
-                        ngram_buckets=997, dropout=0.0)
-    torch.manual_seed(0)
-    classifier = ReviewClassifier(cfg, len(taxonomy.ids), wide_buckets=1009).eval()
-    with torch.no_grad():                                  # trained-looking heads: outputs far from uniform
-        torch.nn.init.normal_(classifier.wide.weight)
-        torch.nn.init.normal_(classifier.sentiment.weight, std=0.5)
-        torch.nn.init.normal_(classifier.topics.weight, std=0.5)
-    return classifier, tokenizer, taxonomy
+    return trained_looking_parts()
 
 
 def texts(n: int = 60) -> list[str]:
