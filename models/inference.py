@@ -4,7 +4,8 @@ Each review goes through the model once, length-sorted and batched by a token bu
 torch.inference_mode, and its clauses are scored from its token states, in context (models/clause_tokens.py);
 results come back in input order whatever the batching. Texts are tokenised in chunks, the next chunk in a
 background thread while the model computes the current one (the Rust tokenizer releases the GIL), and the
-encoder's matrix products run in the precision ScoringOptions names (models/precision.py).
+encoder's matrix products run in the precision ScoringOptions names (models/precision.py). A topic is named only with
+evidence in the text, or where the head is far surer than its threshold (topic_bars).
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.precision import for_scoring, resolve_precision
 from reviewlens.models.predict import predict_logits, predict_with_clauses
-from reviewlens.models.taxonomy import PolarityPhrases, Taxonomy, merge_polarity, parse_taxonomy
+from reviewlens.models.taxonomy import PolarityPhrases, SeedLabeller, Taxonomy, merge_polarity, parse_taxonomy
 from reviewlens.models.tokenizer import encode
 
 
 T = TypeVar("T")
 PHRASE_SCORE = {"negative": -1.0, "positive": 1.0}     # a phrase's clause outweighs any clause the model scored
+EVIDENCE_ODDS = 100.0       # how far from its threshold, in odds, the head must be to overrule the text (topic_bars)
 
 
 @dataclass
@@ -94,6 +96,7 @@ class ReviewModel:
         self.precision = resolve_precision(self.options.precision, device)
         self.scorer = for_scoring(self.classifier, self.precision)      # the classifier itself for fp32
         self.phrases = PolarityPhrases(taxonomy)
+        self.seeds = SeedLabeller(taxonomy)
 
     @classmethod
     def load(cls, folder: Path, device: str = "cpu", options: ScoringOptions | None = None, **fields) -> "ReviewModel":
@@ -125,7 +128,11 @@ class ReviewModel:
         (models/clause_tokens.py). A clause the window's cut touches is encoded on its own, and so is every clause of
         a model whose clauses_in_context is False (reads_clauses_in_context). A polarity phrase of the taxonomy
         ("runs small") names its topic wherever it occurs and decides the sentiment toward that topic of the clause it
-        is in, whatever the model says: ratings cannot teach what it says."""
+        is in, whatever the model says: ratings cannot teach what it says. Any other topic needs evidence: its seed
+        words or a phrase in the text (in the clause, for a clause's topics), else a head far surer than its threshold
+        (topic_bars): a head that learned the store's vertical would otherwise name "appearance" in every review of a
+        store the taxonomy does not fit. A clause is named a topic without evidence only where its review is too: the
+        thresholds were calibrated on whole reviews, and a short clause ("HORRIBLE") drives the head to certainty."""
         texts = [t or "" for t in texts]
         spans = [split_clauses(t) if aspects else [] for t in texts]
         clause_spans = [text_spans if len(text_spans) > 1 else [] for text_spans in spans]   # one clause: the review
@@ -135,9 +142,10 @@ class ReviewModel:
         logits, topic_probs = np.concatenate([logits, c_logits]), np.concatenate([topic_probs, c_topic_probs])
         with torch.inference_mode():
             probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
-        thresholds = self.classifier.topic_threshold.cpu().numpy()
         ids = self.taxonomy.ids
-        present = topic_probs >= thresholds                                     # (N, K)
+        with_evidence, without = topic_bars(self.classifier.topic_threshold.cpu().numpy())
+        possible = (topic_probs >= with_evidence).tolist()                      # (N + M, K) plain bools
+        sure = [set(np.flatnonzero(row).tolist()) for row in topic_probs >= without]
         labels = probs.argmax(1).tolist()                                       # plain ints and floats: no numpy
         scores = (probs[:, POS] - probs[:, NEG]).tolist()                       # scalars per row in the loops below
         find = self.phrases.find if self.phrases else lambda text: {}
@@ -145,20 +153,26 @@ class ReviewModel:
         by_owner: dict[int, list[dict[int, str]]] = {}
         for (owner, _, _), found in zip(clauses, in_clause):
             by_owner.setdefault(owner, []).append(found)
+
+        def named(row: int, text: str, phrased: dict[int, str], certain: set[int]) -> list[int]:
+            """Topics of a text (row of the head's outputs): a phrase's, a possible one with evidence, a certain one."""
+            evidence = {k for k in self.seeds.topics_in(text) if possible[row][k]}
+            return sorted(phrased.keys() | evidence | certain)
+
         out = []
-        for i, (row, flags) in enumerate(zip(topic_probs[: len(texts)].tolist(), present[: len(texts)].tolist())):
+        for i, row in enumerate(topic_probs[: len(texts)].tolist()):
             phrased = merge_polarity(by_owner[i]) if i in by_owner else find(texts[i])     # a text is read once
-            named = [k for k, f in enumerate(flags) if f or k in phrased]
+            topics = named(i, texts[i], phrased, sure[i])
             out.append(Scored(
                 sentiment=SENTIMENTS[labels[i]], probs=probs[i], topic_scores=dict(zip(ids, row)),
-                topics=[ids[k] for k in named], embedding=pooled[i] if embeddings else None,
+                topics=[ids[k] for k in topics], embedding=pooled[i] if embeddings else None,
             ))
             if aspects and len(spans[i]) == 1:
                 s, e = spans[i][0]
-                out[i].aspects = [self._aspect(0, s, e, k, phrased, labels[i], scores[i]) for k in named]
+                out[i].aspects = [self._aspect(0, s, e, k, phrased, labels[i], scores[i]) for k in topics]
         for j, (owner, n, (s, e)) in enumerate(clauses):
             row, phrased = len(texts) + j, in_clause[j]
-            for k in sorted(set(np.flatnonzero(present[row]).tolist()) | phrased.keys()):
+            for k in named(row, clause_texts[j], phrased, sure[row] & sure[owner]):
                 out[owner].aspects.append(self._aspect(n, s, e, k, phrased, labels[row], scores[row]))
         return out
 
@@ -224,6 +238,23 @@ def reads_clauses_in_context(config: dict) -> bool:
     if "clause_states" in config:
         return config["clause_states"] == "review"
     return not config.get("finetune", {}).get("clause_weight", 0)
+
+
+def topic_bars(thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The head's probability (K,) a topic needs where the text has evidence for it (its seed words or a polarity
+    phrase) and where it has none: the odds at its calibrated threshold divided, and multiplied, by EVIDENCE_ODDS.
+
+    Validation cannot fit these bars: its topic labels are the seed words themselves, so there every seed word is
+    right and every other naming wrong. So the text decides unless the head is a hundred times surer, in odds, than
+    at the threshold it was calibrated to: it drops a seed word only where the word plainly means something else,
+    and names a topic no word of the text supports only where it is all but certain.
+
+    >>> [round(float(x), 3) for bar in topic_bars(np.array([0.5])) for x in bar]
+    [0.01, 0.99]
+    """
+    odds = thresholds.astype(np.float64) / (1.0 - thresholds)
+    low, high = odds / EVIDENCE_ODDS, odds * EVIDENCE_ODDS
+    return low / (1.0 + low), high / (1.0 + high)
 
 
 def _interleave(inside: np.ndarray, alone: np.ndarray, cut: np.ndarray) -> np.ndarray:

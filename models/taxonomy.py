@@ -69,32 +69,36 @@ class SeedLabeller:
 
     SeedLabeller(tax).labels(["Runs small, fabric is thin"]) -> 1 for size_fit and material, 0 elsewhere.
     English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings.
-    Set lookups, not one big regex: 40k reviews take about a second.
+    Set lookups indexed by word, not one big regex: scoring reads every review and clause with it (a topic needs
+    evidence, models/inference.py), 18k clauses of food reviews in about a third of a second.
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        self.single = [{w.lower() for w in t.en if " " not in w} for t in taxonomy.topics]
-        self.phrases = [[f" {w.lower()} " for w in t.en if " " in w] for t in taxonomy.topics]
-        self.zh = [list(t.zh) for t in taxonomy.topics]
+        self.by_word: dict[str, set[int]] = {}
+        for k, topic in enumerate(taxonomy.topics):
+            for word in topic.en:
+                if " " not in word:
+                    self.by_word.setdefault(word.lower(), set()).add(k)
+        self.phrases = [(k, f" {w.lower()} ") for k, t in enumerate(taxonomy.topics) for w in t.en if " " in w]
+        self.zh = [(k, z) for k, t in enumerate(taxonomy.topics) for z in t.zh]
+        self.cjk_only = all(_CJK.search(z) for _, z in self.zh)     # then a text without CJK has no Chinese seed
 
     def topics_in(self, text: str) -> list[int]:
-        """Indices of the topics whose seeds occur in the text."""
-        lowered = text.lower()
-        words = _WORD.findall(lowered)
+        """Indices of the topics whose seeds occur in the text, ascending."""
+        words = _WORD.findall(text.lower())
         vocabulary = set(words)
         vocabulary |= {w[:-1] for w in words if w.endswith("s")} | {w[:-2] for w in words if w.endswith("es")}
+        found = {k for w in vocabulary if w in self.by_word for k in self.by_word[w]}
         joined = " " + " ".join(words) + " "
-        return [
-            k for k in range(len(self.single))
-            if not self.single[k].isdisjoint(vocabulary)
-            or any(p in joined for p in self.phrases[k])
-            or any(z in text for z in self.zh[k])
-        ]
+        found.update(k for k, p in self.phrases if k not in found and p in joined)
+        if not self.cjk_only or _CJK.search(text):
+            found.update(k for k, z in self.zh if k not in found and z in text)
+        return sorted(found)
 
     def labels(self, texts: list[str]) -> np.ndarray:
         """(N, K) float32 0/1 weak labels."""
-        out = np.zeros((len(texts), len(self.single)), dtype=np.float32)
+        out = np.zeros((len(texts), len(self.taxonomy.topics)), dtype=np.float32)
         for i, text in enumerate(texts):
             out[i, self.topics_in(text)] = 1.0
         return out
