@@ -147,8 +147,8 @@ def main() -> None:
     parser.add_argument("--stores", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--new", type=int, default=100_000)
     parser.add_argument("--allocators", nargs="+", default=["glibc:16384", "bounded"],
-                        help="`allocator` settings to run on each store, each optionally with a `score_batch_tokens` "
-                             "(MODE:TOKENS); the first is the ratios' baseline (default: the defaults before 'bounded')")
+                        help="`allocator` settings to run on each store, each optionally with a `score_batch_tokens` and "
+                             "a `shard_reviews` (MODE[:TOKENS[:SHARD]]); the first is the ratios' baseline (default: the defaults before 'bounded')")
     parser.add_argument("--work", default="/tmp/reviewlens-bench-rebuild", help="where the built stores are kept")
     parser.add_argument("--home", default="var", help="workspace whose bench/ folder gets the JSON")
     parser.add_argument("--child", nargs=5)
@@ -169,10 +169,10 @@ def main() -> None:
     runs = []
     for rows in args.stores:
         for allocator in args.allocators:
-            mode, _, tokens = allocator.partition(":")
+            mode, *sizes = allocator.split(":")
             settings = {"REVIEWLENS_ALLOCATOR": mode, "BENCH_LABEL": allocator}
-            if tokens:
-                settings["REVIEWLENS_SCORE_BATCH_TOKENS"] = tokens
+            for name, size in zip(("REVIEWLENS_SCORE_BATCH_TOKENS", "REVIEWLENS_SHARD_REVIEWS"), sizes):
+                settings[name] = size
             out = subprocess.run([sys.executable, __file__, "--child", str(source), args.work, str(rows), str(args.new),
                                   run_date], capture_output=True, text=True, env={**env, **settings})
             if out.returncode != 0:
