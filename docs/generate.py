@@ -47,8 +47,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
         "python tests/benchmarks/bench_rebuild.py --source var --sizes 1000000 5000000"),
     "bench_nightly.json": (
         "Nightly run", "100,000 new reviews through the real nightly flow on a store of 100,000 scored reviews, with "
-        "each allocator mode against the old default (glibc) in the same run: wall time and peak RSS per stage.",
-        "python tests/benchmarks/bench_nightly.py --source var --stores 100000 --new 100000 --allocators glibc bounded"),
+        "each allocator mode and batch size against the old defaults (glibc, 16,384-token batches) in the same run: wall time and peak RSS per stage, for the process and its whole tree (the tree includes Prefect's temporary API server when no PREFECT_API_URL is set).",
+        "python tests/benchmarks/bench_nightly.py --source var --stores 100000 --new 100000 --allocators glibc:16384 bounded:2048 bounded:4096:1024"),
     "bench_scale.json": (
         "Scaling out", "100,000 reviews scored in-process, on one Dask worker and on two: reviews/s, per core, "
         "parallel efficiency.",

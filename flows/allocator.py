@@ -7,11 +7,12 @@ full of holes that no later batch fits and glibc never returns: a scoring proces
 (measured: 0.45 → 1.02 GB after 5 shards of 2,048 demo reviews, peaks climbing 0.83 → 1.18 GB).
 
 - 'bounded' (the default) returns the heap's free pages with malloc_trim after each scored shard, and leaves the
-  threshold alone, so a batch's activations come from the heap without page faults. With batches of 4,096 tokens
+  threshold alone, so a batch's activations come from the heap without page faults. With batches of 2,048 tokens
   (`score_batch_tokens`, the default since) the holes a batch leaves are small, and the trim empties them before
-  the next shard: 4 shards of 2,048 demo reviews peaked at 0.80 GB against 1.02 GB for glibc with 16,384-token
-  batches, and a shard ends back at 0.54 GB. (A threshold of 1 MiB instead was as lean, but its page faults made
-  a 100k night 1.28-1.30x slower; 16 MiB kept the speed and peaked at 1.67 GB.)
+  the next shard. A night of 100,000 new reviews on a store of 100,000 (tests/benchmarks/bench_nightly.py) peaked
+  at 1.34 GB against 2.24 GB for glibc with 16,384-token batches, in 0.99x the time; 4,096-token batches peaked at
+  1.60 GB. (Fixing the threshold at 1 MiB instead was as lean, but its page faults made the night 1.3x slower;
+  16 MiB kept the speed and peaked at 1.67 GB.)
 - 'lean' fixes it at 128 KiB: a little less memory, but every block above it is a page-faulted mapping (scoring
   20-35% slower).
 - 'glibc' leaves glibc as it is (the default before 'bounded').

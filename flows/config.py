@@ -28,7 +28,7 @@ class ConfigError(UserError):
 class Settings:
     home: Path = Path("var")              # workspace: database, models, reports, cache
     demo_days: int = 120                  # simulated history the demo spreads its reviews over
-    score_batch_tokens: int = 4_096       # token budget of one inference batch (smaller: less memory; GPUs want more)
+    score_batch_tokens: int = 2_048       # token budget of one inference batch (smaller: less memory; GPUs want more)
     score_precision: str = "auto"         # encoder matmuls when scoring: auto (bf16 where the CPU has it natively), fp32, bf16, int8
     score_threads: int = 0                # torch threads for scoring, process-wide; 0 = torch's default (all cores)
     score_prefetch_texts: int = 0         # >0: tokenise in chunks of this many texts, the next while the model scores the last

@@ -74,7 +74,7 @@ def test_bounded_and_lean_give_freed_heap_back_and_glibc_keeps_it():
 
 
 def test_batches_are_small_by_default():                    # with the trim, what keeps a night's peak low
-    assert Settings().score_batch_tokens == 4_096
+    assert Settings().score_batch_tokens == 2_048
 
 
 def test_glibc_changes_nothing():
