@@ -49,6 +49,9 @@ class ReviewClassifier(nn.Module):
             self.register_buffer("lexicon_values", torch.zeros(0))
             self.register_buffer("lexicon_weight", torch.zeros(len(SENTIMENTS)))
             self.register_buffer("coverage_gate", torch.zeros(1))    # 1: the wide path's say scales with coverage
+            # 1: the lexicon speaks on every text; 0 (a checkpoint from before): only on the share the gate takes from
+            # the wide path, as its lexicon weight was fitted
+            self.register_buffer("lexicon_everywhere", torch.zeros(1))
             self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
         self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
         self.register_buffer("sentiment_bias", torch.zeros(len(SENTIMENTS)))
@@ -73,7 +76,8 @@ class ReviewClassifier(nn.Module):
             bag = self.bag(ids, attention_mask)                                    # (B, L)
             familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
             lexicon = self.lexicon_logits(ids, attention_mask)                    # (B, 3)
-            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + lexicon
+            say = self.lexicon_everywhere + (1 - self.lexicon_everywhere) * (1 - familiar)   # (B, 1)
+            s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + say * lexicon
             s_logits = s_logits + self.never_seen                                  # (B, 3)
         return s_logits
 
@@ -97,8 +101,8 @@ class ReviewClassifier(nn.Module):
 
     def coverage(self, bag: torch.Tensor) -> torch.Tensor:
         """Share (B,) of each text's n-grams that occurred in the wide fit's training texts. The wide path's say is
-        scaled by it and the lexicon's by the rest: on text of unfamiliar words neither the n-gram weights nor the
-        intercept (the training data's class balance) decide, and a general lexicon speaks instead."""
+        scaled by it: on text of unfamiliar words neither the n-gram weights nor the intercept (the training data's
+        class balance) decide, and the deep part and the lexicon, which know words of any vertical, speak instead."""
         present = bag > 0
         return (self.seen_buckets()[bag] & present).sum(1) / present.sum(1).clamp(min=1)
 

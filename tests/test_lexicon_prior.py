@@ -128,3 +128,28 @@ def test_the_lexicon_decides_unfamiliar_text_once_it_has_a_weight():
     assert logits.argmax().item() == NEG and logits[NEG] - logits[POS] > 4
 
 
+
+
+def test_a_model_trained_now_hears_its_lexicon_on_familiar_text_and_one_saved_before_only_on_unfamiliar(tmp_path):
+    from reviewlens.models.checkpoint import load_state, load_tensors, save_tensors
+
+    model = model_with_wide(seen=[13, 11], intercept=[0.0, 0.0, 0.0])             # "dress broken": all familiar
+    with torch.no_grad():
+        model.set_lexicon(*lexicon_table(entry_ids({"broken": -1.0}, spell), ORDERS))
+        model.lexicon_weight.copy_(torch.tensor([-5.0, 0.0, 5.0]))
+    before = {k: v for k, v in model.state_dict().items() if k != "lexicon_everywhere"}  # saved by the last version
+    save_tensors(before, tmp_path / "model.safetensors")
+    state = load_tensors(tmp_path / "model.safetensors")
+    old = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
+    old.set_lexicon(state["lexicon_keys"], state["lexicon_values"])
+    load_state(old, state, tmp_path / "model.safetensors")
+    assert old.lexicon_everywhere.item() == 0.0
+    model.use_wide = False
+    deep = sentiment_logits(model, [13, 11])
+    model.use_wide = True
+    old_logits = sentiment_logits(old, [13, 11]) - deep                              # wide path only: no lexicon
+    assert old_logits[NEG] - old_logits[POS] < 2
+    with torch.no_grad():
+        model.lexicon_everywhere.fill_(1.0)                                          # as training sets it now
+    new_logits = sentiment_logits(model, [13, 11]) - deep
+    assert new_logits[NEG] - new_logits[POS] - (old_logits[NEG] - old_logits[POS]) == pytest.approx(10.0, abs=1e-4)

@@ -63,6 +63,7 @@ def train_classifier(train: Labelled, val: Labelled, encoder_cfg: EncoderConfig,
         model = finetune(train, encoder_cfg, cfg, n_topics, encoder_state, on_step, device, lexicon)
     if model.wide_buckets:
         model.coverage_gate.fill_(1.0)                     # the wide path speaks in proportion to what it has seen
+        model.lexicon_everywhere.fill_(1.0)                # and the lexicon on every text (calibrate fits its weight so)
     calibrate(model, val)
     return model
 
