@@ -110,12 +110,19 @@ def sentiment_positions(ids: torch.Tensor, attention_mask: torch.Tensor, keys: t
     """Tokens (B, T) inside a lexicon entry or a negator: where a text says how it feels rather than what it is about."""
     out = torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
     for n in orders:
-        h = ngram_hashes(ids, attention_mask, n)
-        at = torch.searchsorted(keys, h).clamp(max=keys.numel() - 1)
-        hit = (keys[at] == h) & (h >= 0) & ((values[at] < ROLE) | (values[at] == NEGATOR))
+        hit, value = _matches(ids, attention_mask, keys, values, n)
+        hit &= (value < ROLE) | (value == NEGATOR)
         for k in range(n):                                                             # the match's n tokens
             out[:, : out.shape[1] - k] |= hit[:, k:]
     return out
+
+
+def _matches(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+             n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Whether the n-gram ending at each token (B, T) is in the table, and its value there (B, T) where it is."""
+    h = ngram_hashes(ids, attention_mask, n)                                           # (B, T), -1 = none
+    at = torch.searchsorted(keys, h).clamp(max=keys.numel() - 1)                       # (B, T)
+    return (keys[at] == h) & (h >= 0), values[at]
 
 
 def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
@@ -129,10 +136,8 @@ def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.T
     value = torch.zeros(ids.shape, device=ids.device)                                  # (B, T) longest match ending here
     length = torch.zeros_like(ids)                                                     # (B, T) its tokens, 0 = none
     for n in sorted(orders):
-        h = ngram_hashes(ids, attention_mask, n)                                       # (B, T), -1 = none
-        at = torch.searchsorted(keys, h).clamp(max=keys.numel() - 1)                   # (B, T)
-        hit = (keys[at] == h) & (h >= 0)
-        value, length = torch.where(hit, values[at], value), torch.where(hit, n, length)
+        hit, found = _matches(ids, attention_mask, keys, values, n)
+        value, length = torch.where(hit, found, value), torch.where(hit, n, length)
     for k in range(1, max(orders)):                   # a token inside a longer match plays no part of its own ("不过")
         inside = torch.zeros_like(length, dtype=torch.bool)
         inside[:, : -k] = length[:, k:] > k
