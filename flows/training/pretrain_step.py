@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import connect, sql_text
+from reviewlens.flows.training.base_corpora import trains_only
 from reviewlens.models.checkpoint import save_checkpoint
 from reviewlens.models.encoder import MaskedLM
 from reviewlens.models.masking import continuation_table
@@ -44,6 +45,7 @@ def load_corpus(db_path: Path, base: pd.DataFrame | None = None) -> Corpus:
         frame = pd.concat([frame, base[frame.columns]], ignore_index=True)
     frame = frame.iloc[dedupe(frame["body"].tolist())].reset_index(drop=True)
     frame["split"] = [split_of(t) for t in frame["body"]]
+    frame.loc[trains_only(frame["source"]), "split"] = "train"
     digest = hashlib.sha256()
     for rid, body in zip(frame["review_id"], frame["body"]):
         digest.update(rid.encode() + b"\0" + body.encode() + b"\0")
