@@ -207,7 +207,8 @@ def topic_card(topics: dict | None) -> dict | None:
     own, copy = topics["aspects"]["model"], topics["aspects"]["copy_review_sentiment"]
     return {"n": topics["model"]["n"], "micro_f1": topics["model"]["micro_f1"], "seed_micro_f1": topics["seed_words"]["micro_f1"],
             "pairs": own["pairs"], "accuracy": own["accuracy"], "copy_accuracy": copy["accuracy"],
-            "negative_found": own["negative_found"], "negative_pairs": own["negative_pairs"], "copy_negative_found": copy["negative_found"]}
+            "negative_found": own["negative_found"], "negative_pairs": own["negative_pairs"], "copy_negative_found": copy["negative_found"],
+            "same_topics_accuracy": topics["aspects"].get("copy_onto_model_topics", {}).get("accuracy")}
 
 
 def behaviour_card(report: dict | None) -> list[dict]:

@@ -57,12 +57,23 @@ def test_eval_prints_the_aspect_figure_beside_copying_the_review_sentiment():
     topics = {"model": {"n": 3, "micro_f1": 0.8, "macro_f1": 0.7}, "seed_words": {"n": 3, "micro_f1": 0.81, "macro_f1": 0.7},
               "aspects": {"model": {**entry, "per_language": {"en": entry}},
                           "copy_review_sentiment": {**entry, "accuracy": 0.5, "negative_found": 0,
-                                                    "per_language": {"en": {**entry, "accuracy": 0.5, "negative_found": 0}}}}}
+                                                    "per_language": {"en": {**entry, "accuracy": 0.5, "negative_found": 0}}},
+                          "copy_onto_model_topics": {**entry, "accuracy": 0.625, "negative_found": 1}}}
     lines = topic_lines(topics)
     assert "micro-F1 model 0.800, seed-word labeller 0.810" in lines[0]
     assert "all 4 gold (topic, sentiment) pairs" in lines[1] and "model 0.750, copy the review's sentiment 0.500" in lines[1]
     assert "negative aspects found: model 1 of 2, copy 0" in lines[1]
-    assert lines[2].startswith("  en: model 0.750, copy 0.500")
+    assert "copied onto the topics the model named (what per-topic sentiment adds): 0.625" in lines[2]
+    assert lines[3].startswith("  en: model 0.750, copy 0.500")
+
+
+def test_the_second_copy_baseline_has_the_model_own_topics_so_only_per_topic_sentiment_differs():
+    from reviewlens.flows.training.topic_gold import aspect_accuracy
+
+    gold = [{"size_fit": "negative", "material": "positive"}]
+    scored = Scored("positive", np.array([0.1, 0.1, 0.8]), {}, ["size_fit"], aspects=[Aspect(0, 0, 7, "size_fit", "negative", -0.9)])
+    assert aspect_accuracy(gold, [scored.topic_sentiments()])["accuracy"] == 0.5                 # material missed
+    assert aspect_accuracy(gold, [dict.fromkeys(scored.topics, scored.sentiment)])["accuracy"] == 0.0
 
 
 # ---- clauses

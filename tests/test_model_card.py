@@ -44,12 +44,14 @@ def test_the_card_shows_aspect_accuracy_over_every_gold_pair_beside_copying_the_
     from reviewlens.reports.dashboard import _environment
 
     topics = {"model": {"n": 210, "micro_f1": 0.79, "macro_f1": 0.73}, "seed_words": {"n": 210, "micro_f1": 0.812, "macro_f1": 0.76},
-              "aspects": {"model": ASPECTS, "copy_review_sentiment": {**ASPECTS, "accuracy": 0.781, "negative_found": 87}}}
+              "aspects": {"model": ASPECTS, "copy_review_sentiment": {**ASPECTS, "accuracy": 0.781, "negative_found": 87},
+                          "copy_onto_model_topics": {**ASPECTS, "accuracy": 0.702, "negative_found": 80}}}
     shown = card({"sentiment": {}, "topics": topics})
     html = _environment().get_template("_topics.html.j2").render(card=shown)
     assert "topic micro-F1 0.790 (the seed-word labeller it learns from: 0.812)" in html
     assert "right for 72% of all 383 (topic, sentiment) pairs" in html and "copying each review" in html and "78%" in html
     assert "negative topics found: 84 of 127 (copying: 87)" in html
+    assert "to the topics the model named: 70%" in html
 
 
 def test_a_model_measured_before_every_gold_pair_was_counted_shows_no_aspect_figure():

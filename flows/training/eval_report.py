@@ -49,7 +49,8 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
 
 def topic_lines(topics: dict) -> list[str]:
     """The gold set's topic and aspect figures, each beside the simplest alternative it must beat: topics beside the
-    seed-word labeller, aspect sentiment (every gold pair) beside copying the review's sentiment to every gold topic."""
+    seed-word labeller, aspect sentiment (every gold pair) beside copying the review's sentiment to every gold topic
+    and to the topics the model named."""
     if not topics:
         return []
     model, seeds = topics["model"], topics["seed_words"]
@@ -61,6 +62,10 @@ def topic_lines(topics: dict) -> list[str]:
         lines.append(f"aspect sentiment over all {own['pairs']} gold (topic, sentiment) pairs, a topic not named counted "
                      f"wrong: model {own['accuracy']:.3f}, copy the review's sentiment {copy['accuracy']:.3f}; negative "
                      f"aspects found: model {own['negative_found']} of {own['negative_pairs']}, copy {copy['negative_found']}")
+        same = aspects.get("copy_onto_model_topics")
+        if same:
+            lines.append(f"  the review's sentiment copied onto the topics the model named (what per-topic sentiment adds): "
+                         f"{same['accuracy']:.3f}, negative aspects found {same['negative_found']}")
         lines += [f"  {language}: model {figures['accuracy']:.3f}, copy {copy['per_language'][language]['accuracy']:.3f}; "
                   f"negative aspects found: model {figures['negative_found']} of {figures['negative_pairs']}, copy "
                   f"{copy['per_language'][language]['negative_found']}" for language, figures in own["per_language"].items()]
