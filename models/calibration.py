@@ -71,28 +71,31 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, binary: np.ndarray) -> fl
 def fit_mix(deep: np.ndarray, wide: np.ndarray, y: np.ndarray, binary: np.ndarray, lexicon: np.ndarray | None = None,
             l2: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """Weights (2,) of the deep and the wide sentiment logits (N, 3), and the logits (3,) one unit of lexicon score
-    (N,) adds (neutral's held at 0), minimising the validation log-loss together.
+    (N,) adds, minimising the validation log-loss together.
 
     Fitted on held-out rows, not training rows: there the linear model's confidence is honest, so each
-    part gets the weight its held-out accuracy earns.
+    part gets the weight its held-out accuracy earns. The lexicon's logits are lam * (-1, 0, +1), lam >= 0: valence
+    moves belief between negative and positive and nothing else. Left free, the fit learned what negative words
+    mean in one vertical (in clothing they mark 3-star reviews, so they pushed toward neutral) and carried it to
+    every other store.
     """
     rows = y >= 0
     d, w = torch.tensor(deep[rows]), torch.tensor(wide[rows])
     s = torch.zeros(int(rows.sum()), 1) if lexicon is None else torch.tensor(lexicon[rows], dtype=torch.float32)[:, None]
     target, mask = torch.tensor(y[rows]), torch.tensor(binary[rows])
-    weights, per_unit = torch.ones(2, requires_grad=True), torch.zeros(3, requires_grad=True)
-    neutral_free = torch.tensor([1.0, 0.0, 1.0])
-    opt = torch.optim.LBFGS([weights, per_unit], lr=0.5, max_iter=200)
+    weights, lam = torch.ones(2, requires_grad=True), torch.zeros(1, requires_grad=True)
+    valence = torch.tensor([-1.0, 0.0, 1.0])
+    opt = torch.optim.LBFGS([weights, lam], lr=0.5, max_iter=200)
 
     def closure():
         opt.zero_grad()
-        z = weights[0] * d + weights[1] * w + s * (per_unit * neutral_free)
-        loss = F.nll_loss(masked_log_softmax(z, mask), target) + l2 * per_unit.pow(2).sum()
+        z = weights[0] * d + weights[1] * w + s * lam.clamp(min=0.0) * valence
+        loss = F.nll_loss(masked_log_softmax(z, mask), target) + l2 * lam.pow(2).sum()
         loss.backward()
         return loss
 
     opt.step(closure)
-    return weights.detach().clamp(min=0.0).numpy(), (per_unit.detach() * neutral_free).numpy()
+    return weights.detach().clamp(min=0.0).numpy(), (lam.detach().clamp(min=0.0) * valence).numpy()
 
 
 def calibrate(model: ReviewClassifier, val: Labelled) -> dict:

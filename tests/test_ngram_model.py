@@ -162,3 +162,14 @@ def test_the_mix_weighs_the_part_that_predicts_held_out_labels():
     noise = rng.normal(0, 2.0, (500, 3))
     (deep_weight, wide_weight), _ = fit_mix(noise, informative, y, np.ones(500, bool))
     assert wide_weight > 1.0 and deep_weight < 0.2
+
+
+def test_the_lexicon_only_moves_belief_between_negative_and_positive_even_where_negative_words_mark_neutral_reviews():
+    from reviewlens.models.calibration import fit_mix
+    rng = np.random.default_rng(0)
+    y = rng.choice([0, 1, 2], 900)
+    valence = np.where(y == 2, 2.0, -2.0) + rng.normal(0, 1.0, 900)        # negative words in negative and neutral reviews
+    parts = np.zeros((900, 3))
+    _, per_unit = fit_mix(parts, parts, y, np.zeros(900, bool), valence)
+    assert per_unit[1] == 0 and per_unit[0] == pytest.approx(-per_unit[2])
+    assert per_unit[2] > 0.1

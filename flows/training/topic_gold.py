@@ -16,7 +16,8 @@ from reviewlens.models.taxonomy import SeedLabeller
 
 
 def load_gold() -> dict[str, dict[str, str]]:
-    """{review_id: {topic: sentiment}}; 210 demo reviews (110 English, 100 Chinese) from the test split."""
+    """{review_id: {topic: sentiment}}; 610 demo reviews (310 English, 300 Chinese) from the test split, labelled as
+    flows/training/data/gold_topics.md says."""
     text = resources.files("reviewlens.flows.training").joinpath("data", "gold_topics.jsonl").read_text(encoding="utf-8")
     return {row["review_id"]: row["topics"] for row in map(json.loads, text.splitlines()) if row}
 
