@@ -101,3 +101,20 @@ def test_a_store_with_too_few_negatives_trains_topics_but_leaves_sentiment_to_th
     assert store_labels_that_teach(balanced)[1] is None
     alone = store_labels_that_teach(store)                              # no base corpora: the store's labels are all there is
     assert alone[1] is None and alone[0]["rating"].notna().all()
+
+
+def test_eval_judges_a_model_beside_a_baseline_that_learned_from_the_rows_the_model_did(tmp_path, monkeypatch):
+    import json
+
+    from reviewlens.flows.config import Settings
+    from reviewlens.flows.training import evaluation
+
+    settings = Settings(home=tmp_path, cache=str(tmp_path / "cache"))
+    asked = []
+    monkeypatch.setattr(evaluation, "read_corpus", lambda db, cache: asked.append(cache))
+    (tmp_path / "model").mkdir()
+    for config in ({"preset": "demo", "base_corpora": True}, {"preset": "demo", "base_corpora": False},
+                   {"preset": "demo"}, {"preset": "tiny"}):       # the last two: saved before the config said it
+        (tmp_path / "model" / "config.json").write_text(json.dumps(config))
+        evaluation.trained_corpus(settings, tmp_path / "model")
+    assert asked == [settings.cache_dir, None, settings.cache_dir, None]

@@ -18,7 +18,9 @@ from reviewlens.flows.ingest.files import ingest_file, parse_mapping
 from reviewlens.flows.training.behaviour import generate_cases
 from reviewlens.flows.training.behaviour_report import behaviour_report
 from reviewlens.flows.training.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
-from reviewlens.flows.training.pretrain_step import load_corpus
+from reviewlens.flows.training.flow import read_corpus
+from reviewlens.flows.training.pretrain_step import Corpus
+from reviewlens.models.presets import PRESETS
 from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.registry import model_folder
 from reviewlens.flows.store.connection import connect, sql_text
@@ -33,13 +35,23 @@ from reviewlens.models.splits import normalise
 console = Console(stderr=True)
 
 
+def trained_corpus(settings: Settings, folder: Path) -> Corpus:
+    """The corpus the model in `folder` learned from: the store's reviews, with the base corpora when it learned from
+    them (its config says so; a model saved before it did, as its preset would), so the baseline beside it learns from
+    the same rows and the splits are the ones it was trained and tested on."""
+    config = json.loads((folder / "config.json").read_text())
+    preset = PRESETS.get(config.get("preset", ""))
+    with_base = config.get("base_corpora", preset.base_corpora if preset else False)
+    return read_corpus(settings.db_path, settings.cache_dir if with_base else None)
+
+
 def evaluate_version(settings: Settings, version: str | None) -> dict:
     """A model's figures on the store's fixed test split, its topics, the cross-domain check and the behavioural suite,
     all measured now, scoring as the nightly run scores; the ablations and pretraining figures as stored when it was
     trained."""
     folder = model_folder(settings, version)
     model = ScoringProfile.from_settings(settings).load(folder)
-    frame = load_corpus(settings.db_path).frame
+    frame = trained_corpus(settings, folder).frame
     metrics = {"sentiment": evaluate(model, frame[frame["split"] == "test"], split_baseline(frame))}
     topics = evaluate_topics(model, frame)
     if topics is not None:
@@ -56,7 +68,7 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
 
 
 def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str | None, version: str | None) -> dict:
-    """A model and the store's TF-IDF baseline (trained on its training split, calibrated on validation) judged on
+    """A model and the TF-IDF baseline (trained on the model's training rows, calibrated on validation) judged on
     the labelled rows of a review file, read and validated as ingest would read them; the store is not written.
     Gold sentiment is the file's `label`, else its `rating` (1-2 negative, 3 neutral, 4-5 positive), as in training."""
     rows, counts = read_review_file(path, parse_mapping(columns), fmt, settings)
@@ -68,8 +80,9 @@ def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str |
     if judged.empty:
         raise UserError(f"{path.name} has no English or Chinese review with a label or a rating to judge against; "
                         "map yours with --column label=YOUR_COLUMN or --column rating=YOUR_COLUMN.")
-    model = ScoringProfile.from_settings(settings).load(model_folder(settings, version))
-    frame = load_corpus(settings.db_path).frame
+    folder = model_folder(settings, version)
+    model = ScoringProfile.from_settings(settings).load(folder)
+    frame = trained_corpus(settings, folder).frame
     trained_on = {normalise(text) for text in frame.loc[frame["split"] == "train", "body"]}
     counts["judged"] = len(judged)
     counts["in the store's training split"] = sum(normalise(text) in trained_on for text in judged["body"])

@@ -208,7 +208,7 @@ def register_model(settings: Settings, model: ReviewModel, metrics: dict, corpus
     model on the same validation split."""
     version = new_version(settings.models_dir, preset.name)
     config = {"preset": preset.name, "finetune": preset.finetune.to_dict(), "pretrain": preset.pretrain.to_dict(),
-              "data_fingerprint": corpus.fingerprint}
+              "data_fingerprint": corpus.fingerprint, "base_corpora": bool(is_base(corpus.frame["source"]).any())}
     model.save(settings.models_dir / version, config, metrics)
     with connect(settings.db_path, read_only=True, settings=settings) as con:
         current = active_model(con, settings.models_dir)
