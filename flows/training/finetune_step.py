@@ -21,7 +21,7 @@ from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
 
 LANGUAGES = ("zh", "en")                   # the languages sentiment figures are reported for
-MIN_STORE_CLASS = 50                       # a store's training rows teach sentiment only with this many negatives and positives
+MIN_STORE_CLASS = 50                       # fewer negatives or positives: the store leaves sentiment to the base
 
 
 def store_labels_that_teach(train: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
