@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 import reviewlens.flows.training.flow as train_module
@@ -27,7 +28,7 @@ def figures(zh_accuracy: float, en_macro_f1: float, neutral_found: bool = True) 
 
 GOOD = {"sentiment": figures(0.9, 0.8), "validation": figures(0.9, 0.8)}
 PRESET = SimpleNamespace(name="tiny", finetune=SimpleNamespace(to_dict=dict), pretrain=SimpleNamespace(to_dict=dict))
-CORPUS = SimpleNamespace(fingerprint="f", frame=None)
+CORPUS = SimpleNamespace(fingerprint="f", frame=pd.DataFrame({"source": pd.Series([], dtype=object)}))
 
 
 class SavedModel:
