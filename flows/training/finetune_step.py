@@ -21,30 +21,6 @@ from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.tokenizer import encode
 
 LANGUAGES = ("zh", "en")                   # the languages sentiment figures are reported for
-MIN_STORE_CLASS = 50                       # fewer negatives or positives: the store leaves sentiment to the base
-
-
-def store_labels_that_teach(train: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-    """The training rows, the store's own sentiment labels cleared when they hold fewer than MIN_STORE_CLASS negatives
-    or positives and base corpora are there to learn from, with the sentence that says so (else None).
-
-    A store of 481 drug reviews with 19 negatives taught its vocabulary as praise: trained on it, the model caught 20
-    of 108 negatives of the store's unseen reviews, against 76 for the same recipe that never saw the store (and the
-    TF-IDF baseline caught none). The cleared rows still train the tokenizer and the topics."""
-    own = ~is_base(train["source"])
-    if own.all() or not own.any():
-        return train, None
-    classes, _ = targets(train[own])
-    counts = {name: int((classes == k).sum()) for name, k in (("negative", 0), ("positive", 2))}
-    if min(counts.values()) >= MIN_STORE_CLASS:
-        return train, None
-    cleared = train.copy()
-    cleared.loc[own, ["label", "rating"]] = None
-    labelled_rows = int((classes >= 0).sum())
-    return cleared, (f"the store's own training reviews hold {counts['negative']} negative and {counts['positive']} "
-                     f"positive of {labelled_rows} labelled, fewer than {MIN_STORE_CLASS} of one: they train the "
-                     "topics but not sentiment, which the base corpora teach (a store's skewed labels teach its "
-                     "words as one class); the store's validation and test rows still judge the model")
 
 
 def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: int) -> Labelled:
@@ -98,9 +74,8 @@ def targets(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def split_baseline(frame: pd.DataFrame) -> Baseline:
-    """The TF-IDF baseline trained on the training split and calibrated on validation, as the model is (the store's
-    labels cleared where they are for the model: store_labels_that_teach)."""
-    train, val = store_labels_that_teach(frame[frame["split"] == "train"])[0], frame[frame["split"] == "val"]
+    """The TF-IDF baseline trained on the training split and calibrated on validation, as the model is."""
+    train, val = frame[frame["split"] == "train"], frame[frame["split"] == "val"]
     y, _ = targets(train)
     in_language = {language: (train["language"] == language).to_numpy() for language in LANGUAGES}
     baseline = Baseline.fit({language: (train["body"][rows].tolist(), y[rows]) for language, rows in in_language.items()})

@@ -16,16 +16,15 @@ from rich.console import Console
 from reviewlens.flows.clock import utc_now
 from reviewlens.flows.config import Settings
 from reviewlens.flows.ingest.demo_data import DemoDataError
-from reviewlens.flows.training.base_corpora import base_frame, is_base
+from reviewlens.flows.training.base_corpora import is_base
 from reviewlens.flows.ingest.lexicons import fetch_lexicon
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.scoring.options import ScoringProfile
-from reviewlens.flows.training.pretrain_step import Corpus, load_corpus, preset_named, run_pretraining
+from reviewlens.flows.training.pretrain_step import Corpus, preset_named, run_pretraining, training_corpus
 from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import (evaluate, labelled, split_baseline, store_labels_that_teach,
-                                                     train_classifier)
+from reviewlens.flows.training.finetune_step import evaluate, labelled, split_baseline, train_classifier
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
@@ -52,21 +51,7 @@ class TrainSummary:
 @task(cache_policy=NO_CACHE)
 def read_corpus(db_path: Path, cache_dir: Path | None = None) -> Corpus:
     """Every stored review and, given a cache folder, the base corpora's rows, deduplicated, with fixed splits."""
-    return load_corpus(db_path, None if cache_dir is None else base_rows(cache_dir))
-
-
-def base_rows(cache_dir: Path) -> pd.DataFrame | None:
-    """The base corpora, or None (after one yellow line) when they cannot be fetched (offline, nothing cached)."""
-    skipped: list[str] = []
-    try:
-        frame = base_frame(cache_dir, skipped)
-        for reason in skipped:
-            console.print(f"training without a widening corpus: {reason}", style="yellow", markup=False, highlight=False)
-        return frame
-    except DemoDataError as error:
-        console.print(f"training on the store's reviews alone, without the base corpora: {error}", style="yellow",
-                      markup=False, highlight=False)
-        return None
+    return training_corpus(db_path, cache_dir)
 
 
 def fitting_taxonomy(corpus: Corpus) -> Taxonomy:
@@ -96,11 +81,7 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     pretrained_state = ckpt.tensors if preset.pretrain.steps > 0 else None
     labeller = SeedLabeller(taxonomy)
     frame = corpus.frame
-    teaching, why = store_labels_that_teach(frame[frame["split"] == "train"])
-    if why:
-        console.print(why, style="yellow", markup=False, highlight=False, soft_wrap=True)
-    train = labelled(teaching, ckpt.tokenizer, labeller, cfg.max_len)
-    val = labelled(frame[frame["split"] == "val"], ckpt.tokenizer, labeller, cfg.max_len)
+    train, val = (labelled(frame[frame["split"] == s], ckpt.tokenizer, labeller, cfg.max_len) for s in ("train", "val"))
     started = time.perf_counter()
     label = "pretrained" if pretrained_state is not None else "random init"
     lexicon = lexicon_table(cache_dir, ckpt.tokenizer, preset.finetune)

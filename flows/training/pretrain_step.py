@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.store.connection import connect, sql_text
-from reviewlens.flows.training.base_corpora import trains_only
+from reviewlens.flows.training.base_corpora import base_rows, store_labels_that_teach, trains_only, warn
 from reviewlens.models.checkpoint import save_checkpoint
 from reviewlens.models.encoder import MaskedLM
 from reviewlens.models.masking import continuation_table
@@ -31,9 +31,15 @@ class Corpus:
     fingerprint: str             # sha256 over ids and texts, recorded with every model
 
 
+def training_corpus(db_path: Path, cache_dir: Path | None = None) -> Corpus:
+    """What a model learns from: every stored review and, given a cache folder, the base corpora's rows."""
+    return load_corpus(db_path, None if cache_dir is None else base_rows(cache_dir))
+
+
 def load_corpus(db_path: Path, base: pd.DataFrame | None = None) -> Corpus:
     """Every review of the store, then the base corpora's rows (flows/training/base_corpora.py) when given,
-    deduplicated by normalised text (the store's copy of a text is kept), each with its fixed split."""
+    deduplicated by normalised text (the store's copy of a text is kept), each with its fixed split; with a base,
+    a store too skewed to teach sentiment keeps its labels for judging only (store_labels_that_teach)."""
     con = connect(db_path, read_only=True)
     try:
         frame = con.execute(sql_text("corpus.sql")).fetchdf()
@@ -46,6 +52,9 @@ def load_corpus(db_path: Path, base: pd.DataFrame | None = None) -> Corpus:
     frame = frame.iloc[dedupe(frame["body"].tolist())].reset_index(drop=True)
     frame["split"] = [split_of(t) for t in frame["body"]]
     frame.loc[trains_only(frame["source"]), "split"] = "train"
+    frame, why = store_labels_that_teach(frame)
+    if why:
+        warn(why)
     digest = hashlib.sha256()
     for rid, body in zip(frame["review_id"], frame["body"]):
         digest.update(rid.encode() + b"\0" + body.encode() + b"\0")

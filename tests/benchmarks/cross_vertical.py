@@ -100,7 +100,8 @@ def main() -> None:
     from reviewlens.flows.store.connection import connect
     from reviewlens.flows.training.finetune_step import labelled, split_baseline, targets
     from reviewlens.models.calibration import calibrate
-    from reviewlens.flows.training.flow import read_corpus, train_flow
+    from reviewlens.flows.training.flow import train_flow
+    from reviewlens.flows.training.pretrain_step import training_corpus
     from reviewlens.models.inference import ReviewModel
     from reviewlens.models.taxonomy import SeedLabeller
 
@@ -119,7 +120,7 @@ def main() -> None:
     train_s = time.monotonic() - started
     prior = ReviewModel.load(folder, "cpu")
     plain = ReviewModel.load(folder, "cpu")
-    frame = read_corpus(settings.db_path, settings.cache_dir).frame     # what the model learned from, base included
+    frame = training_corpus(settings.db_path, settings.cache_dir).frame     # what the model learned from, base included
     val = labelled(frame[frame["split"] == "val"], plain.tokenizer, SeedLabeller(plain.taxonomy), plain.max_len)
     with torch.no_grad():
         plain.classifier.coverage_gate.fill_(0.0)

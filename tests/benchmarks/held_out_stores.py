@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import html
 import io
 import lzma
-import re
 import shutil
 import struct
 import subprocess
@@ -29,6 +27,8 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+
+from reviewlens.flows.training.base_corpora import plain_text
 
 FINE_FOODS_PACKAGE = "r-cran-modeldata=1.1.0-1"
 FINE_FOODS_DEB_SHA256 = "66c2e08bb4bf695d972b1e72ea44d5af9ada3c42841793d3871017f7b896bf95"
@@ -41,14 +41,6 @@ FINE_FOODS_CACHE = "fine_foods.parquet"
 # sha256 of the cached rows' content (not of the parquet bytes, which depend on the pyarrow version)
 FINE_FOODS_CONTENT_SHA256 = "fa99070f3b7263e0c26f57acb5896845e9e8088ef438e8ae39d72fa5f3642e70"
 LABELS = {"great": "positive", "other": "other"}     # "other" is 1-4 stars: it includes mostly positive 4-star reviews
-
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-
-
-def clean_review(text: str) -> str:
-    """One line of plain text: HTML line breaks become spaces, entities are unescaped, whitespace collapses."""
-    return " ".join(html.unescape(_BREAK.sub(" ", text)).split())
-
 
 def content_sha256(raw: pd.DataFrame) -> str:
     """Hex sha256 of the rows (split, product, review, score): the same for any cache file format or library version."""
@@ -156,6 +148,6 @@ def fine_foods(cache: Path) -> pd.DataFrame:
 
 def labelled_reviews(raw: pd.DataFrame) -> pd.DataFrame:
     """`text` (cleaned; empty and exact duplicate texts dropped, the first kept) and `label` from `review` and `score`."""
-    frame = pd.DataFrame({"text": raw["review"].map(clean_review), "label": raw["score"].map(LABELS)})
+    frame = pd.DataFrame({"text": raw["review"].map(plain_text), "label": raw["score"].map(LABELS)})
     frame = frame[frame["text"] != ""]
     return frame.drop_duplicates("text").reset_index(drop=True)
