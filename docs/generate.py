@@ -197,8 +197,8 @@ def topics_section(metrics: dict) -> list[str]:
     if not topics:
         return []
     model, seeds = topics["model"], topics["seed_words"]
-    lines = ["### Topics and aspects (hand-checked gold set)", "",
-             f"{model['n']} hand-checked reviews (`flows/training/data/gold_topics.jsonl`); the seed-word labeller "
+    lines = ["### Topics and aspects (hand-labelled gold set)", "",
+             f"{model['n']} hand-labelled reviews (`flows/training/data/gold_topics.jsonl`; how they were labelled: `gold_topics.md`); the seed-word labeller "
              "the topic head learns from is beside the model.", ""]
     lines += table(["", "micro-F1", "macro-F1"], [["model", model["micro_f1"], model["macro_f1"]],
                                                  ["seed words", seeds["micro_f1"], seeds["macro_f1"]]])

@@ -54,7 +54,7 @@ def topic_lines(topics: dict) -> list[str]:
     if not topics:
         return []
     model, seeds = topics["model"], topics["seed_words"]
-    lines = [f"topics on the hand-checked gold set (n={model['n']}): micro-F1 model {model['micro_f1']:.3f}, seed-word "
+    lines = [f"topics on the hand-labelled gold set (n={model['n']}): micro-F1 model {model['micro_f1']:.3f}, seed-word "
              f"labeller {seeds['micro_f1']:.3f} (macro-F1 {model['macro_f1']:.3f}, {seeds['macro_f1']:.3f})"]
     aspects = topics.get("aspects")
     if aspects:

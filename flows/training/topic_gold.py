@@ -1,4 +1,4 @@
-"""Topic evaluation on the hand-checked gold set (flows/training/data/gold_topics.jsonl, keyed by demo review ids),
+"""Topic evaluation on the hand-labelled gold set (flows/training/data/gold_topics.jsonl, keyed by demo review ids),
 each figure beside the simplest thing it must beat: topics beside the seed-word labeller that made their training
 labels, aspect sentiment beside copying the review's own sentiment to every gold topic (what a model without aspects
 would say if it knew the gold topics) and to every topic the model named (the same topics: what the aspect part adds)."""
