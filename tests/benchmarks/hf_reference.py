@@ -91,9 +91,4 @@ class HFReference:
         """Raw sentiment logits (B, 3), topic logits (B, K), pooled (B, C): what ReviewClassifier.forward returns."""
         m = self.classifier
         pooled = Encoder.pool(self.hidden(ids, attention_mask), attention_mask)         # (B, C)
-        s_logits = m.sentiment(pooled) * m.mix[0]
-        if m.wide_buckets and m.use_wide:
-            bag = m.bag(ids, attention_mask)
-            familiar = 1 - m.coverage_gate * (1 - m.coverage(bag)[:, None])
-            s_logits = s_logits + familiar * m.mix[1] * m.wide_logits(bag) + (1 - familiar) * m.lexicon_logits(ids, attention_mask) + m.never_seen
-        return s_logits, m.topics(pooled), pooled
+        return m.sentiment_logits(pooled, ids, attention_mask), m.topics(pooled), pooled
