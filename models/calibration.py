@@ -23,18 +23,30 @@ def masked_log_softmax(logits: torch.Tensor, binary: torch.Tensor) -> torch.Tens
     return F.log_softmax(logits + off, dim=-1)
 
 
-def fit_bias(logits: np.ndarray, y: np.ndarray, binary: np.ndarray, grid: np.ndarray = np.linspace(-1.0, 2.0, 31)) -> np.ndarray:
+NEAR_TIE = 0.005              # validation scores this close are a tie (about half a point of macro-F1: its noise)
+
+
+def fit_bias(logits: np.ndarray, y: np.ndarray, binary: np.ndarray, grid: np.ndarray = np.linspace(-1.0, 2.0, 31),
+             near_tie: float = NEAR_TIE) -> np.ndarray:
     """Bias (3,) on the negative and neutral logits that maximises validation macro-F1 on 3-class rows plus
-    accuracy on binary rows (negative vs positive).
+    accuracy on binary rows (negative vs positive); of the biases that score within near_tie of the best, the
+    smallest (L1), so a shift validation cannot tell from none is not applied.
 
     The neutral bias moves only the 3-class decision; the negative bias moves both, so both kinds of rows
     vote on it. The classes a minority-weighted loss still under-predicts (neutral and negative in reviews
-    that are mostly positive) are what macro-F1 hinges on.
+    that are mostly positive) are what macro-F1 hinges on. Why the smallest near-best bias: the bias is fitted to
+    the validation reviews' class balance and moves every decision on every store; the best grid point by a
+    tenth of a point swung from (0.1, 0.2) to (0.5, 0.5) between seeds, and with it Rotten Tomatoes accuracy by
+    three points (0.638 to 0.668), while the demo test moved by less than its noise.
+
+    >>> logits = np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 2.0]] * 20); y = np.array([0, 2] * 20)
+    >>> fit_bias(logits, y, np.zeros(40, bool)).tolist()       # any small bias is as good: none is applied
+    [0.0, 0.0, 0.0]
     """
     three, two = (~binary) & (y >= 0), binary & (y >= 0)
     if three.sum() + two.sum() < 30:
         return np.zeros(3, dtype=np.float32)
-    best, best_score = np.zeros(3, dtype=np.float32), -1.0
+    candidates, scores = [], []
     for neg in grid[(grid >= -1.0) & (grid <= 1.0)]:
         for neu in grid:
             bias = np.array([neg, neu, 0.0])
@@ -44,9 +56,13 @@ def fit_bias(logits: np.ndarray, y: np.ndarray, binary: np.ndarray, grid: np.nda
             if two.sum() >= 30:
                 z = logits[two] + bias
                 score += float(((z[:, 0] > z[:, 2]) == (y[two] == 0)).mean())
-            if score > best_score + 1e-9:
-                best, best_score = bias.astype(np.float32), score
-    return best
+            candidates.append(bias)
+            scores.append(score)
+    scores = np.array(scores)
+    near = np.flatnonzero(scores >= scores.max() - near_tie - 1e-9)
+    size = np.array([np.abs(candidates[i]).sum() for i in near])
+    pick = near[np.lexsort((-scores[near], size))[0]]             # smallest bias; among equals, the better score
+    return candidates[pick].astype(np.float32)
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray, binary: np.ndarray) -> float:

@@ -108,6 +108,15 @@ def test_a_model_shy_of_negative_on_binary_rows_gets_a_negative_bias():
     assert bias[0] > 0.5 and bias[2] == 0
 
 
+def test_a_bias_validation_cannot_tell_from_none_is_not_applied():
+    y = np.array([0, 2] * 500)
+    logits = np.eye(3)[y] * 3.0
+    logits[[0, 2], 2] = 3.05                            # two negatives of 1,000 just short: a 0.1 shift wins 0.2 points
+    binary = np.ones(1000, dtype=bool)
+    assert fit_bias(logits, y, binary, near_tie=0.0).tolist() == pytest.approx([0.1, 0.0, 0.0])   # the best, however slight
+    assert fit_bias(logits, y, binary).tolist() == [0.0, 0.0, 0.0]                                # within noise: none
+
+
 def test_splits_never_change_and_keep_duplicates_together():
     texts = [f"review number {i}" for i in range(3000)]
     first = [split_of(t) for t in texts]
