@@ -173,3 +173,20 @@ def test_the_lexicon_only_moves_belief_between_negative_and_positive_even_where_
     _, per_unit = fit_mix(parts, parts, y, np.zeros(900, bool), valence)
     assert per_unit[1] == 0 and per_unit[0] == pytest.approx(-per_unit[2])
     assert per_unit[2] > 0.1
+
+
+def test_reviews_without_a_sentiment_label_teach_the_topic_head_and_leave_the_encoder_as_it_was():
+    seqs = sequences(40, seed=3)
+    topics = np.zeros((40, 2), np.float32)
+    topics[::2, 0] = 1.0
+    unrated = Labelled(seqs, np.full(40, -1), np.zeros(40, bool), topics)
+    torch.manual_seed(0)                                   # finetune seeds the same way: the same initial weights
+    before = {k: v.clone() for k, v in ReviewClassifier(CFG, 2).state_dict().items()}
+    quiet = FinetuneConfig(epochs=3, max_tokens=512, lr=3e-3, clause_weight=0.0, weight_decay=0.0)   # no decay: only gradients move
+    model = finetune(unrated, CFG, quiet, 2, device="cpu")
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("encoder."))
+    assert not torch.equal(before["topics.weight"], after["topics.weight"])
+    rated = Labelled(seqs, np.array([0, 2] * 20), np.zeros(40, bool), topics)         # labelled rows do move it
+    moved = finetune(rated, CFG, quiet, 2, device="cpu")
+    assert not all(torch.equal(before[k], moved.state_dict()[k]) for k in before if k.startswith("encoder."))
