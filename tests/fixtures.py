@@ -17,7 +17,8 @@ import pandas as pd
 from reviewlens.flows.store.snapshot import snapshot_path
 
 EN_POSITIVE = ["I love this dress, the fabric is soft", "Great fit and beautiful colour", "Perfect size, very comfortable",
-               "Gorgeous style, true to size", "Lovely material and great price", "So cute and flattering, love it"]
+               "Gorgeous style, true to size", "Lovely material and great price", "So cute and flattering, love it",
+               "The colour is lovely, so soft"]
 EN_NEGATIVE = ["The zipper broke, poor quality", "Runs small and the fabric is cheap", "Terrible fit, returned it",
                "Ugly colour and itchy material", "Too tight and uncomfortable, awful", "Cheaply made, fell apart after one wash"]
 EN_NEUTRAL = ["It is okay, nothing special", "Fine for the price, average fit", "Decent but the colour is a bit off",
