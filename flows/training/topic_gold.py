@@ -50,20 +50,28 @@ def evaluate_topics(model: ReviewModel, frame: pd.DataFrame) -> dict | None:
     rows = frame[frame["review_id"].isin(gold)]
     if len(rows) < len(gold) // 2:
         return None
-    texts, truth = rows["body"].tolist(), [gold[i] for i in rows["review_id"]]
+    return judge_topics(model, rows["body"].tolist(), [gold[i] for i in rows["review_id"]], rows["language"].tolist())
+
+
+def judge_topics(model: ReviewModel, texts: list[str], truth: list[dict[str, str]],
+                 languages: list[str] | None = None) -> dict:
+    """evaluate_topics' figures for any texts with gold {topic: sentiment}: per language too when `languages` is
+    given; `named` counts the topics the model and the seed words name."""
     scored = model.score(texts)
     labeller = SeedLabeller(model.taxonomy)
     seeds = [{model.taxonomy.ids[k] for k in labeller.topics_in(t)} for t in texts]
     said = {"model": [s.topic_sentiments() for s in scored],
             "copy_review_sentiment": [dict.fromkeys(t, s.sentiment) for t, s in zip(truth, scored)],
             "copy_onto_model_topics": [dict.fromkeys(s.topics, s.sentiment) for s in scored]}
-    languages = rows["language"].tolist()
     aspects = {}
     for who, predicted in said.items():
         aspects[who] = aspect_accuracy(truth, predicted)
-        aspects[who]["per_language"] = {
-            language: aspect_accuracy([t for t, l in zip(truth, languages) if l == language],
-                                      [p for p, l in zip(predicted, languages) if l == language])
-            for language in sorted(set(languages))}
+        if languages is not None:
+            aspects[who]["per_language"] = {
+                language: aspect_accuracy([t for t, l in zip(truth, languages) if l == language],
+                                          [p for p, l in zip(predicted, languages) if l == language])
+                for language in sorted(set(languages))}
     return {"model": topic_f1([set(t) for t in truth], [set(s.topics) for s in scored], model.taxonomy.ids),
-            "seed_words": topic_f1([set(t) for t in truth], seeds, model.taxonomy.ids), "aspects": aspects}
+            "seed_words": topic_f1([set(t) for t in truth], seeds, model.taxonomy.ids), "aspects": aspects,
+            "named": {"model": sum(len(s.topics) for s in scored), "seed_words": sum(map(len, seeds)),
+                      "gold": sum(len(t) for t in truth)}}

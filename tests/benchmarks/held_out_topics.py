@@ -64,10 +64,8 @@ def main() -> None:
     from reviewlens.flows.store.connection import connect
     from reviewlens.flows.store.registry import require_active
     from reviewlens.flows.training.flow import train_flow
-    from reviewlens.flows.training.topic_gold import aspect_accuracy
+    from reviewlens.flows.training.topic_gold import judge_topics
     from reviewlens.models.inference import ReviewModel
-    from reviewlens.models.metrics import topic_f1
-    from reviewlens.models.taxonomy import SeedLabeller
 
     home = args.home.resolve()
     settings = Settings(home=home, cache=os.environ.get("REVIEWLENS_CACHE", ""))
@@ -94,19 +92,11 @@ def main() -> None:
     keys = list(gold)
     texts = [by_key[k] for k in keys]
     truth = [gold[k]["topics"] for k in keys]
-    scored = model.score(texts)
-    labeller = SeedLabeller(model.taxonomy)
-    seeds = [{model.taxonomy.ids[k] for k in labeller.topics_in(t)} for t in texts]
-    said = {"model": [s.topic_sentiments() for s in scored],
-            "copy_review_sentiment": [dict.fromkeys(t, s.sentiment) for t, s in zip(truth, scored)],
-            "copy_onto_model_topics": [dict.fromkeys(s.topics, s.sentiment) for s in scored]}
+    judged = judge_topics(model, texts, truth)
     results = {"seed": args.seed, "train_seconds": round(train_s, 1), "topic_set": model.taxonomy.ids,
                "reviews": len(keys), "gold_pairs": sum(len(t) for t in truth),
-               "topics": {"model": topic_f1([set(t) for t in truth], [set(s.topics) for s in scored], model.taxonomy.ids),
-                          "seed_words": topic_f1([set(t) for t in truth], seeds, model.taxonomy.ids)},
-               "aspects": {who: aspect_accuracy(truth, predicted) for who, predicted in said.items()},
-               "named": {"model": sum(len(s.topics) for s in scored), "seed_words": sum(map(len, seeds)),
-                         "gold": sum(len(t) for t in truth)}}
+               "topics": {who: judged[who] for who in ("model", "seed_words")}, "aspects": judged["aspects"],
+               "named": judged["named"]}
 
     print(f"\nFine Food store, demo preset, seed {args.seed}: topic set {', '.join(model.taxonomy.ids)}; "
           f"{len(keys)} gold reviews, {results['gold_pairs']} (topic, sentiment) pairs")
