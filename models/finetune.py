@@ -308,7 +308,11 @@ def finetune(
                 has[owner] = True
                 target = torch.where(has, sentiment[index], torch.full_like(sentiment[index], UNLABELLED))
                 loss = loss + cfg.clause_weight * sentiment_loss(mil, target, binary[index], weights[index], cfg.label_smoothing)
-                t_all = torch.cat([t_all, *c_topics])
+                c_topics = torch.cat(c_topics)                                  # (M, K)
+                quiet = unlabelled[owner]                                       # clauses of unlabelled reviews
+                if quiet.any():
+                    c_topics = torch.where(quiet[:, None], model.topics(model.drop(torch.cat(c_pooled).detach())), c_topics)
+                t_all = torch.cat([t_all, c_topics])
                 t_target = torch.cat([t_target, clause_topics[torch.tensor([picked[k][1] for k in order], device=dev)]])
             loss = loss + cfg.topic_weight * topic_loss(t_all, t_target, cfg.topic_pos_weight)
             opt.zero_grad(set_to_none=True)

@@ -175,18 +175,19 @@ def test_the_lexicon_only_moves_belief_between_negative_and_positive_even_where_
     assert per_unit[2] > 0.1
 
 
-def test_reviews_without_a_sentiment_label_teach_the_topic_head_and_leave_the_encoder_as_it_was():
+@pytest.mark.parametrize("clause_weight", [0.0, 0.5])
+def test_reviews_without_a_sentiment_label_teach_the_topic_head_and_leave_the_encoder_as_it_was(clause_weight):
     seqs = sequences(40, seed=3)
     topics = np.zeros((40, 2), np.float32)
     topics[::2, 0] = 1.0
-    unrated = Labelled(seqs, np.full(40, -1), np.zeros(40, bool), topics)
+    clauses = [s[: len(s) // 2 + 1] for s in seqs]                     # one clause per review, with its topics
+    def data(sentiment):
+        return Labelled(seqs, sentiment, np.zeros(40, bool), topics, clauses, np.arange(40), topics.copy())
     torch.manual_seed(0)                                   # finetune seeds the same way: the same initial weights
     before = {k: v.clone() for k, v in ReviewClassifier(CFG, 2).state_dict().items()}
-    quiet = FinetuneConfig(epochs=3, max_tokens=512, lr=3e-3, clause_weight=0.0, weight_decay=0.0)   # no decay: only gradients move
-    model = finetune(unrated, CFG, quiet, 2, device="cpu")
-    after = model.state_dict()
+    quiet = FinetuneConfig(epochs=3, max_tokens=512, lr=3e-3, clause_weight=clause_weight, weight_decay=0.0)   # only gradients move
+    after = finetune(data(np.full(40, -1)), CFG, quiet, 2, device="cpu").state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("encoder."))
     assert not torch.equal(before["topics.weight"], after["topics.weight"])
-    rated = Labelled(seqs, np.array([0, 2] * 20), np.zeros(40, bool), topics)         # labelled rows do move it
-    moved = finetune(rated, CFG, quiet, 2, device="cpu")
+    moved = finetune(data(np.array([0, 2] * 20)), CFG, quiet, 2, device="cpu")    # labelled rows do move it
     assert not all(torch.equal(before[k], moved.state_dict()[k]) for k in before if k.startswith("encoder."))
