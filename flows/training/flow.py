@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
 import torch
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
