@@ -75,6 +75,14 @@ def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: s
     and loaded in its own transaction. Shard tasks score with the model's profile, given each worker's threads."""
     plan = runner_plan(settings, model.profile)
     model = replace(model, profile=plan.profile)           # in this process: the same, so the flow's model is reused
+    logger, committed = get_run_logger(), 0
+
+    def on_shard(reviews: int) -> None:                    # a log line per transaction: progress where no bar shows
+        nonlocal committed
+        committed += reviews
+        progress.advance(bar, reviews)
+        logger.info("committed the scores of %d reviews (%d so far)", reviews, committed)
+
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("reviews"),
                   TimeRemainingColumn(), console=console) as progress:
         bar = progress.add_task("scoring", total=None)
@@ -84,7 +92,7 @@ def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: s
             return score_in_shards(
                 con, model.version, settings.shard_reviews, settings.shard_root,
                 lambda shard: submit_shard(runner, shard, model, run_id),
-                in_flight=plan.in_flight or max(2, 2 * cluster_threads(runner)), on_shard=lambda n: progress.advance(bar, n),
+                in_flight=plan.in_flight or max(2, 2 * cluster_threads(runner)), on_shard=on_shard,
                 on_plan=lambda n: progress.update(bar, total=n))
 
 
