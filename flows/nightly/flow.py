@@ -75,17 +75,18 @@ def score_new_reviews(con: duckdb.DuckDBPyConnection, model: ModelRef, run_id: s
     and loaded in its own transaction. Shard tasks score with the model's profile, given each worker's threads."""
     plan = runner_plan(settings, model.profile)
     model = replace(model, profile=plan.profile)           # in this process: the same, so the flow's model is reused
-    logger, committed = get_run_logger(), 0
-
-    def on_shard(reviews: int) -> None:                    # a log line per transaction: progress where no bar shows
-        nonlocal committed
-        committed += reviews
-        progress.advance(bar, reviews)
-        logger.info("committed the scores of %d reviews (%d so far)", reviews, committed)
-
+    logger = get_run_logger()
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("reviews"),
                   TimeRemainingColumn(), console=console) as progress:
         bar = progress.add_task("scoring", total=None)
+        committed = 0
+
+        def on_shard(reviews: int) -> None:                # a log line per transaction: progress where no bar shows
+            nonlocal committed
+            committed += reviews
+            progress.advance(bar, reviews)
+            logger.info("committed the scores of %d reviews (%d so far)", reviews, committed)
+
         if settings.workers or settings.dask_address:
             console.print(f"scoring on {plan.description}")
         with api_for_workers(), plan.runner as runner:
