@@ -233,6 +233,19 @@ def topics_section(metrics: dict) -> list[str]:
     return lines + table(["", "language", "pairs", "accuracy", "negative aspects found"], rows)
 
 
+def clause_reader_section(metrics: dict) -> list[str]:
+    reader = metrics.get("clause_reader")
+    if not reader:
+        return []
+    lines = ["### The clause reader", "",
+             f"Fitted on {reader['clauses']:,} hand-labelled clauses of {reader['reviews']} validation reviews "
+             "(`flows/training/data/dev_topics.jsonl`); the figures are of clauses it did not see (5-fold), beside the "
+             "review-level model's sentiment for the same clauses.", ""]
+    return lines + table(["clause sentiment", "accuracy", "negative recall"],
+                         [["review-level model", reader["accuracy"]["model"], reader["negative_recall"]["model"]],
+                          ["clause reader", reader["accuracy"]["reader"], reader["negative_recall"]["reader"]]])
+
+
 def behaviour_section(metrics: dict) -> list[str]:
     behaviour = metrics.get("behaviour")
     if not behaviour:
@@ -329,6 +342,7 @@ def model_page() -> tuple[str, list[str]]:
         lines += sentiment_section(metrics, "validation", "Sentiment, validation split (what activation decides on)")
         lines += per_class_section(metrics)
         lines += topics_section(metrics)
+        lines += clause_reader_section(metrics)
         lines += cross_domain_section(metrics)
         lines += behaviour_section(metrics)
     for name, (title, what, command) in MODEL_BENCHMARKS.items():

@@ -9,7 +9,8 @@ encoder adds what context gives (negation, contrast) without the linear model's 
 attention-weighted mix of its clauses' sentiments (MILNET), which teaches clause sentiment from review labels.
 
 Decision calibration lives in the model as buffers, so a checkpoint carries it: a per-class logit bias
-(fitted on validation for macro-F1), a temperature (for log-loss) and per-topic thresholds.
+(fitted on validation for macro-F1), a temperature (for log-loss), per-topic thresholds and the clause reader that
+turns a clause's state into its sentiment (fitted on hand-labelled validation clauses).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from reviewlens.models.clause_reader import read_clauses
 from reviewlens.models.encoder import Encoder, EncoderConfig
 from reviewlens.models.lexicon import lexicon_score
 from reviewlens.models.ngrams import ngram_bag
@@ -57,6 +59,9 @@ class ReviewClassifier(nn.Module):
         self.register_buffer("sentiment_bias", torch.zeros(len(SENTIMENTS)))
         self.register_buffer("temperature", torch.ones(1))
         self.register_buffer("topic_threshold", torch.full((n_topics,), 0.5))
+        # the clause reader (models/clause_reader.py): per class, weights over a clause's pooled state and log
+        # probabilities, and a bias (3, C + 4); zeros until fitted on hand-labelled clauses
+        self.register_buffer("clause_reader", torch.zeros(len(SENTIMENTS), cfg.d_model + len(SENTIMENTS) + 1))
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Raw sentiment logits (B, 3), topic logits (B, K) and the pooled embedding (B, C)."""
@@ -139,3 +144,8 @@ class ReviewClassifier(nn.Module):
         """Probabilities (B, 3) after the fitted bias and temperature, on the logits' device."""
         bias, temperature = self.sentiment_bias.to(sentiment_logits.device), self.temperature.to(sentiment_logits.device)
         return torch.softmax((sentiment_logits + bias) / temperature, dim=-1)
+
+    def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+        """Clause probabilities (M, 3) as the clause reader reads each clause's pooled state in its review (M, C) and
+        its calibrated probabilities (M, 3); unchanged while the reader is not fitted."""
+        return read_clauses(self.clause_reader, pooled, probs)

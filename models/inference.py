@@ -138,10 +138,11 @@ class ReviewModel:
         clause_spans = [text_spans if len(text_spans) > 1 else [] for text_spans in spans]   # one clause: the review
         clauses = [(i, n, span) for i, text_spans in enumerate(clause_spans) for n, span in enumerate(text_spans)]
         clause_texts = [texts[i][s:e] for i, _, (s, e) in clauses]
-        logits, topic_probs, pooled, c_logits, c_topic_probs = self._predict_in_context(texts, clause_spans, max_tokens)
-        logits, topic_probs = np.concatenate([logits, c_logits]), np.concatenate([topic_probs, c_topic_probs])
+        logits, topic_probs, pooled, c_logits, c_topic_probs, c_pooled = self._predict_in_context(texts, clause_spans, max_tokens)
+        topic_probs = np.concatenate([topic_probs, c_topic_probs])
         with torch.inference_mode():
-            probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
+            probs = np.concatenate([self.classifier.calibrated(torch.from_numpy(logits)).numpy(),
+                                    self._clause_probs(c_logits, c_pooled)])
         ids = self.taxonomy.ids
         with_evidence, without = topic_bars(self.classifier.topic_threshold.cpu().numpy())
         possible = (topic_probs >= with_evidence).tolist()                      # (N + M, K) plain bools
@@ -191,11 +192,26 @@ class ReviewModel:
         parts = [predict_logits(self.scorer, sequences, max_tokens) for sequences in self._chunks(work, len(texts))]
         return tuple(np.concatenate(p) for p in zip(*parts))
 
+    def clause_readings(self, texts: list[str], clauses: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+        """The calibrated probabilities (M, 3) and pooled states (M, C) of the clauses (character spans, clauses[i] of
+        texts[i]; M = all of them, in text order), read in context as score reads them, before the clause reader:
+        what the reader is fitted on (flows/training/clause_reader_step.py)."""
+        *_, c_logits, _, c_pooled = self._predict_in_context(texts, clauses)
+        with torch.inference_mode():
+            return self.classifier.calibrated(torch.from_numpy(c_logits)).numpy(), c_pooled
+
+    def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray) -> np.ndarray:
+        """Clause probabilities (M, 3) from their raw logits (M, 3) and pooled states (M, C): calibrated as a review's,
+        then read by the clause reader where the checkpoint has one."""
+        probs = self.classifier.calibrated(torch.from_numpy(logits))
+        return self.classifier.read_clauses(torch.from_numpy(pooled), probs).numpy()
+
     def _predict_in_context(self, texts: list[str], clauses: list[list[tuple[int, int]]],
                             max_tokens: int | None = None) -> tuple[np.ndarray, ...]:
-        """predict's three arrays for the texts, then raw sentiment logits (M, 3) and topic probabilities (M, K) of
-        their clauses (character spans, clauses[i] of texts[i]; M = all of them, in text order), each text encoded
-        once and its clauses read from its token states; a clause the window's cut touches is encoded on its own."""
+        """predict's three arrays for the texts, then raw sentiment logits (M, 3), topic probabilities (M, K) and
+        pooled states (M, C) of their clauses (character spans, clauses[i] of texts[i]; M = all of them, in text
+        order), each text encoded once and its clauses read from its token states; a clause the window's cut touches
+        is encoded on its own."""
         max_tokens = max_tokens or self.options.batch_tokens
         parts, cut = [], []
         work = lambda a, b: encode_with_clauses(self.tokenizer, texts[a:b], clauses[a:b], self.max_len)  # noqa: E731
@@ -205,14 +221,13 @@ class ReviewModel:
             inside = [[t for t in spans if t is not None] for spans in token_spans]
             parts.append(predict_with_clauses(self.scorer, sequences, inside, max_tokens))
             cut += [t is None for spans in token_spans for t in spans]
-        logits, topic_probs, pooled, c_logits, c_topic_probs = (np.concatenate(p) for p in zip(*parts))
+        logits, topic_probs, pooled, *in_context = (np.concatenate(p) for p in zip(*parts))
         if any(cut):                                                            # (M,) rows: in context, else alone
             cut = np.array(cut)
             alone = [texts[i][s:e] for i, spans in enumerate(clauses) for s, e in spans]
-            a_logits, a_topic_probs, _ = self.predict([t for t, c in zip(alone, cut) if c], max_tokens)
-            c_logits = _interleave(c_logits, a_logits, cut)
-            c_topic_probs = _interleave(c_topic_probs, a_topic_probs, cut)
-        return logits, topic_probs, pooled, c_logits, c_topic_probs
+            on_their_own = self.predict([t for t, c in zip(alone, cut) if c], max_tokens)
+            in_context = [_interleave(inside, own, cut) for inside, own in zip(in_context, on_their_own)]
+        return logits, topic_probs, pooled, *in_context
 
     def _chunks(self, work: Callable[[int, int], T], n: int) -> Iterator[T]:
         """work(start, stop) over 0..n in chunks of the options' prefetch_texts, chunk i+1 in a background thread

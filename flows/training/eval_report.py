@@ -26,7 +26,7 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
     for language, entry in sentiment.items():
         out.print(_per_class(language, entry, where))
         out.print(_confusion(language, entry, where))
-    for line in topic_lines(metrics.get("topics") or {}):
+    for line in topic_lines(metrics.get("topics") or {}) + reader_lines(metrics.get("clause_reader")):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     pre = metrics.get("pretrain", {})
     for language in ("zh", "en"):
@@ -70,6 +70,16 @@ def topic_lines(topics: dict) -> list[str]:
                   f"negative aspects found: model {figures['negative_found']} of {figures['negative_pairs']}, copy "
                   f"{copy['per_language'][language]['negative_found']}" for language, figures in own["per_language"].items()]
     return lines
+
+
+def reader_lines(reader: dict | None) -> list[str]:
+    """What the clause reader is worth on hand-labelled clauses it was not fitted on, beside the review-level model."""
+    if not reader:
+        return []
+    accuracy, recall = reader["accuracy"], reader["negative_recall"]
+    return [f"clause reader ({reader['clauses']:,} hand-labelled validation clauses, 5-fold): clause accuracy "
+            f"{accuracy['reader']:.3f} (review-level model {accuracy['model']:.3f}), negative recall "
+            f"{recall['reader']:.3f} ({recall['model']:.3f})"]
 
 
 def _summary(metrics: dict, where: str) -> Table:

@@ -1,0 +1,66 @@
+"""Fitting the clause reader (models/clause_reader.py) on the hand-labelled clauses of the development set
+(flows/training/data/dev_topics.jsonl: 400 validation reviews of the demo corpora, their clauses labelled by people,
+as gold_topics.md says), read in their reviews as scoring reads them. The gold set (test split) is never used here.
+
+The development reviews are base-corpus reviews, so a model trained with the base corpora (the default) always has
+them; one trained without keeps no reader, and scores clauses as its review-level model does."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from reviewlens.models.classifier import NEG, SENTIMENTS
+from reviewlens.models.clause_reader import fit_clause_reader, held_out_readings
+from reviewlens.models.inference import ReviewModel
+
+MIN_CLAUSES = 300           # fewer labelled clauses found in the corpus: no reader
+
+
+def load_dev_clauses() -> dict[str, list[tuple[str, str]]]:
+    """{review_id: [(clause text, sentiment), ...]}, each clause once; a clause labelled with two sentiments (toward
+    two topics) is left out: it has no one sentiment to learn."""
+    text = resources.files("reviewlens.flows.training").joinpath("data", "dev_topics.jsonl").read_text(encoding="utf-8")
+    out = {}
+    for row in map(json.loads, filter(None, text.splitlines())):
+        said: dict[str, set[str]] = {}
+        for clause, _topic, sentiment in row["clauses"]:
+            said.setdefault(clause, set()).add(sentiment)
+        out[row["review_id"]] = [(clause, s.pop()) for clause, s in said.items() if len(s) == 1]
+    return out
+
+
+def dev_clause_spans(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[int, int]]], np.ndarray]:
+    """The development reviews the corpus holds (texts), each one's labelled clauses as character spans found in its
+    text, and the clauses' sentiments (M,) in 0..2, in text order; a clause not found verbatim is left out."""
+    dev = load_dev_clauses()
+    rows = frame[frame["review_id"].isin(dev)]
+    texts, spans, labels = [], [], []
+    for review_id, text in zip(rows["review_id"], rows["body"]):
+        found = sorted((text.find(clause), text.find(clause) + len(clause), SENTIMENTS.index(sentiment))
+                       for clause, sentiment in dev[review_id] if clause and clause in text)
+        if found:
+            texts.append(text)
+            spans.append([(s, e) for s, e, _ in found])
+            labels += [label for *_, label in found]
+    return texts, spans, np.array(labels, dtype=np.int64)
+
+
+def fit_reader(model: ReviewModel, frame: pd.DataFrame) -> dict | None:
+    """Fit the model's clause reader on the development clauses the corpus holds and say what it is worth on clauses
+    it did not see (5-fold): accuracy and negative recall of the clauses' sentiment as the review-level model gives it
+    and as the reader does. None, and no reader, when the corpus holds fewer than MIN_CLAUSES of them."""
+    texts, spans, labels = dev_clause_spans(frame)
+    if len(labels) < MIN_CLAUSES:
+        return None
+    probs, pooled = model.clause_readings(texts, spans)
+    held_out = held_out_readings(pooled, probs, labels).argmax(1)
+    model.classifier.clause_reader.copy_(fit_clause_reader(pooled, probs, labels))
+    before, negative = probs.argmax(1), labels == NEG
+    return {"clauses": int(len(labels)), "reviews": len(texts),
+            "accuracy": {"model": float((before == labels).mean()), "reader": float((held_out == labels).mean())},
+            "negative_recall": {"model": float((before[negative] == NEG).mean()),
+                                "reader": float((held_out[negative] == NEG).mean())}}

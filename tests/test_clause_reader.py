@@ -1,0 +1,127 @@
+"""The clause reader: a linear model over a clause's state in its review and the model's own probabilities for it,
+fitted on hand-labelled clauses, decides the sentiment of the clauses of a multi-clause review; a model without one
+scores clauses as before, and a checkpoint saved before it existed still loads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from reviewlens.flows.training.clause_reader_step import MIN_CLAUSES, dev_clause_spans, fit_reader, load_dev_clauses
+from reviewlens.models.checkpoint import load_state, load_tensors, save_tensors
+from reviewlens.models.classifier import NEG, NEU, POS, SENTIMENTS, ReviewClassifier
+from reviewlens.models.clause_reader import fit_clause_reader, held_out_readings, read_clauses
+from reviewlens.models.clauses import split_clauses
+from reviewlens.models.inference import ReviewModel
+from tests.helpers import trained_looking_parts
+
+
+def clauses_of_three_kinds(n: int = 300, width: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooled states (n, width) whose first coordinate says the sentiment, uninformative probabilities (n, 3), labels."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 3
+    pooled = rng.normal(size=(n, width)).astype(np.float32)
+    pooled[:, 0] = (labels - 1) * 4 + rng.normal(scale=0.3, size=n)
+    return pooled, np.full((n, 3), 1 / 3, dtype=np.float32), labels
+
+
+def test_the_reader_learns_what_a_clause_state_says_that_the_model_probabilities_do_not():
+    pooled, probs, labels = clauses_of_three_kinds()
+    reader = fit_clause_reader(pooled, probs, labels)
+    assert reader.shape == (3, pooled.shape[1] + 3 + 1)
+    read = read_clauses(reader, torch.from_numpy(pooled), torch.from_numpy(probs)).numpy()
+    assert (read.argmax(1) == labels).mean() > 0.95
+    np.testing.assert_allclose(read.sum(1), 1.0, rtol=1e-5)
+    held_out = held_out_readings(*clauses_of_three_kinds(seed=1))
+    assert (held_out.argmax(1) == clauses_of_three_kinds(seed=1)[2]).mean() > 0.9
+
+
+def test_an_unfitted_reader_leaves_the_probabilities_as_they_are():
+    pooled, probs, _ = clauses_of_three_kinds(n=5)
+    probs = torch.softmax(torch.randn(5, 3), -1)
+    assert read_clauses(torch.zeros(3, 12), torch.from_numpy(pooled), probs) is probs
+
+
+def test_the_reader_is_not_fitted_on_clauses_of_fewer_than_three_sentiments():
+    pooled, probs, labels = clauses_of_three_kinds()
+    with pytest.raises(ValueError, match="all 3 sentiments"):
+        fit_clause_reader(pooled, probs, np.where(labels == NEU, POS, labels))
+
+
+def test_a_checkpoint_saved_before_the_reader_loads_without_one(tmp_path):
+    classifier, _, taxonomy = trained_looking_parts()
+    state = {k: v for k, v in classifier.state_dict().items() if k != "clause_reader"}
+    save_tensors(state, tmp_path / "model.safetensors")
+    old = ReviewClassifier(classifier.encoder.cfg, len(taxonomy.ids), wide_buckets=classifier.wide_buckets)
+    load_state(old, load_tensors(tmp_path / "model.safetensors"), tmp_path / "model.safetensors")
+    assert not old.clause_reader.any()
+
+
+@pytest.fixture()
+def scoring():
+    return ReviewModel(*trained_looking_parts(every_topic=True), "v")
+
+
+def says_negative(model: ReviewModel) -> None:
+    """A reader that calls every clause negative, whatever it reads."""
+    with torch.no_grad():
+        model.classifier.clause_reader.zero_()[:, -1] = torch.tensor([9.0, -9.0, -9.0])
+
+
+def test_the_reader_decides_the_clauses_of_a_multi_clause_review_and_nothing_else(scoring):
+    texts = ["the fabric is lovely. the colour fades after one wash", "lovely"]
+    before = scoring.score(texts)
+    says_negative(scoring)
+    after = scoring.score(texts)
+    for b, a in zip(before, after):
+        np.testing.assert_array_equal(a.probs, b.probs)                         # the review's own sentiment stands
+    assert after[0].aspects and all(x.sentiment == "negative" for x in after[0].aspects
+                                    if abs(x.score) != 1.0)                      # phrases still decide their clause
+    assert [(x.topic, x.sentiment) for x in after[1].aspects] == [(x.topic, x.sentiment) for x in before[1].aspects]
+
+
+def test_clause_readings_are_what_scoring_reads_before_the_reader(scoring):
+    text = "the fabric is lovely. the colour fades after one wash"
+    probs, pooled = scoring.clause_readings([text], [split_clauses(text)])
+    assert probs.shape == (2, 3) and pooled.shape == (2, scoring.classifier.encoder.cfg.d_model)
+    says_negative(scoring)
+    again, _ = scoring.clause_readings([text], [split_clauses(text)])
+    np.testing.assert_array_equal(again, probs)
+
+
+def test_the_development_clauses_are_found_in_their_reviews_by_their_text():
+    dev = load_dev_clauses()
+    review_id, clauses = next(iter(dev.items()))
+    body = "Intro. " + ". ".join(clause for clause, _ in clauses)
+    frame = pd.DataFrame({"review_id": [review_id, "not-a-dev-review"], "body": [body, body]})
+    texts, spans, labels = dev_clause_spans(frame)
+    assert texts == [body]
+    assert sorted(body[s:e] for s, e in spans[0]) == sorted(clause for clause, _ in clauses)
+    assert sorted(labels.tolist()) == sorted(SENTIMENTS.index(s) for _, s in clauses)
+
+
+def test_a_corpus_without_the_development_reviews_gets_no_reader(scoring):
+    frame = pd.DataFrame({"review_id": ["x-1"], "body": ["the fabric is lovely. it runs small"]})
+    assert fit_reader(scoring, frame) is None and not scoring.classifier.clause_reader.any()
+    assert MIN_CLAUSES > 0 and sum(map(len, load_dev_clauses().values())) >= MIN_CLAUSES      # the demo corpora have one
+
+
+def test_train_fits_the_reader_on_the_development_clauses_its_store_holds(tmp_path, prefect_harness, demo_frame):
+    from reviewlens.flows.config import Settings
+    from reviewlens.flows.ingest.files import ingest_file
+    from reviewlens.flows.store.connection import connect
+    from reviewlens.flows.training.flow import train_flow
+
+    dev = demo_frame[demo_frame["review_id"].isin(load_dev_clauses())]
+    rest = demo_frame[~demo_frame["review_id"].isin(dev["review_id"])].sample(800, random_state=0)
+    settings = Settings(home=tmp_path)
+    pd.concat([dev, rest]).to_parquet(tmp_path / "store.parquet")
+    with connect(settings.db_path) as con:
+        ingest_file(con, tmp_path / "store.parquet")
+    summary = train_flow(settings, "tiny")
+    reader = summary.metrics["clause_reader"]
+    assert reader["clauses"] >= MIN_CLAUSES and 0.9 * len(dev) <= reader["reviews"] <= len(dev)   # some name no topic
+    assert 0 <= reader["accuracy"]["reader"] <= 1 and 0 <= reader["negative_recall"]["model"] <= 1
+    assert ReviewModel.load(summary.folder).classifier.clause_reader.any()           # the checkpoint carries it
