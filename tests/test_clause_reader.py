@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.flows.training.clause_reader_step import MIN_CLAUSES, dev_clause_spans, fit_reader, load_dev_clauses
 from reviewlens.models.checkpoint import load_state, load_tensors, save_tensors
 from reviewlens.models.classifier import NEG, NEU, POS, SENTIMENTS, ReviewClassifier
@@ -98,6 +99,7 @@ def test_the_development_clauses_are_found_in_their_reviews_by_their_text():
     frame = pd.DataFrame({"review_id": [review_id, "not-a-dev-review"], "body": [body, body]})
     texts, spans, labels = dev_clause_spans(frame)
     assert texts == [body]
+    assert dev_clause_spans(frame.assign(review_id=BASE_ID_PREFIX + frame["review_id"]))[0] == [body]   # a store's base
     assert sorted(body[s:e] for s, e in spans[0]) == sorted(clause for clause, _ in clauses)
     assert sorted(labels.tolist()) == sorted(SENTIMENTS.index(s) for _, s in clauses)
 

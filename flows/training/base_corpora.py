@@ -26,6 +26,7 @@ from reviewlens.models.finetune import sentiment_targets
 
 BASE_PREFIX = "base: "        # the source of a base row, so weights and reports can tell it from the store's
 WIDENING_PREFIX = BASE_PREFIX + "widening: "      # a base row of another vertical: trains, never validates or tests
+BASE_ID_PREFIX = "base:"      # before a base row's own id, so no store id can collide with one
 COLUMNS = ["review_id", "body", "language", "rating", "label", "source"]
 
 IMDB_REVIEWS = DataFile(
@@ -71,7 +72,7 @@ def base_frame(cache_dir: Path) -> tuple[pd.DataFrame, list[str]]:
         skipped.append(str(error))
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["body"].fillna("").str.strip() != ""]
-    frame["review_id"] = "base:" + frame["review_id"]
+    frame["review_id"] = BASE_ID_PREFIX + frame["review_id"]
     return frame.reset_index(drop=True), skipped
 
 

@@ -1,5 +1,5 @@
 """Fitting the clause reader (models/clause_reader.py) on the hand-labelled clauses of the development set
-(flows/training/data/dev_topics.jsonl: 400 validation reviews of the demo corpora, their clauses labelled by people,
+(flows/training/data/dev_topics.jsonl: 700 validation reviews of the demo corpora, their clauses labelled by people,
 as gold_topics.md says), read in their reviews as scoring reads them. The gold set (test split) is never used here.
 
 The development reviews are base-corpus reviews, so a model trained with the base corpora (the default) always has
@@ -13,6 +13,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.models.classifier import NEG, SENTIMENTS
 from reviewlens.models.clause_reader import fit_clause_reader, held_out_readings
 from reviewlens.models.inference import ReviewModel
@@ -35,11 +36,13 @@ def load_dev_clauses() -> dict[str, list[tuple[str, str]]]:
 
 def dev_clause_spans(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[int, int]]], np.ndarray]:
     """The development reviews the corpus holds (texts), each one's labelled clauses as character spans found in its
-    text, and the clauses' sentiments (M,) in 0..2, in text order; a clause not found verbatim is left out."""
+    text, and the clauses' sentiments (M,) in 0..2, in text order; a clause not found verbatim is left out. A review
+    counts whether the store holds it (the demo) or the base corpora do (any other store)."""
     dev = load_dev_clauses()
-    rows = frame[frame["review_id"].isin(dev)]
+    ids = frame["review_id"].str.removeprefix(BASE_ID_PREFIX)       # a demo review read from the base corpora
+    rows = frame[ids.isin(dev)]
     texts, spans, labels = [], [], []
-    for review_id, text in zip(rows["review_id"], rows["body"]):
+    for review_id, text in zip(ids[ids.isin(dev)], rows["body"]):
         found = sorted((text.find(clause), text.find(clause) + len(clause), SENTIMENTS.index(sentiment))
                        for clause, sentiment in dev[review_id] if clause and clause in text)
         if found:
