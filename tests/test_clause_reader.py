@@ -10,12 +10,13 @@ import pytest
 import torch
 
 from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
-from reviewlens.flows.training.clause_reader_step import MIN_CLAUSES, dev_clause_spans, fit_reader, load_dev_clauses
+from reviewlens.flows.training.clause_reader_step import MIN_CLAUSES, dev_clause_spans, fit_reader, load_dev_clauses, serves
 from reviewlens.models.checkpoint import load_state, load_tensors, save_tensors
 from reviewlens.models.classifier import NEG, NEU, POS, SENTIMENTS, ReviewClassifier
 from reviewlens.models.clause_reader import fit_clause_reader, held_out_readings, read_clauses
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.inference import ReviewModel
+from reviewlens.models.verticals import VERTICALS, shipped_taxonomy
 from tests.helpers import trained_looking_parts
 
 
@@ -127,3 +128,7 @@ def test_train_fits_the_reader_on_the_development_clauses_its_store_holds(tmp_pa
     assert reader["clauses"] >= MIN_CLAUSES and 0.9 * len(dev) <= reader["reviews"] <= len(dev)   # some name no topic
     assert 0 <= reader["accuracy"]["reader"] <= 1 and 0 <= reader["negative_recall"]["model"] <= 1
     assert ReviewModel.load(summary.folder).classifier.clause_reader.any()           # the checkpoint carries it
+
+
+def test_only_a_store_of_the_verticals_its_clauses_come_from_gets_a_reader():
+    assert [v for v in VERTICALS if serves(shipped_taxonomy(v))] == ["apparel"]

@@ -17,7 +17,7 @@ from reviewlens.flows.clock import utc_now
 from reviewlens.flows.config import Settings
 from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.training.base_corpora import is_base
-from reviewlens.flows.training.clause_reader_step import fit_reader
+from reviewlens.flows.training.clause_reader_step import fit_reader, serves
 from reviewlens.flows.ingest.lexicons import fetch_lexicon
 from reviewlens.flows.training.extra_text import read_extra_texts
 from reviewlens.flows.scoring.options import ScoringProfile
@@ -100,13 +100,19 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     for name, classifier in ablations.items():          # readied after all training: scoring threads are process-wide
         extra[name] = profile.ready(classifier, ckpt.tokenizer, taxonomy, name.replace("_", "-"), in_context)
     ready = profile.ready(model, ckpt.tokenizer, taxonomy, clauses_in_context=in_context)
-    extra["clause_reader"] = clause_reader(ready, frame[frame["split"] == "val"])
+    extra["clause_reader"] = clause_reader(ready, frame[frame["split"] == "val"], taxonomy)
     return ready, extra
 
 
-def clause_reader(model: ReviewModel, val: pd.DataFrame) -> dict | None:
+def clause_reader(model: ReviewModel, val: pd.DataFrame, taxonomy: Taxonomy) -> dict | None:
     """Fit the model's clause reader on the hand-labelled validation clauses, and say in one line what it is worth
-    on clauses it did not see, or why there is none."""
+    on clauses it did not see, or why there is none. Only for a store of the verticals those clauses come from, as
+    the topic set it was given says (clause_reader_step.serves)."""
+    if not serves(taxonomy):
+        console.print("no clause reader: its hand-labelled clauses are of the demo's verticals (the apparel topic "
+                      "set's), and it does not carry to others; clauses keep the review-level model's sentiment",
+                      markup=False, highlight=False)
+        return None
     fitted = fit_reader(model, val)
     if fitted is None:
         console.print("no clause reader: the corpus lacks the hand-labelled demo clauses (trained without the base "
