@@ -93,7 +93,7 @@ def fit_mix(deep: np.ndarray, wide: np.ndarray, y: np.ndarray, binary: np.ndarra
     part gets the weight its held-out accuracy earns. The lexicon's logits are lam * (-1, 0, +1), lam >= 0: valence
     moves belief between negative and positive and nothing else. Left free, the fit learned what negative words
     mean in one vertical (in clothing they mark 3-star reviews, so they pushed toward neutral) and carried it to
-    every other store.
+    every other store. A small L2 on all three keeps them finite where validation rows are separable.
     """
     rows = y >= 0
     d, w = torch.tensor(deep[rows]), torch.tensor(wide[rows])
@@ -101,12 +101,14 @@ def fit_mix(deep: np.ndarray, wide: np.ndarray, y: np.ndarray, binary: np.ndarra
     target, mask = torch.tensor(y[rows]), torch.tensor(binary[rows])
     weights, lam = torch.ones(2, requires_grad=True), torch.zeros(1, requires_grad=True)
     valence = torch.tensor([-1.0, 0.0, 1.0])
-    opt = torch.optim.LBFGS([weights, lam], lr=0.5, max_iter=200)
+    # a line search: without one, a step from the start overshot on one seed's validation rows and the fit ended
+    # at four times the log-loss of not moving (mix (0.49, 4.96), lexicon 3.42: Chinese test accuracy 0.77 for 0.84)
+    opt = torch.optim.LBFGS([weights, lam], lr=1.0, max_iter=200, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
         z = weights[0] * d + weights[1] * w + s * lam.clamp(min=0.0) * valence
-        loss = F.nll_loss(masked_log_softmax(z, mask), target) + l2 * lam.pow(2).sum()
+        loss = F.nll_loss(masked_log_softmax(z, mask), target) + l2 * (lam.pow(2).sum() + weights.pow(2).sum())
         loss.backward()
         return loss
 

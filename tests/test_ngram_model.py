@@ -164,6 +164,23 @@ def test_the_mix_weighs_the_part_that_predicts_held_out_labels():
     assert wide_weight > 1.0 and deep_weight < 0.2
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_the_mix_fit_ends_no_worse_than_leaving_the_lexicon_out(seed):
+    from reviewlens.models.calibration import fit_mix, masked_log_softmax
+    rng = np.random.default_rng(seed)
+    y = rng.choice([0, 1, 2], 2_000, p=[0.3, 0.1, 0.6])
+    binary = rng.random(2_000) < 0.45
+    y = np.where(binary & (y == 1), 2, y)
+    deep, wide = (np.eye(3)[y] * rng.uniform(0.5, 3) + rng.normal(0, rng.uniform(0.5, 3), (2_000, 3)) for _ in range(2))
+    valence = np.clip((y - 1) + 1.6 + rng.normal(0, 1.5, 2_000), -4, 4)        # skewed positive, as real lexicons are
+
+    def loss(mix, per_unit):
+        z = torch.tensor(mix[0] * deep + mix[1] * wide + valence[:, None] * per_unit, dtype=torch.float32)
+        return float(torch.nn.functional.nll_loss(masked_log_softmax(z, torch.tensor(binary)), torch.tensor(y)))
+
+    assert loss(*fit_mix(deep, wide, y, binary, valence)) <= loss(*fit_mix(deep, wide, y, binary)) + 1e-3
+
+
 def test_the_lexicon_only_moves_belief_between_negative_and_positive_even_where_negative_words_mark_neutral_reviews():
     from reviewlens.models.calibration import fit_mix
     rng = np.random.default_rng(0)
