@@ -128,6 +128,8 @@ def test_train_fits_the_reader_on_the_development_clauses_its_store_holds(tmp_pa
     assert reader["clauses"] >= MIN_CLAUSES and 0.9 * len(dev) <= reader["reviews"] <= len(dev)   # some name no topic
     assert 0 <= reader["accuracy"]["reader"] <= 1 and 0 <= reader["negative_recall"]["model"] <= 1
     assert ReviewModel.load(summary.folder).classifier.clause_reader.any()           # the checkpoint carries it
+    from reviewlens.flows.training.evaluation import evaluate_version
+    assert evaluate_version(settings, summary.version)["clause_reader"] == reader   # and `eval` reports it
 
 
 def test_only_a_store_of_the_verticals_its_clauses_come_from_gets_a_reader():

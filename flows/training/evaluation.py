@@ -46,8 +46,8 @@ def trained_corpus(settings: Settings, folder: Path) -> Corpus:
 
 def evaluate_version(settings: Settings, version: str | None) -> dict:
     """A model's figures on the store's fixed test split, its topics, the cross-domain check and the behavioural suite,
-    all measured now, scoring as the nightly run scores; the ablations and pretraining figures as stored when it was
-    trained."""
+    all measured now, scoring as the nightly run scores; the ablations', pretraining's and clause reader's figures as
+    stored when it was trained."""
     folder = model_folder(settings, version)
     model = ScoringProfile.from_settings(settings).load(folder)
     frame = trained_corpus(settings, folder).frame
@@ -60,7 +60,7 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
         metrics["cross_domain"] = cross
     metrics["behaviour"] = behaviour_report(model, generate_cases())
     stored = json.loads((folder / "metrics.json").read_text())
-    for key in ("random_init", "wide_only", "pretrain"):
+    for key in ("random_init", "wide_only", "pretrain", "clause_reader"):   # measured while training, not here
         if key in stored:
             metrics[key] = stored[key]
     return metrics
