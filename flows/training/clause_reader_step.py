@@ -57,8 +57,8 @@ def dev_clause_spans(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[in
     rows = frame[ids.isin(dev)]
     texts, spans, labels = [], [], []
     for review_id, text in zip(ids[ids.isin(dev)], rows["body"]):
-        found = sorted((text.find(clause), text.find(clause) + len(clause), SENTIMENTS.index(sentiment))
-                       for clause, sentiment in dev[review_id] if clause and clause in text)
+        starts = [(text.find(clause), clause, sentiment) for clause, sentiment in dev[review_id] if clause]
+        found = sorted((at, at + len(clause), SENTIMENTS.index(sentiment)) for at, clause, sentiment in starts if at >= 0)
         if found:
             texts.append(text)
             spans.append([(s, e) for s, e, _ in found])
