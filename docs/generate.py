@@ -237,10 +237,13 @@ def clause_reader_section(metrics: dict) -> list[str]:
     reader = metrics.get("clause_reader")
     if not reader:
         return []
+    lean = "" if "negative_shift" not in reader else (
+        f" It decides with the negative class's log-odds raised by {reader['negative_shift']:.3g}: the largest lean "
+        "toward complaints whose held-out accuracy is within one standard error of the best (`complaint_shift`).")
     lines = ["### The clause reader", "",
              f"Fitted on {reader['clauses']:,} hand-labelled clauses of {reader['reviews']} validation reviews "
              "(`flows/training/data/dev_topics.jsonl`); the figures are of clauses it did not see (5-fold), beside the "
-             "review-level model's sentiment for the same clauses.", ""]
+             "review-level model's sentiment for the same clauses." + lean, ""]
     return lines + table(["clause sentiment", "accuracy", "negative recall"],
                          [["review-level model", reader["accuracy"]["model"], reader["negative_recall"]["model"]],
                           ["clause reader", reader["accuracy"]["reader"], reader["negative_recall"]["reader"]]])

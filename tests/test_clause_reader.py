@@ -13,7 +13,8 @@ from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.flows.training.clause_reader_step import MIN_CLAUSES, dev_clause_spans, fit_reader, load_dev_clauses, serves
 from reviewlens.models.checkpoint import load_state, load_tensors, save_tensors
 from reviewlens.models.classifier import NEG, NEU, POS, SENTIMENTS, ReviewClassifier
-from reviewlens.models.clause_reader import fit_clause_reader, held_out_readings, read_clauses
+from reviewlens.models.clause_reader import (complaint_shift, fit_clause_reader, held_out_readings, lean_negative,
+                                              read_clauses)
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.verticals import VERTICALS, shipped_taxonomy
@@ -38,6 +39,27 @@ def test_the_reader_learns_what_a_clause_state_says_that_the_model_probabilities
     np.testing.assert_allclose(read.sum(1), 1.0, rtol=1e-5)
     held_out = held_out_readings(*clauses_of_three_kinds(seed=1))
     assert (held_out.argmax(1) == clauses_of_three_kinds(seed=1)[2]).mean() > 0.9
+
+
+def test_the_reader_leans_toward_complaints_only_as_far_as_held_out_accuracy_cannot_tell():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 3_000)
+    held_out = np.full((len(labels), 3), 0.2)
+    held_out[np.arange(len(labels)), labels] = 0.6
+    half = rng.random(len(labels)) < 0.5
+    held_out[(labels == NEG) & half] = [0.42, 0.08, 0.5]      # complaints read as faint praise: a small lean finds them
+    held_out[(labels == POS) & half] = [0.3, 0.1, 0.6]        # praise with a doubt: a large lean calls it a complaint
+    shift = complaint_shift(held_out, labels)
+    assert shift == 0.625                          # the largest shift on the grid before praise turns (log 2 = 0.69)
+    assert (lean_negative(held_out, shift).argmax(1) == labels).all()
+    assert complaint_shift(held_out, labels, np.array([0.0, 1.5])) == 0.0      # a lean that costs accuracy: none
+
+
+def test_a_reader_fitted_with_a_negative_shift_differs_only_by_the_negative_bias():
+    pooled, probs, labels = clauses_of_three_kinds()
+    plain, leaning = fit_clause_reader(pooled, probs, labels), fit_clause_reader(pooled, probs, labels, negative_shift=0.5)
+    torch.testing.assert_close(leaning - plain, torch.tensor([[0.0] * (pooled.shape[1] + 3) + [0.5], [0.0] * (pooled.shape[1] + 4),
+                                                              [0.0] * (pooled.shape[1] + 4)]))
 
 
 def test_an_unfitted_reader_leaves_the_probabilities_as_they_are():
@@ -127,6 +149,7 @@ def test_train_fits_the_reader_on_the_development_clauses_its_store_holds(tmp_pa
     reader = summary.metrics["clause_reader"]
     assert reader["clauses"] >= MIN_CLAUSES and 0.9 * len(dev) <= reader["reviews"] <= len(dev)   # some name no topic
     assert 0 <= reader["accuracy"]["reader"] <= 1 and 0 <= reader["negative_recall"]["model"] <= 1
+    assert reader["negative_shift"] >= 0
     assert ReviewModel.load(summary.folder).classifier.clause_reader.any()           # the checkpoint carries it
     from reviewlens.flows.training.evaluation import evaluate_version
     assert evaluate_version(settings, summary.version)["clause_reader"] == reader   # and `eval` reports it

@@ -21,7 +21,7 @@ import pandas as pd
 
 from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.models.classifier import NEG, SENTIMENTS
-from reviewlens.models.clause_reader import fit_clause_reader, held_out_readings
+from reviewlens.models.clause_reader import complaint_shift, fit_clause_reader, held_out_readings, lean_negative
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.taxonomy import Taxonomy
 from reviewlens.models.verticals import shipped_taxonomy
@@ -67,17 +67,20 @@ def dev_clause_spans(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[in
 
 
 def fit_reader(model: ReviewModel, frame: pd.DataFrame) -> dict | None:
-    """Fit the model's clause reader on the development clauses the corpus holds and say what it is worth on clauses
-    it did not see (5-fold): accuracy and negative recall of the clauses' sentiment as the review-level model gives it
-    and as the reader does. None, and no reader, when the corpus holds fewer than MIN_CLAUSES of them."""
+    """Fit the model's clause reader on the development clauses the corpus holds, leaning toward complaints as far as
+    held-out accuracy allows (complaint_shift), and say what it is worth on clauses it did not see (5-fold): accuracy
+    and negative recall of the clauses' sentiment as the review-level model gives it and as the reader decides it.
+    None, and no reader, when the corpus holds fewer than MIN_CLAUSES of them."""
     texts, spans, labels = dev_clause_spans(frame)
     if len(labels) < MIN_CLAUSES:
         return None
     probs, pooled = model.clause_readings(texts, spans)
-    held_out = held_out_readings(pooled, probs, labels).argmax(1)
-    model.classifier.clause_reader.copy_(fit_clause_reader(pooled, probs, labels))
+    readings = held_out_readings(pooled, probs, labels)
+    shift = complaint_shift(readings, labels)
+    held_out = lean_negative(readings, shift).argmax(1)
+    model.classifier.clause_reader.copy_(fit_clause_reader(pooled, probs, labels, negative_shift=shift))
     before, negative = probs.argmax(1), labels == NEG
-    return {"clauses": int(len(labels)), "reviews": len(texts),
+    return {"clauses": int(len(labels)), "reviews": len(texts), "negative_shift": shift,
             "accuracy": {"model": float((before == labels).mean()), "reader": float((held_out == labels).mean())},
             "negative_recall": {"model": float((before[negative] == NEG).mean()),
                                 "reader": float((held_out[negative] == NEG).mean())}}

@@ -77,7 +77,8 @@ def reader_lines(reader: dict | None) -> list[str]:
     if not reader:
         return []
     accuracy, recall = reader["accuracy"], reader["negative_recall"]
-    return [f"clause reader ({reader['clauses']:,} hand-labelled validation clauses, 5-fold): clause accuracy "
+    lean = f", leaning {reader['negative_shift']:.3g} toward complaints" if reader.get("negative_shift") else ""
+    return [f"clause reader ({reader['clauses']:,} hand-labelled validation clauses, 5-fold{lean}): clause accuracy "
             f"{accuracy['reader']:.3f} (review-level model {accuracy['model']:.3f}), negative recall "
             f"{recall['reader']:.3f} ({recall['model']:.3f})"]
 
