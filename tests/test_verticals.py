@@ -36,6 +36,13 @@ def test_the_topic_set_that_covers_the_store_best_is_picked(texts, expected):
     assert choice.taxonomy.ids == shipped_taxonomy(expected).ids
 
 
+def test_a_vertical_set_that_covers_a_store_as_well_as_the_apparel_set_is_picked_over_it():
+    hotel = ["房间很干净", "早餐不错", "前台服务热情"]          # words the apparel set carries for the demo's hotels too
+    choice = pick_taxonomy(hotel)
+    assert choice.coverage["apparel"] == choice.coverage["hotels"] == 1.0
+    assert choice.vertical == "hotels"
+
+
 def test_a_store_no_set_covers_gets_the_apparel_set():
     assert pick_taxonomy(["ok", "fine"]).vertical == "apparel"
     assert pick_taxonomy([]).vertical == "apparel"
