@@ -107,7 +107,8 @@ class SeedLabeller:
 class PolarityPhrases:
     """Finds the taxonomy's polarity phrases in a text: {topic index: 'negative' or 'positive'}.
 
-    A phrase with a Chinese character matches as a substring, any other as whole words. A negation just before a
+    A phrase with a Chinese character matches as a substring, any other as whole words, with degree words allowed
+    between them ("runs a bit small"). A negation just before a
     phrase turns it over ("not too tight", "不掉色": the complaint denied is praise); where one text has both
     polarities for a topic, negative wins (a complaint is what an operator must not miss).
     PolarityPhrases(tax).find("Love it. Runs small though") -> {index of size_fit: 'negative'}
@@ -134,7 +135,7 @@ class PolarityPhrases:
             words = _WORD.findall(text.lower().replace("\u2019", "'"))
             for i, word in enumerate(words):
                 for k, sentiment, phrase in self.words.get(word, ()):
-                    if tuple(words[i:i + len(phrase)]) == phrase:
+                    if _spelled_at(words, i, phrase):
                         _merge(found, k, _flip(sentiment) if _negated(words[max(0, i - 4):i]) else sentiment)
         if self.chinese and _CJK.search(text):
             for i, char in enumerate(text):
@@ -162,6 +163,24 @@ def _flip(sentiment: str) -> str:
     return "positive" if sentiment == "negative" else "negative"
 
 
+def _spelled_at(words: list[str], i: int, phrase: tuple[str, ...]) -> bool:
+    """Whether the phrase's words follow each other from words[i], with degree words allowed between them: "runs
+    fairly large" says what "runs large" says, and no list of phrases can spell every degree a reviewer puts in.
+
+    >>> _spelled_at("it runs a tad large".split(), 1, ("runs", "large")), _spelled_at("runs and large".split(), 0, ("runs", "large"))
+    (True, False)
+    """
+    at = i
+    for n, word in enumerate(phrase):
+        if n:
+            while at < len(words) and words[at] != word and words[at] in _DEGREE:
+                at += 1
+        if at >= len(words) or words[at] != word:
+            return False
+        at += 1
+    return True
+
+
 def _negated(before: list[str]) -> bool:
     """Whether the words before a phrase end in a negation, perhaps followed by intensifiers ("not very")."""
     while before and before[-1] in _INTENSIFIERS:
@@ -173,4 +192,6 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9\-']*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _EN_NEGATIONS = {"not", "never", "no", "nt", "hardly", "without"}
 _INTENSIFIERS = {"very", "so", "that", "too", "really", "super", "overly", "particularly", "quite", "all", "as", "at"}
+_DEGREE = {"a", "bit", "little", "tad", "touch", "slightly", "somewhat", "fairly", "rather", "pretty", "quite", "very",
+           "really", "super", "extremely", "way", "too", "so", "kind", "sort", "of", "just", "definitely", "much"}
 _ZH_NEGATIONS = ("不", "没", "没有", "无", "未", "别", "不太", "不很", "不够", "不是很", "不怎么", "没那么")

@@ -96,6 +96,12 @@ def test_a_polarity_phrase_names_its_topic_and_its_sentiment():
     assert phrases("Cheaply made, it fell apart") == {"quality": "negative"}
 
 
+def test_a_degree_word_between_the_words_of_a_phrase_keeps_it_a_phrase():
+    assert phrases("Cute top, although it runs fairly large") == {"size_fit": "negative"}
+    assert phrases("It fits really well") == {"size_fit": "positive"}
+    assert phrases("It runs and it is large") == {}                 # other words between: not the phrase
+
+
 def test_a_negated_phrase_turns_over():
     assert phrases("not too tight at all") == {"size_fit": "positive"}
     assert phrases("It isn't very comfortable") == {"comfort": "negative"}
