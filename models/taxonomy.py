@@ -108,9 +108,9 @@ class PolarityPhrases:
     """Finds the taxonomy's polarity phrases in a text: {topic index: 'negative' or 'positive'}.
 
     A phrase with a Chinese character matches as a substring, any other as whole words, with degree words allowed
-    between them ("runs a bit small"). A negation just before a
-    phrase turns it over ("not too tight", "不掉色": the complaint denied is praise); where one text has both
-    polarities for a topic, negative wins (a complaint is what an operator must not miss).
+    between them ("runs a bit small"). A negation just before a phrase turns it over ("not too tight", "不掉色": the
+    complaint denied is praise); where one text has both polarities for a topic, negative wins (a complaint is what an
+    operator must not miss).
     PolarityPhrases(tax).find("Love it. Runs small though") -> {index of size_fit: 'negative'}
     """
 
