@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 CLASSES = 3                 # negative, neutral, positive
-NEG = 0
+NEG = 0                     # classifier.NEG; classifier imports this module, so it is not imported back
 STRENGTH = 0.1              # inverse L2 strength (scikit-learn's C); 0.01 to 1 read the demo dev clauses alike (5-fold)
 SHIFTS = np.arange(0.0, 1.51, 0.125)   # negative log-odds shifts complaint_shift chooses from
 

@@ -20,13 +20,9 @@ def shipped_taxonomy(vertical: str) -> Taxonomy:
                           .read_text(encoding="utf-8"))
 
 
-def seed_coverage(taxonomy: Taxonomy, texts: list[str]) -> float:
-    """Share of the texts in which at least one seed word of the taxonomy occurs (0 for no texts)."""
-    return seed_fit(taxonomy, texts)[0]
-
-
 def seed_fit(taxonomy: Taxonomy, texts: list[str]) -> tuple[float, float]:
-    """The share of the texts with a seed word of the taxonomy, and the mean number of its topics a text names."""
+    """The share of the texts with a seed word of the taxonomy (its coverage), and the mean number of its topics a text
+    names; (0, 0) for no texts."""
     if not texts:
         return 0.0, 0.0
     labeller = SeedLabeller(taxonomy)
@@ -54,6 +50,7 @@ def pick_taxonomy(texts: list[str]) -> Choice:
     apparel when that ties too, or there are no texts."""
     step = max(1, -(-len(texts) // SAMPLE))
     sample = [t for t in texts[::step] if t]
-    fit = {v: seed_fit(shipped_taxonomy(v), sample) for v in VERTICALS}
+    sets = {v: shipped_taxonomy(v) for v in VERTICALS}
+    fit = {v: seed_fit(taxonomy, sample) for v, taxonomy in sets.items()}
     best = max(VERTICALS, key=lambda v: (*fit[v], -VERTICALS.index(v)))
-    return Choice(best, shipped_taxonomy(best), {v: coverage for v, (coverage, _) in fit.items()})
+    return Choice(best, sets[best], {v: coverage for v, (coverage, _) in fit.items()})

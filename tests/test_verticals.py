@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviewlens.models.taxonomy import PolarityPhrases
-from reviewlens.models.verticals import VERTICALS, pick_taxonomy, seed_coverage, shipped_taxonomy
+from reviewlens.models.verticals import VERTICALS, pick_taxonomy, seed_fit, shipped_taxonomy
 
 ELECTRONICS = ["The battery dies in two hours", "Bluetooth keeps disconnecting from my phone", "Screen is bright and sharp",
                "Setup was easy and the sound is great", "续航太差了，充电很慢", "蓝牙经常断连", "Love it, works"]
@@ -24,8 +24,8 @@ def test_every_shipped_topic_set_has_english_and_chinese_seed_words_and_polarity
 
 
 def test_coverage_is_the_share_of_reviews_with_at_least_one_seed_word():
-    assert seed_coverage(shipped_taxonomy("hotels"), ["The room was clean", "Nice", "位置很好", "ok"]) == 0.5
-    assert seed_coverage(shipped_taxonomy("hotels"), []) == 0.0
+    assert seed_fit(shipped_taxonomy("hotels"), ["The room was clean", "Nice", "位置很好", "ok"])[0] == 0.5
+    assert seed_fit(shipped_taxonomy("hotels"), []) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("texts, expected", [(ELECTRONICS, "electronics"), (HOTELS, "hotels"), (APPAREL, "apparel")])
