@@ -60,8 +60,10 @@ class ReviewClassifier(nn.Module):
         self.register_buffer("temperature", torch.ones(1))
         self.register_buffer("topic_threshold", torch.full((n_topics,), 0.5))
         # the clause reader (models/clause_reader.py): per class, weights over a clause's pooled state and log
-        # probabilities, and a bias (3, C + 4); zeros until fitted on hand-labelled clauses
+        # probabilities, and a bias (3, C + 4), and weights over its review's log probabilities (3, 3), kept apart so
+        # that a checkpoint saved before the review's were read loads with them zero; zeros until fitted
         self.register_buffer("clause_reader", torch.zeros(len(SENTIMENTS), cfg.d_model + len(SENTIMENTS) + 1))
+        self.register_buffer("clause_reader_review", torch.zeros(len(SENTIMENTS), len(SENTIMENTS)))
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Raw sentiment logits (B, 3), topic logits (B, K) and the pooled embedding (B, C)."""
@@ -145,7 +147,18 @@ class ReviewClassifier(nn.Module):
         bias, temperature = self.sentiment_bias.to(sentiment_logits.device), self.temperature.to(sentiment_logits.device)
         return torch.softmax((sentiment_logits + bias) / temperature, dim=-1)
 
-    def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
-        """Clause probabilities (M, 3) as the clause reader reads each clause's pooled state in its review (M, C) and
-        its calibrated probabilities (M, 3); unchanged while the reader is not fitted."""
-        return read_clauses(self.clause_reader, pooled, probs)
+    @property
+    def reader(self) -> torch.Tensor:
+        """The clause reader as models/clause_reader.py reads it (3, C + 7), from the two buffers that keep it."""
+        return torch.cat([self.clause_reader[:, :-1], self.clause_reader_review, self.clause_reader[:, -1:]], dim=1)
+
+    def set_reader(self, reader: torch.Tensor) -> None:
+        """Keep a fitted reader (3, C + 7) (models/clause_reader.fit_clause_reader) in the two buffers."""
+        clause, review = reader[:, : -1 - len(SENTIMENTS)], reader[:, -1 - len(SENTIMENTS) : -1]
+        self.clause_reader.copy_(torch.cat([clause, reader[:, -1:]], dim=1))
+        self.clause_reader_review.copy_(review)
+
+    def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor) -> torch.Tensor:
+        """Clause probabilities (M, 3) as the clause reader reads each clause's pooled state in its review (M, C), its
+        calibrated probabilities and its review's (M, 3 each); unchanged while the reader is not fitted."""
+        return read_clauses(self.reader, pooled, probs, review_probs)

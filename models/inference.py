@@ -140,9 +140,10 @@ class ReviewModel:
         clause_texts = [texts[i][s:e] for i, _, (s, e) in clauses]
         logits, topic_probs, pooled, c_logits, c_topic_probs, c_pooled = self._predict_in_context(texts, clause_spans, max_tokens)
         topic_probs = np.concatenate([topic_probs, c_topic_probs])
+        owners = np.array([i for i, _, _ in clauses], dtype=np.int64)
         with torch.inference_mode():
-            probs = np.concatenate([self.classifier.calibrated(torch.from_numpy(logits)).numpy(),
-                                    self._clause_probs(c_logits, c_pooled)])
+            review_probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
+            probs = np.concatenate([review_probs, self._clause_probs(c_logits, c_pooled, review_probs[owners])])
         ids = self.taxonomy.ids
         with_evidence, without = topic_bars(self.classifier.topic_threshold.cpu().numpy())
         possible = (topic_probs >= with_evidence).tolist()                      # (N + M, K) plain bools
@@ -192,19 +193,23 @@ class ReviewModel:
         parts = [predict_logits(self.scorer, sequences, max_tokens) for sequences in self._chunks(work, len(texts))]
         return tuple(np.concatenate(p) for p in zip(*parts))
 
-    def clause_readings(self, texts: list[str], clauses: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    def clause_readings(self, texts: list[str], clauses: list[list[tuple[int, int]]]) -> tuple[np.ndarray, ...]:
         """The calibrated probabilities (M, 3) and pooled states (M, C) of the clauses (character spans, clauses[i] of
-        texts[i]; M = all of them, in text order), read in context as score reads them, before the clause reader:
-        what the reader is fitted on (flows/training/clause_reader_step.py)."""
-        *_, c_logits, _, c_pooled = self._predict_in_context(texts, clauses)
+        texts[i]; M = all of them, in text order), read in context as score reads them, before the clause reader, and
+        the calibrated probabilities of each one's review (M, 3): what the reader is fitted on
+        (flows/training/clause_reader_step.py)."""
+        logits, _, _, c_logits, _, c_pooled = self._predict_in_context(texts, clauses)
+        owners = [i for i, spans in enumerate(clauses) for _ in spans]
         with torch.inference_mode():
-            return self.classifier.calibrated(torch.from_numpy(c_logits)).numpy(), c_pooled
+            calibrated = lambda x: self.classifier.calibrated(torch.from_numpy(x)).numpy()   # noqa: E731
+            return calibrated(c_logits), c_pooled, calibrated(logits)[owners]
 
-    def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray) -> np.ndarray:
-        """Clause probabilities (M, 3) from their raw logits (M, 3) and pooled states (M, C): calibrated as a review's,
-        then read by the clause reader where the checkpoint has one."""
+    def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray, review_probs: np.ndarray) -> np.ndarray:
+        """Clause probabilities (M, 3) from their raw logits (M, 3), pooled states (M, C) and their reviews'
+        calibrated probabilities (M, 3): calibrated as a review's, then read by the clause reader where the checkpoint
+        has one."""
         probs = self.classifier.calibrated(torch.from_numpy(logits))
-        return self.classifier.read_clauses(torch.from_numpy(pooled), probs).numpy()
+        return self.classifier.read_clauses(torch.from_numpy(pooled), probs, torch.from_numpy(review_probs)).numpy()
 
     def _predict_in_context(self, texts: list[str], clauses: list[list[tuple[int, int]]],
                             max_tokens: int | None = None) -> tuple[np.ndarray, ...]:
