@@ -24,7 +24,6 @@ from reviewlens.models.batching import pad, token_budget_batches
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
-from reviewlens.models.lexicon import sentiment_positions
 from reviewlens.models.ngrams import document_frequency_idf
 from reviewlens.models.optim import param_groups
 from reviewlens.models.schedule import warmup_cosine
@@ -50,7 +49,6 @@ class FinetuneConfig:
     wide_orders: tuple[int, ...] = (1, 2)
     wide_c: float = 4.0             # inverse L2 strength of the wide path's logistic regression
     wide_min_df: int = 1            # n-grams in fewer training texts get no weight (and count as unseen)
-    wide_plain_scale: float = 1.0   # n-grams with no lexicon word or negator enter the fit scaled by this (see fit_wide)
     wide_only: bool = False         # ablation: the wide path alone (deep logits weighted zero)
     seed: int = 0
 
@@ -173,44 +171,23 @@ def optimizer(model: ReviewClassifier, cfg: FinetuneConfig) -> torch.optim.AdamW
         return torch.optim.AdamW(param_groups(params, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
 
 
-def felt_ngrams(model: ReviewClassifier, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Whether each n-gram of the model's bag (B, L) holds a lexicon word or a negator."""
-    felt = sentiment_positions(ids, attention_mask, model.lexicon_keys, model.lexicon_values, model.wide_orders)  # (B, T)
-    out = []
-    for n in model.wide_orders:                                    # the n-gram ending at t spans t-n+1..t
-        any_felt = felt.clone()
-        for k in range(1, n):
-            any_felt[:, k:] |= felt[:, : felt.shape[1] - k]
-        out.append(any_felt)
-    return torch.cat(out, dim=1)
-
-
 def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> None:
     """Fit the wide path as the bag-of-words baseline is fitted: L2-regularised, class-balanced logistic
     regression over exactly the features the model computes (hashed n-gram TF-IDF), solved to convergence.
     A convex fit gets a linear model's best in seconds; gradient steps shared with the encoder do not."""
-    from scipy.sparse import csr_matrix, diags
+    from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     model.wide_idf.copy_(document_frequency_idf(data.sequences, model.wide_orders, model.wide_buckets, min_df=cfg.wide_min_df))
     rows, cols, vals = [], [], []
-    plain = cfg.wide_plain_scale != 1.0 and model.lexicon_keys.numel() > 0
-    felt = torch.zeros(model.wide_buckets, dtype=torch.bool)                     # buckets that held a sentiment word
     for batch in token_budget_batches([len(s) for s in data.sequences], cfg.max_tokens * 4):
         ids, attention = pad([data.sequences[i] for i in batch])
         bag = model.bag(ids, attention)
         weight = model.wide_weights(bag)
         keep = bag > 0
-        if plain:
-            felt[bag[keep & felt_ngrams(model, ids, attention)]] = True
         rows.append(torch.tensor(batch)[:, None].expand_as(bag)[keep]), cols.append(bag[keep]), vals.append(weight[keep])
     X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
                    shape=(len(data.sequences), model.wide_buckets))              # duplicates sum: tf x idf / norm
-    # An n-gram with no sentiment word in it ("the stitching", "steak") enters the fit scaled down: under the same L2
-    # penalty its weight costs 1/scale^2 more, so the fit leans on how reviews say they feel, which carries to another
-    # vertical, before what they are about, which does not. Scoring sees the weights times the scale: the same logits.
-    scale = torch.where(felt, 1.0, cfg.wide_plain_scale).numpy() if plain else np.ones(model.wide_buckets, np.float32)
-    X = X @ diags(scale)
     labelled = data.sentiment >= 0
     fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000).fit(
         X[labelled], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary, data.base)[labelled])
@@ -218,7 +195,6 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
     intercept = np.full(len(SENTIMENTS), -1e4, dtype=np.float32)                 # a class never seen is never predicted
     weight[:, fitted.classes_] = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]
     intercept[fitted.classes_] = fitted.intercept_ if len(fitted.classes_) > 2 else [-fitted.intercept_[0] / 2, fitted.intercept_[0] / 2]
-    weight *= scale[:, None]
     with torch.no_grad():
         model.wide.weight.copy_(torch.from_numpy(weight))
         model.wide_intercept.copy_(torch.from_numpy(intercept))
@@ -235,7 +211,7 @@ def finetune(
     lexicon: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> ReviewClassifier:
     """Train the classifier (from a pretrained encoder state when given, else from random init); `lexicon` (keys,
-    valences; models/lexicon.lexicon_table) is carried from the start, so the wide fit can tell sentiment words.
+    valences; models/lexicon.lexicon_table) is carried from the start.
 
     Rows without a sentiment label (a store without ratings, or one whose labels cannot teach) train the topic head
     on the encoder's states but do not move the encoder: trained by the topic loss alone on 5,000 unrated grocery

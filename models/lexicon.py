@@ -105,18 +105,6 @@ def lexicon_table(entries: dict[tuple[int, ...], float], orders: tuple[int, ...]
     return unique, total / hits
 
 
-def sentiment_positions(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                        orders: tuple[int, ...]) -> torch.Tensor:
-    """Tokens (B, T) inside a lexicon entry or a negator: where a text says how it feels rather than what it is about."""
-    out = torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
-    for n in orders:
-        hit, value = _matches(ids, attention_mask, keys, values, n)
-        hit &= (value < ROLE) | (value == NEGATOR)
-        for k in range(n):                                                             # the match's n tokens
-            out[:, : out.shape[1] - k] |= hit[:, k:]
-    return out
-
-
 def _matches(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
              n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Whether the n-gram ending at each token (B, T) is in the table, and its value there (B, T) where it is."""

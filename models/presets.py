@@ -29,9 +29,8 @@ class Preset:
 # MLM pretraining did not beat random init, so pretrain steps are 0: the pretraining stage trains only the tokenizer.
 NGRAM_ENCODER = EncoderConfig(d_model=128, n_layers=2, n_heads=4, d_ff=512, max_len=128, ngram_buckets=65_536)
 # n-grams of one training text get no weight; how the result does on stores it never saw: docs/model.md. Every n-gram
-# enters the fit at full scale: at 0.3 for those without a sentiment word (wide_plain_scale), the wide path alone read
-# the demo's validation reviews worse (English macro-F1 0.650 against 0.657, Chinese equal), and the drug reviews and
-# Rotten Tomatoes snippets too (macro-F1 0.401 against 0.414, accuracy 0.652 against 0.666)
+# enters the fit at full scale: entering those without a sentiment word at 0.3, meant to carry to other verticals,
+# made the wide path alone worse on the demo's validation reviews and on drug reviews and Rotten Tomatoes snippets too
 WIDE = dict(wide_buckets=2_097_152, wide_orders=(1, 2, 3), wide_c=4.0, wide_min_df=2)
 
 PRESETS: dict[str, Preset] = {

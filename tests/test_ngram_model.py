@@ -139,21 +139,6 @@ def test_an_ngram_of_a_single_training_text_gets_no_weight_with_min_df_two():
     assert model.coverage(model.bag(ids, torch.ones_like(ids))).item() == 0.0     # and it counts as unseen
 
 
-def test_the_wide_fit_leans_on_sentiment_words_before_product_words_that_predict_as_well():
-    from reviewlens.models.lexicon import lexicon_table
-
-    dress_good, charger_bad = [2, 30, 20, 3], [2, 50, 40, 3]                     # 20 "good" and 40 "bad" are lexicon words
-    data = Labelled([dress_good, charger_bad] * 30, np.array([2, 0] * 30), np.zeros(60, bool), np.zeros((60, 2), np.float32))
-    lexicon = lexicon_table({(20,): 0.5, (40,): -0.5}, (1, 2))
-    weights = {}
-    for scale in (1.0, 0.3):
-        cfg = FinetuneConfig(epochs=1, max_tokens=512, wide_buckets=1009, wide_orders=(1, 2), wide_only=True, wide_plain_scale=scale)
-        model = finetune(data, CFG, cfg, 2, device="cpu", lexicon=lexicon)
-        weights[scale] = (wide_weight_of(model, 20).item(), wide_weight_of(model, 30).item())
-    assert weights[1.0][0] == pytest.approx(weights[1.0][1], rel=1e-3)            # alike to a plain fit
-    assert weights[0.3][0] > 2 * weights[0.3][1] > 0                              # the sentiment word carries it
-
-
 def test_the_mix_weighs_the_part_that_predicts_held_out_labels():
     from reviewlens.models.calibration import fit_mix
     rng = np.random.default_rng(0)
