@@ -1,35 +1,39 @@
 """Training recipes compared on the same data in one process: the table the presets are chosen from.
 
-Each named recipe (optional pretraining, then fine-tuning) is trained over seeds on the store's fixed
-train split; figures on the validation split are for choosing, the test split gives the final table.
-The TF-IDF + logistic regression baseline is trained once on the same rows. Wall time is measured per
-run in this process, so compare recipes only within one printed table.
+Each named recipe (optional pretraining, then fine-tuning) is trained over seeds as `reviewlens train` trains it: on
+the store's reviews and the base corpora, with the sentiment lexicon, the coverage gate, calibration and the clause
+reader, on the fixed train split; figures on the validation split are for choosing, the test split (--final) gives
+the final table. The TF-IDF + logistic regression baseline is trained once on the same rows. Wall time is measured
+per run in this process, so compare recipes only within one printed table.
 
-    python tests/benchmarks/sweep_recipes.py --home var [--recipes ngram_wide,plain] [--seeds 0,1,2]
+    python tests/benchmarks/sweep_recipes.py --home var [--recipes demo_wide_only,demo] [--seeds 0,1,2] [--final]
 
-Needs a store with the demo reviews (`reviewlens demo-data`). Prints a table and writes
-<home>/bench/sweep_recipes.json.
+Needs a store with the demo reviews (`reviewlens demo-data`) and REVIEWLENS_CACHE as the train flow has it. Prints a
+table and writes <home>/bench/sweep_recipes.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from rich.console import Console
 
-from reviewlens.flows.training.finetune_step import evaluate, figures, labelled, split_baseline
-from reviewlens.flows.training.pretrain_step import load_corpus
+from reviewlens.flows.config import Settings
+from reviewlens.flows.training.clause_reader_step import fit_reader
+from reviewlens.flows.training.finetune_step import evaluate, figures, labelled, split_baseline, train_classifier
+from reviewlens.flows.training.flow import lexicon_table
+from reviewlens.flows.training.pretrain_step import training_corpus
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.models.calibration import calibrate
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.finetune import FinetuneConfig, finetune
-from reviewlens.models.inference import ReviewModel
+from reviewlens.models.finetune import FinetuneConfig
+from reviewlens.models.inference import ReviewModel, reads_clauses_in_context
 from reviewlens.models.masking import MaskingConfig, continuation_table
 from reviewlens.models.presets import PRESETS
 from reviewlens.models.pretrain import PretrainConfig, pretrain
@@ -45,26 +49,18 @@ class Recipe:
     note: str = ""
 
 
-BASE = PRESETS["demo"]
-NGRAM = replace(BASE.encoder, ngram_buckets=65_536)
-
 
 def recipes() -> dict[str, Recipe]:
-    deep = replace(BASE.finetune, epochs=2.0, class_weight_power=1.0, clause_weight=0.0)
-    both = replace(deep, wide_buckets=2_097_152, wide_orders=(1, 2, 3))
+    """Each name says what it trains; the presets' recipes are PRESETS' own, so the table judges what `train` runs."""
+    demo, full = PRESETS["demo"], PRESETS["full"]
     return {
-        "plain": Recipe(BASE.encoder, replace(BASE.finetune, clause_weight=0.0), note="the previous demo recipe, no pretraining"),
-        "wide_only": Recipe(NGRAM, replace(both, wide_only=True), note="wide path alone (logistic regression on hashed n-grams)"),
-        "deep": Recipe(NGRAM, deep, note="n-gram encoder alone"),
-        "wide_deep": Recipe(NGRAM, both, note="n-gram encoder + wide path, mixed on validation"),
-        "wide_deep_w123": Recipe(NGRAM, replace(both, wide_orders=(1, 2, 3)), note="as wide_deep, wide 1-3-grams"),
-        "wide_deep_clauses": Recipe(NGRAM, replace(both, clause_weight=0.5, clause_share=0.3), note="+ clause MIL on 30% of reviews"),
-        "wide_2m": Recipe(NGRAM, replace(both, wide_only=True, wide_buckets=2_097_152), note="wide alone, 2M buckets"),
-        "wide_2m_123": Recipe(NGRAM, replace(both, wide_only=True, wide_buckets=2_097_152, wide_orders=(1, 2, 3)), note="wide alone, 2M buckets, 1-3-grams"),
-        "wide_2m_c8": Recipe(NGRAM, replace(both, wide_only=True, wide_buckets=2_097_152, wide_c=8.0), note="wide alone, 2M buckets, C=8"),
-        "wide_deep_3ep": Recipe(NGRAM, replace(both, epochs=3.0), note="as wide_deep, 3 epochs"),
-        "wide_deep_mlm40": Recipe(NGRAM, both, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
-                                                              masking=MaskingConfig(rate=0.4)), note="+ MLM 40% pretraining"),
+        "demo": Recipe(demo.encoder, demo.finetune, note="the demo preset: encoder + wide n-gram path + lexicon, mixed on validation"),
+        "demo_wide_only": Recipe(demo.encoder, replace(demo.finetune, wide_only=True), note="the demo preset's wide n-gram path alone"),
+        "demo_encoder_only": Recipe(demo.encoder, replace(demo.finetune, wide_buckets=0), note="the demo preset's encoder alone (no wide path, no lexicon)"),
+        "full": Recipe(full.encoder, full.finetune, note="the full preset: 3 epochs, clause-level topics and MIL clause sentiment"),
+        "demo_mlm40": Recipe(demo.encoder, demo.finetune, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
+                                                                         masking=MaskingConfig(rate=0.4)),
+                             note="the demo preset after 150 steps of MLM pretraining at a 40% mask rate"),
     }
 
 
@@ -79,20 +75,20 @@ def headline(sentiment: dict) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=Path("var"))
-    parser.add_argument("--recipes", default="plain,wide_only,ngram,ngram_wide")
+    parser.add_argument("--recipes", default="demo_wide_only,demo", help=", ".join(recipes()))
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--final", action="store_true", help="also report the test split (once the recipe is chosen)")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     console = Console(stderr=True)
-    corpus = load_corpus(args.home / "reviewlens.duckdb")
-    frame = corpus.frame
+    cache = Settings(home=args.home, cache=os.environ.get("REVIEWLENS_CACHE", "")).cache_dir
+    frame = training_corpus(args.home / "reviewlens.duckdb", cache).frame
     train, val, test = (frame[frame["split"] == s] for s in ("train", "val", "test"))
     started = time.perf_counter()
-    tokenizer = train_tokenizer(frame[frame["split"] != "test"]["body"].tolist(), BASE.vocab_size)
+    tokenizer = train_tokenizer(frame[frame["split"] != "test"]["body"].tolist(), PRESETS["demo"].vocab_size)
     taxonomy = load_taxonomy()
     labeller = SeedLabeller(taxonomy)
-    max_len = BASE.encoder.max_len
+    max_len = PRESETS["demo"].encoder.max_len
     data = {name: labelled(part, tokenizer, labeller, max_len) for name, part in (("train", train), ("val", val))}
     console.print(f"tokenizer + labelled splits: {time.perf_counter() - started:.1f} s; "
                   f"{len(data['train'].sequences)} train reviews, {len(data['train'].clauses)} clauses")
@@ -101,10 +97,13 @@ def main() -> None:
     rows = [{"recipe": "tf-idf + LR baseline", "seed": "-", "seconds": None, **{f"val_{k}": v for k, v in baseline["val"].items()},
              **({f"test_{k}": v for k, v in baseline["test"].items()} if args.final else {})}]
     table = recipes()
+    unknown = [name for name in args.recipes.split(",") if name not in table]
+    if unknown:
+        raise SystemExit(f"unknown recipe {', '.join(unknown)}; the recipes: {', '.join(table)}")
     for name in args.recipes.split(","):
         recipe = table[name]
         for seed in (int(s) for s in args.seeds.split(",")):
-            rows.append(run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, args.final, console))
+            rows.append(run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, args.final, console, cache))
             print_table(rows)
             out = args.home / "bench" / "sweep_recipes.json"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +116,7 @@ def evaluate_baseline(baseline, split) -> dict[str, float]:
     return headline({language: {"model": entry["baseline"]} for language, entry in figures(split, {"baseline": probs}).items()})
 
 
-def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, final, console) -> dict:
+def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, final, console, cache) -> dict:
     started = time.perf_counter()
     encoder_cfg = replace(recipe.encoder, vocab_size=tokenizer.get_vocab_size())
     state = None
@@ -126,14 +125,13 @@ def run(name, recipe, seed, tokenizer, taxonomy, data, train, val, test, frame, 
         mlm, _ = pretrain(sequences, encoder_cfg, replace(recipe.pretrain, seed=seed), continuation_table(tokenizer))
         state = mlm.state_dict()
     pretrain_s = time.perf_counter() - started
-    def on_step(step: int, total: int, loss: float, tps: float) -> None:
-        if step % 100 == 0 or step == total - 1:
-            console.print(f"  {name} s{seed} step {step + 1}/{total} loss {loss:.3f} {tps:,.0f} tok/s "
-                          f"{time.perf_counter() - started:.0f} s")
-    classifier = finetune(data["train"], encoder_cfg, replace(recipe.finetune, seed=seed), len(taxonomy.ids), state, on_step)
-    calibrate(classifier, data["val"])
+    cfg = replace(recipe.finetune, seed=seed)
+    classifier = train_classifier(data["train"], data["val"], encoder_cfg, cfg, len(taxonomy.ids), state, console,
+                                  f"{name} seed {seed}", lexicon=lexicon_table(cache, tokenizer, cfg))
+    model = ReviewModel(classifier, tokenizer, taxonomy, name,
+                        clauses_in_context=reads_clauses_in_context({"finetune": cfg.to_dict()}))
+    fit_reader(model, val)
     seconds = time.perf_counter() - started
-    model = ReviewModel(classifier, tokenizer, taxonomy, name)
     row = {"recipe": name, "seed": seed, "seconds": round(seconds, 1), "pretrain_seconds": round(pretrain_s, 1),
            **{f"val_{k}": v for k, v in headline(evaluate(model, val)).items()}}
     if final:
