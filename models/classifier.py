@@ -60,10 +60,12 @@ class ReviewClassifier(nn.Module):
         self.register_buffer("temperature", torch.ones(1))
         self.register_buffer("topic_threshold", torch.full((n_topics,), 0.5))
         # the clause reader (models/clause_reader.py): per class, weights over a clause's pooled state and log
-        # probabilities, and a bias (3, C + 4), and weights over its review's log probabilities (3, 3), kept apart so
-        # that a checkpoint saved before the review's were read loads with them zero; zeros until fitted
+        # probabilities, and a bias (3, C + 4), weights over its review's log probabilities (3, 3) and over its
+        # lexicon score (3, 1), kept apart so that a checkpoint saved before the later ones loads with them zero;
+        # zeros until fitted
         self.register_buffer("clause_reader", torch.zeros(len(SENTIMENTS), cfg.d_model + len(SENTIMENTS) + 1))
         self.register_buffer("clause_reader_review", torch.zeros(len(SENTIMENTS), len(SENTIMENTS)))
+        self.register_buffer("clause_reader_lexicon", torch.zeros(len(SENTIMENTS), 1))
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Raw sentiment logits (B, 3), topic logits (B, K) and the pooled embedding (B, C)."""
@@ -149,16 +151,25 @@ class ReviewClassifier(nn.Module):
 
     @property
     def reader(self) -> torch.Tensor:
-        """The clause reader as models/clause_reader.py reads it (3, C + 7), from the two buffers that keep it."""
-        return torch.cat([self.clause_reader[:, :-1], self.clause_reader_review, self.clause_reader[:, -1:]], dim=1)
+        """The clause reader as models/clause_reader.py reads it (3, C + 8), from the three buffers that keep it."""
+        return torch.cat([self.clause_reader[:, :-1], self.clause_reader_review, self.clause_reader_lexicon,
+                          self.clause_reader[:, -1:]], dim=1)
 
     def set_reader(self, reader: torch.Tensor) -> None:
-        """Keep a fitted reader (3, C + 7) (models/clause_reader.fit_clause_reader) in the two buffers."""
-        clause, review = reader[:, : -1 - len(SENTIMENTS)], reader[:, -1 - len(SENTIMENTS) : -1]
+        """Keep a fitted reader (3, C + 8) (models/clause_reader.fit_clause_reader) in the three buffers."""
+        clause = reader[:, : self.clause_reader.shape[1] - 1]
         self.clause_reader.copy_(torch.cat([clause, reader[:, -1:]], dim=1))
-        self.clause_reader_review.copy_(review)
+        self.clause_reader_review.copy_(reader[:, clause.shape[1] : clause.shape[1] + len(SENTIMENTS)])
+        self.clause_reader_lexicon.copy_(reader[:, -2:-1])
 
-    def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor) -> torch.Tensor:
+    @property
+    def reads_lexicon(self) -> bool:
+        """Whether the clause reader weighs clauses' lexicon scores (a reader fitted before it did does not)."""
+        return bool(self.clause_reader_lexicon.any())
+
+    def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
+                     lexicon: torch.Tensor) -> torch.Tensor:
         """Clause probabilities (M, 3) as the clause reader reads each clause's pooled state in its review (M, C), its
-        calibrated probabilities and its review's (M, 3 each); unchanged while the reader is not fitted."""
-        return read_clauses(self.reader, pooled, probs, review_probs)
+        calibrated probabilities and its review's (M, 3 each) and its lexicon score (M,); unchanged while the reader
+        is not fitted."""
+        return read_clauses(self.reader, pooled, probs, review_probs, lexicon)

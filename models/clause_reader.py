@@ -5,11 +5,13 @@ Why: the review-level model learns from star ratings of whole reviews, and its m
 on whole reviews. A clause of a mixed review is not a review: "it runs small" sits in reviews of 4 and 5 stars far
 more often than in complaints, so nothing rating-trained calls it negative. The encoder's state of the clause in its
 review does carry what the clause is about and how it is said; a multinomial logistic regression over that state, the
-model's own log-probabilities for the clause and those for the whole review, fitted on a couple of thousand clauses
-read by people, turns it into a clause sentiment. The review's reading is there because how far a clause follows its
+model's own log-probabilities for the clause and those for the whole review, and the clause's lexicon score, fitted
+on a couple of thousand clauses read by people, turns it into a clause sentiment. The review's reading is there because how far a clause follows its
 review is a property of the corpus: the demo's Chinese reviews are of one mind (on the development clauses the
-review's sentiment copied onto its clauses is right for most Chinese clauses, far fewer English ones). It is a convex
-fit of C + 7 weights per class on fixed features, so a couple of thousand clauses suffice and the encoder is left as
+review's sentiment copied onto its clauses is right for most Chinese clauses, far fewer English ones). The lexicon
+score is there because a clause of a mixed review is read by a model of whole reviews that leans to their class:
+"the fabric is lovely" in a 3-star review read neutral, and a reader that never says neutral made it a complaint;
+"lovely" is praise in any review. It is a convex fit of C + 8 weights per class on fixed features, so a couple of thousand clauses suffice and the encoder is left as
 trained. A reader of zeros is "not fitted": the clause keeps the model's probabilities.
 """
 
@@ -24,52 +26,55 @@ STRENGTH = 0.1              # inverse L2 strength (scikit-learn's C); 0.01 to 1 
 SHIFTS = np.arange(0.0, 1.51, 0.125)   # negative log-odds shifts complaint_shift chooses from
 
 
-def reader_features(pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor) -> torch.Tensor:
-    """What the reader reads (M, C + 6): each clause's pooled state in its review (M, C), the log of the model's
-    calibrated probabilities for it (M, 3) and the log of those for its review (M, 3)."""
-    return torch.cat([pooled.float(), _log(probs), _log(review_probs)], dim=1)
+def reader_features(pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
+                    lexicon: torch.Tensor) -> torch.Tensor:
+    """What the reader reads (M, C + 7): each clause's pooled state in its review (M, C), the log of the model's
+    calibrated probabilities for it (M, 3) and the log of those for its review (M, 3), and its lexicon score (M,)."""
+    return torch.cat([pooled.float(), _log(probs), _log(review_probs), lexicon.float()[:, None].to(pooled.device)], dim=1)
 
 
 def _log(probs: torch.Tensor) -> torch.Tensor:
     return probs.float().clamp_min(1e-6).log()
 
 
-def fit_clause_reader(pooled: np.ndarray, probs: np.ndarray, review_probs: np.ndarray, labels: np.ndarray,
-                      strength: float = STRENGTH, negative_shift: float = 0.0) -> torch.Tensor:
-    """The reader (3, C + 7): per class, weights over reader_features and a bias in the last column, fitted on clauses
-    with pooled states (M, C), calibrated probabilities of the clause and of its review (M, 3 each) and hand labels
-    (M,) in 0..2, the negative class's bias raised by negative_shift (complaint_shift). Every class must occur."""
+def fit_clause_reader(pooled: np.ndarray, probs: np.ndarray, review_probs: np.ndarray, lexicon: np.ndarray,
+                      labels: np.ndarray, strength: float = STRENGTH, negative_shift: float = 0.0) -> torch.Tensor:
+    """The reader (3, C + 8): per class, weights over reader_features and a bias in the last column, fitted on clauses
+    with pooled states (M, C), calibrated probabilities of the clause and of its review (M, 3 each), lexicon scores
+    (M,) and hand labels (M,) in 0..2, the negative class's bias raised by negative_shift (complaint_shift). Every
+    class must occur."""
     from sklearn.linear_model import LogisticRegression
 
     if set(np.unique(labels).tolist()) != set(range(CLASSES)):
         raise ValueError(f"the clause reader needs clauses of all {CLASSES} sentiments, got {sorted(set(labels.tolist()))}")
-    x = reader_features(torch.from_numpy(pooled), torch.from_numpy(probs), torch.from_numpy(review_probs)).numpy()
+    x = reader_features(*(torch.from_numpy(a) for a in (pooled, probs, review_probs, lexicon))).numpy()
     fit = LogisticRegression(C=strength, max_iter=5_000).fit(x, labels)
     reader = np.hstack([fit.coef_, fit.intercept_[:, None]]).astype(np.float32)
     reader[NEG, -1] += negative_shift
     return torch.from_numpy(reader)
 
 
-def read_clauses(reader: torch.Tensor, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor) -> torch.Tensor:
-    """Clause probabilities (M, 3) as the reader (3, C + 7) reads them from pooled states (M, C) and the model's
-    calibrated probabilities of each clause and of its review (M, 3 each); the probabilities unchanged where the
-    reader is all zeros (never fitted)."""
+def read_clauses(reader: torch.Tensor, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
+                 lexicon: torch.Tensor) -> torch.Tensor:
+    """Clause probabilities (M, 3) as the reader (3, C + 8) reads them from pooled states (M, C), the model's
+    calibrated probabilities of each clause and of its review (M, 3 each) and the clauses' lexicon scores (M,); the
+    probabilities unchanged where the reader is all zeros (never fitted)."""
     if not bool(reader.any()):
         return probs
-    weight, bias = reader[:, :-1].to(probs.device), reader[:, -1].to(probs.device)         # (3, C + 6), (3,)
-    return torch.softmax(reader_features(pooled, probs, review_probs) @ weight.T + bias, dim=-1)
+    weight, bias = reader[:, :-1].to(probs.device), reader[:, -1].to(probs.device)         # (3, C + 7), (3,)
+    return torch.softmax(reader_features(pooled, probs, review_probs, lexicon) @ weight.T + bias, dim=-1)
 
 
-def held_out_readings(pooled: np.ndarray, probs: np.ndarray, review_probs: np.ndarray, labels: np.ndarray,
-                      folds: int = 5, strength: float = STRENGTH) -> np.ndarray:
+def held_out_readings(pooled: np.ndarray, probs: np.ndarray, review_probs: np.ndarray, lexicon: np.ndarray,
+                      labels: np.ndarray, folds: int = 5, strength: float = STRENGTH) -> np.ndarray:
     """Each clause's reader probabilities (M, 3) from a reader fitted on the other folds: what the reader is worth on
     clauses it did not see, for the model card."""
     order = np.random.default_rng(0).permutation(len(labels))
     out = np.zeros((len(labels), CLASSES), dtype=np.float32)
     for fold in np.array_split(order, folds):
         rest = np.setdiff1d(order, fold)
-        reader = fit_clause_reader(pooled[rest], probs[rest], review_probs[rest], labels[rest], strength)
-        out[fold] = read_clauses(reader, *(torch.from_numpy(a[fold]) for a in (pooled, probs, review_probs))).numpy()
+        reader = fit_clause_reader(pooled[rest], probs[rest], review_probs[rest], lexicon[rest], labels[rest], strength)
+        out[fold] = read_clauses(reader, *(torch.from_numpy(a[fold]) for a in (pooled, probs, review_probs, lexicon))).numpy()
     return out
 
 

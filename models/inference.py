@@ -26,7 +26,7 @@ from reviewlens.models.clauses import split_clauses
 from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.precision import for_scoring, resolve_precision
-from reviewlens.models.predict import predict_logits, predict_with_clauses
+from reviewlens.models.predict import lexicon_scores, predict_logits, predict_with_clauses
 from reviewlens.models.taxonomy import PolarityPhrases, SeedLabeller, Taxonomy, merge_polarity, parse_taxonomy
 from reviewlens.models.tokenizer import encode
 
@@ -143,7 +143,7 @@ class ReviewModel:
         owners = np.array([i for i, _, _ in clauses], dtype=np.int64)
         with torch.inference_mode():
             review_probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
-            probs = np.concatenate([review_probs, self._clause_probs(c_logits, c_pooled, review_probs[owners])])
+            probs = np.concatenate([review_probs, self._clause_probs(c_logits, c_pooled, review_probs[owners], clause_texts)])
         ids = self.taxonomy.ids
         with_evidence, without = topic_bars(self.classifier.topic_threshold.cpu().numpy())
         possible = (topic_probs >= with_evidence).tolist()                      # (N + M, K) plain bools
@@ -195,21 +195,33 @@ class ReviewModel:
 
     def clause_readings(self, texts: list[str], clauses: list[list[tuple[int, int]]]) -> tuple[np.ndarray, ...]:
         """The calibrated probabilities (M, 3) and pooled states (M, C) of the clauses (character spans, clauses[i] of
-        texts[i]; M = all of them, in text order), read in context as score reads them, before the clause reader, and
-        the calibrated probabilities of each one's review (M, 3): what the reader is fitted on
-        (flows/training/clause_reader_step.py)."""
+        texts[i]; M = all of them, in text order), read in context as score reads them, before the clause reader, the
+        calibrated probabilities of each one's review (M, 3) and each clause's lexicon score (M,): what the reader is
+        fitted on (flows/training/clause_reader_step.py)."""
         logits, _, _, c_logits, _, c_pooled = self._predict_in_context(texts, clauses)
         owners = [i for i, spans in enumerate(clauses) for _ in spans]
+        lexicon = self.clause_lexicon([texts[i][s:e] for i, spans in enumerate(clauses) for s, e in spans])
         with torch.inference_mode():
             calibrated = lambda x: self.classifier.calibrated(torch.from_numpy(x)).numpy()   # noqa: E731
-            return calibrated(c_logits), c_pooled, calibrated(logits)[owners]
+            return calibrated(c_logits), c_pooled, calibrated(logits)[owners], lexicon
 
-    def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray, review_probs: np.ndarray) -> np.ndarray:
-        """Clause probabilities (M, 3) from their raw logits (M, 3), pooled states (M, C) and their reviews'
-        calibrated probabilities (M, 3): calibrated as a review's, then read by the clause reader where the checkpoint
-        has one."""
+    def clause_lexicon(self, clause_texts: list[str]) -> np.ndarray:
+        """Each clause's lexicon score (M,), the clause read alone (its negations and contrasts are its own); zeros for
+        a model without a lexicon."""
+        if not self.classifier.wide_buckets or not self.classifier.lexicon_keys.numel():
+            return np.zeros(len(clause_texts), dtype=np.float32)
+        return lexicon_scores(self.classifier, encode(self.tokenizer, clause_texts, self.max_len))
+
+    def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray, review_probs: np.ndarray,
+                      clause_texts: list[str]) -> np.ndarray:
+        """Clause probabilities (M, 3) from their raw logits (M, 3), pooled states (M, C), their reviews' calibrated
+        probabilities (M, 3) and their texts: calibrated as a review's, then read by the clause reader where the
+        checkpoint has one (the lexicon scored only for a reader that weighs it)."""
         probs = self.classifier.calibrated(torch.from_numpy(logits))
-        return self.classifier.read_clauses(torch.from_numpy(pooled), probs, torch.from_numpy(review_probs)).numpy()
+        reads = self.classifier.reads_lexicon
+        lexicon = self.clause_lexicon(clause_texts) if reads else np.zeros(len(clause_texts), dtype=np.float32)
+        return self.classifier.read_clauses(torch.from_numpy(pooled), probs, torch.from_numpy(review_probs),
+                                            torch.from_numpy(lexicon)).numpy()
 
     def _predict_in_context(self, texts: list[str], clauses: list[list[tuple[int, int]]],
                             max_tokens: int | None = None) -> tuple[np.ndarray, ...]:

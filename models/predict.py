@@ -84,7 +84,7 @@ def lexicon_scores(model: ReviewClassifier, sequences: list[list[int]], max_toke
     """Each text's summed lexicon valence (N,), in input order."""
     out = np.zeros(len(sequences), dtype=np.float32)
     for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
-        ids, attention = pad([sequences[i] for i in batch])
+        ids, attention = (t.to(model.lexicon_keys.device) for t in pad([sequences[i] for i in batch]))
         with torch.no_grad():
-            out[batch] = model.lexicon_score(ids, attention).numpy()
+            out[batch] = model.lexicon_score(ids, attention).float().cpu().numpy()
     return out

@@ -23,12 +23,13 @@ from tests.helpers import trained_looking_parts
 
 def clauses_of_three_kinds(n: int = 300, width: int = 8, seed: int = 0) -> tuple[np.ndarray, ...]:
     """Pooled states (n, width) whose first coordinate says the sentiment, uninformative probabilities of the clauses
-    and of their reviews (n, 3 each), labels (n,)."""
+    and of their reviews (n, 3 each), uninformative lexicon scores (n,), labels (n,)."""
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % 3
     pooled = rng.normal(size=(n, width)).astype(np.float32)
     pooled[:, 0] = (labels - 1) * 4 + rng.normal(scale=0.3, size=n)
-    return pooled, np.full((n, 3), 1 / 3, dtype=np.float32), np.full((n, 3), 1 / 3, dtype=np.float32), labels
+    third = np.full((n, 3), 1 / 3, dtype=np.float32)
+    return pooled, third, third.copy(), rng.normal(size=n).astype(np.float32), labels
 
 
 def tensors(*arrays: np.ndarray) -> list[torch.Tensor]:
@@ -36,10 +37,10 @@ def tensors(*arrays: np.ndarray) -> list[torch.Tensor]:
 
 
 def test_the_reader_learns_what_a_clause_state_says_that_the_model_probabilities_do_not():
-    pooled, probs, reviews, labels = clauses_of_three_kinds()
-    reader = fit_clause_reader(pooled, probs, reviews, labels)
-    assert reader.shape == (3, pooled.shape[1] + 3 + 3 + 1)
-    read = read_clauses(reader, *tensors(pooled, probs, reviews)).numpy()
+    pooled, probs, reviews, lexicon, labels = clauses_of_three_kinds()
+    reader = fit_clause_reader(pooled, probs, reviews, lexicon, labels)
+    assert reader.shape == (3, pooled.shape[1] + 3 + 3 + 1 + 1)
+    read = read_clauses(reader, *tensors(pooled, probs, reviews, lexicon)).numpy()
     assert (read.argmax(1) == labels).mean() > 0.95
     np.testing.assert_allclose(read.sum(1), 1.0, rtol=1e-5)
     held_out = held_out_readings(*clauses_of_three_kinds(seed=1))
@@ -47,12 +48,21 @@ def test_the_reader_learns_what_a_clause_state_says_that_the_model_probabilities
 
 
 def test_the_reader_learns_how_far_a_clause_follows_its_review():
-    pooled, probs, _, labels = clauses_of_three_kinds()
+    pooled, probs, _, lexicon, labels = clauses_of_three_kinds()
     pooled[:, 0] = np.random.default_rng(2).normal(size=len(labels))          # the clause's state says nothing now
     reviews = np.full((len(labels), 3), 0.1, dtype=np.float32)
     reviews[np.arange(len(labels)), labels] = 0.8                             # its review's reading says it all
-    reader = fit_clause_reader(pooled, probs, reviews, labels)
-    assert (read_clauses(reader, *tensors(pooled, probs, reviews)).argmax(1).numpy() == labels).mean() > 0.95
+    reader = fit_clause_reader(pooled, probs, reviews, lexicon, labels)
+    assert (read_clauses(reader, *tensors(pooled, probs, reviews, lexicon)).argmax(1).numpy() == labels).mean() > 0.95
+
+
+def test_the_reader_reads_praise_words_as_praise_where_the_model_of_whole_reviews_says_neutral():
+    pooled, _, reviews, _, labels = clauses_of_three_kinds()
+    pooled[:, 0] = np.random.default_rng(3).normal(size=len(labels))          # nothing in the state
+    neutral = np.tile(np.float32([0.1, 0.8, 0.1]), (len(labels), 1))         # the model reads every clause neutral
+    lexicon = ((labels - 1) * 0.7).astype(np.float32)                         # "lovely" +0.7, "broke" -0.7, facts 0
+    reader = fit_clause_reader(pooled, neutral, reviews, lexicon, labels)
+    assert (read_clauses(reader, *tensors(pooled, neutral, reviews, lexicon)).argmax(1).numpy() == labels).mean() > 0.95
 
 
 def test_the_reader_leans_toward_complaints_only_as_far_as_held_out_accuracy_cannot_tell():
@@ -70,24 +80,25 @@ def test_the_reader_leans_toward_complaints_only_as_far_as_held_out_accuracy_can
 
 
 def test_a_reader_fitted_with_a_negative_shift_differs_only_by_the_negative_bias():
-    pooled, probs, reviews, labels = clauses_of_three_kinds()
-    plain = fit_clause_reader(pooled, probs, reviews, labels)
-    leaning = fit_clause_reader(pooled, probs, reviews, labels, negative_shift=0.5)
+    pooled, probs, reviews, lexicon, labels = clauses_of_three_kinds()
+    plain = fit_clause_reader(pooled, probs, reviews, lexicon, labels)
+    leaning = fit_clause_reader(pooled, probs, reviews, lexicon, labels, negative_shift=0.5)
     expected = torch.zeros_like(plain)
     expected[NEG, -1] = 0.5
     torch.testing.assert_close(leaning - plain, expected)
 
 
 def test_an_unfitted_reader_leaves_the_probabilities_as_they_are():
-    pooled, _, reviews, _ = clauses_of_three_kinds(n=5)
+    pooled, _, reviews, lexicon, _ = clauses_of_three_kinds(n=5)
     probs = torch.softmax(torch.randn(5, 3), -1)
-    assert read_clauses(torch.zeros(3, 15), torch.from_numpy(pooled), probs, torch.from_numpy(reviews)) is probs
+    assert read_clauses(torch.zeros(3, 16), torch.from_numpy(pooled), probs, torch.from_numpy(reviews),
+                        torch.from_numpy(lexicon)) is probs
 
 
 def test_the_reader_is_not_fitted_on_clauses_of_fewer_than_three_sentiments():
-    pooled, probs, reviews, labels = clauses_of_three_kinds()
+    pooled, probs, reviews, lexicon, labels = clauses_of_three_kinds()
     with pytest.raises(ValueError, match="all 3 sentiments"):
-        fit_clause_reader(pooled, probs, reviews, np.where(labels == NEU, POS, labels))
+        fit_clause_reader(pooled, probs, reviews, lexicon, np.where(labels == NEU, POS, labels))
 
 
 def test_a_checkpoint_saved_before_the_reader_loads_without_one(tmp_path):
@@ -99,17 +110,18 @@ def test_a_checkpoint_saved_before_the_reader_loads_without_one(tmp_path):
     assert not old.reader.any()
 
 
-def test_a_reader_saved_before_it_read_the_review_loads_and_reads_as_it_did(tmp_path):
+@pytest.mark.parametrize("added", ["clause_reader_review", "clause_reader_lexicon"])
+def test_a_reader_saved_before_it_read_more_loads_and_reads_as_it_did(tmp_path, added):
     classifier, _, taxonomy = trained_looking_parts()
-    pooled, probs, reviews, labels = clauses_of_three_kinds(width=classifier.encoder.cfg.d_model)
-    classifier.set_reader(fit_clause_reader(pooled, probs, reviews, labels))
+    pooled, probs, reviews, lexicon, labels = clauses_of_three_kinds(width=classifier.encoder.cfg.d_model)
+    classifier.set_reader(fit_clause_reader(pooled, probs, reviews, lexicon, labels))
     with torch.no_grad():
-        classifier.clause_reader_review.zero_()                  # what an older fit had: no weights on the review
-    state = {k: v for k, v in classifier.state_dict().items() if k != "clause_reader_review"}
+        getattr(classifier, added).zero_()                       # what an older fit had: no weights there
+    state = {k: v for k, v in classifier.state_dict().items() if k != added}
     save_tensors(state, tmp_path / "model.safetensors")
     old = ReviewClassifier(classifier.encoder.cfg, len(taxonomy.ids), wide_buckets=classifier.wide_buckets)
     load_state(old, load_tensors(tmp_path / "model.safetensors"), tmp_path / "model.safetensors")
-    x = tensors(pooled, probs, np.roll(reviews, 1, axis=1))
+    x = tensors(pooled, probs, np.roll(reviews, 1, axis=1), lexicon[::-1].copy())
     torch.testing.assert_close(old.read_clauses(*x), classifier.read_clauses(*x))
 
 
@@ -138,7 +150,8 @@ def test_the_reader_decides_the_clauses_of_a_multi_clause_review_and_nothing_els
 
 def test_clause_readings_are_what_scoring_reads_before_the_reader(scoring):
     text = "the fabric is lovely. the colour fades after one wash"
-    probs, pooled, reviews = scoring.clause_readings([text], [split_clauses(text)])
+    probs, pooled, reviews, lexicon = scoring.clause_readings([text], [split_clauses(text)])
+    assert lexicon.shape == (2,)
     assert probs.shape == (2, 3) and pooled.shape == (2, scoring.classifier.encoder.cfg.d_model)
     np.testing.assert_allclose(reviews, np.repeat(scoring.score([text], aspects=False)[0].probs[None], 2, 0), rtol=1e-5)
     says_negative(scoring)

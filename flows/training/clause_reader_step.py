@@ -74,11 +74,11 @@ def fit_reader(model: ReviewModel, frame: pd.DataFrame) -> dict | None:
     texts, spans, labels = dev_clause_spans(frame)
     if len(labels) < MIN_CLAUSES:
         return None
-    probs, pooled, review_probs = model.clause_readings(texts, spans)
-    readings = held_out_readings(pooled, probs, review_probs, labels)
+    probs, pooled, review_probs, lexicon = model.clause_readings(texts, spans)
+    readings = held_out_readings(pooled, probs, review_probs, lexicon, labels)
     shift = complaint_shift(readings, labels)
     held_out = lean_negative(readings, shift).argmax(1)
-    model.classifier.set_reader(fit_clause_reader(pooled, probs, review_probs, labels, negative_shift=shift))
+    model.classifier.set_reader(fit_clause_reader(pooled, probs, review_probs, lexicon, labels, negative_shift=shift))
     before, negative = probs.argmax(1), labels == NEG
     return {"clauses": int(len(labels)), "reviews": len(texts), "negative_shift": shift,
             "accuracy": {"model": float((before == labels).mean()), "reader": float((held_out == labels).mean())},
