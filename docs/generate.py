@@ -81,7 +81,7 @@ MODEL_BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "sweep_recipes.json": (
         "Training recipes", "Recipes over seeds on the same splits, validation and test figures, the table the presets "
         "are chosen from.",
-        "python tests/benchmarks/sweep_recipes.py --home var --recipes demo_wide_only,demo --seeds 0,1,2 --final"),
+        "python tests/benchmarks/sweep_recipes.py --home var --final"),
 }
 
 
