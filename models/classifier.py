@@ -76,15 +76,19 @@ class ReviewClassifier(nn.Module):
         pooled = Encoder.pool(hidden, attention_mask)               # (B, C)
         return self.sentiment_logits(pooled, ids, attention_mask), self.topics(self.drop(pooled)), pooled
 
-    def sentiment_logits(self, pooled: torch.Tensor, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def sentiment_logits(self, pooled: torch.Tensor, ids: torch.Tensor, attention_mask: torch.Tensor,
+                         lexicon_score: torch.Tensor | None = None) -> torch.Tensor:
         """Raw sentiment logits (B, 3) of texts, or of spans of them: `pooled` (B, C) is the encoder's pooled state of
         what `attention_mask` (B, T) marks of `ids` (B, T), so a clause pooled from its review's encoding gets the
-        deep, wide and lexicon parts of that clause alone."""
+        deep, wide and lexicon parts of that clause alone; `lexicon_score` (B,): their lexicon scores, where the
+        caller has read them already."""
         s_logits = self.sentiment(self.drop(pooled)) * self.mix[0]                 # (B, 3)
         if self.wide_buckets and self.use_wide:
             bag = self.bag(ids, attention_mask)                                    # (B, L)
             familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
-            lexicon = self.lexicon_logits(ids, attention_mask)                    # (B, 3)
+            if lexicon_score is None:
+                lexicon_score = self.lexicon_score(ids, attention_mask)            # (B,)
+            lexicon = lexicon_score[:, None] * self.lexicon_weight                 # (B, 3)
             say = self.lexicon_everywhere + (1 - self.lexicon_everywhere) * (1 - familiar)   # (B, 1)
             s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + say * lexicon
             s_logits = s_logits + self.never_seen                                  # (B, 3)
@@ -131,10 +135,6 @@ class ReviewClassifier(nn.Module):
         """The text's summed lexicon valence (B,)."""
         return lexicon_score(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders)
 
-    def lexicon_logits(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Sentiment logits (B, 3) from the text's summed lexicon valence."""
-        return self.lexicon_score(ids, attention_mask)[:, None] * self.lexicon_weight
-
     def mil_logits(self, clause_logits: torch.Tensor, clause_pooled: torch.Tensor, owner: torch.Tensor, n_reviews: int) -> torch.Tensor:
         """Review sentiment logits (R, 3) as the attention-weighted mix of their clauses' logits (N, 3); owner (N,) in 0..R-1."""
         score = self.clause_attention(clause_pooled).squeeze(-1)                          # (N,)
@@ -157,15 +157,10 @@ class ReviewClassifier(nn.Module):
 
     def set_reader(self, reader: torch.Tensor) -> None:
         """Keep a fitted reader (3, C + 8) (models/clause_reader.fit_clause_reader) in the three buffers."""
-        clause = reader[:, : self.clause_reader.shape[1] - 1]
-        self.clause_reader.copy_(torch.cat([clause, reader[:, -1:]], dim=1))
-        self.clause_reader_review.copy_(reader[:, clause.shape[1] : clause.shape[1] + len(SENTIMENTS)])
-        self.clause_reader_lexicon.copy_(reader[:, -2:-1])
-
-    @property
-    def reads_lexicon(self) -> bool:
-        """Whether the clause reader weighs clauses' lexicon scores (a reader fitted before it did does not)."""
-        return bool(self.clause_reader_lexicon.any())
+        clause, review, lexicon, bias = reader.split([self.clause_reader.shape[1] - 1, len(SENTIMENTS), 1, 1], dim=1)
+        self.clause_reader.copy_(torch.cat([clause, bias], dim=1))
+        self.clause_reader_review.copy_(review)
+        self.clause_reader_lexicon.copy_(lexicon)
 
     def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
                      lexicon: torch.Tensor) -> torch.Tensor:

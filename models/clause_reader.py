@@ -6,13 +6,14 @@ on whole reviews. A clause of a mixed review is not a review: "it runs small" si
 more often than in complaints, so nothing rating-trained calls it negative. The encoder's state of the clause in its
 review does carry what the clause is about and how it is said; a multinomial logistic regression over that state, the
 model's own log-probabilities for the clause and those for the whole review, and the clause's lexicon score, fitted
-on a couple of thousand clauses read by people, turns it into a clause sentiment. The review's reading is there because how far a clause follows its
-review is a property of the corpus: the demo's Chinese reviews are of one mind (on the development clauses the
-review's sentiment copied onto its clauses is right for most Chinese clauses, far fewer English ones). The lexicon
-score is there because a clause of a mixed review is read by a model of whole reviews that leans to their class:
-"the fabric is lovely" in a 3-star review read neutral, and a reader that never says neutral made it a complaint;
-"lovely" is praise in any review. It is a convex fit of C + 8 weights per class on fixed features, so a couple of thousand clauses suffice and the encoder is left as
-trained. A reader of zeros is "not fitted": the clause keeps the model's probabilities.
+on a couple of thousand clauses read by people, turns it into a clause sentiment. The review's reading is there
+because how far a clause follows its review is a property of the corpus: the demo's Chinese reviews are of one mind
+(on the development clauses the review's sentiment copied onto its clauses is right for most Chinese clauses, far
+fewer English ones). The lexicon score is there because the review-level model leans to the class of the reviews a
+phrase sits in: "the fabric is lovely" read neutral, and a reader that seldom says neutral made it a complaint;
+"lovely" is praise in any review. It is a convex fit of C + 8 weights per class on fixed features, so a couple of
+thousand clauses suffice and the encoder is left as trained. A reader of zeros is "not fitted": the clause keeps the
+model's probabilities.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def reader_features(pooled: torch.Tensor, probs: torch.Tensor, review_probs: tor
                     lexicon: torch.Tensor) -> torch.Tensor:
     """What the reader reads (M, C + 7): each clause's pooled state in its review (M, C), the log of the model's
     calibrated probabilities for it (M, 3) and the log of those for its review (M, 3), and its lexicon score (M,)."""
-    return torch.cat([pooled.float(), _log(probs), _log(review_probs), lexicon.float()[:, None].to(pooled.device)], dim=1)
+    lexicon = lexicon.float()[:, None].to(pooled.device)                                  # (M, 1)
+    return torch.cat([pooled.float(), _log(probs), _log(review_probs), lexicon], dim=1)
 
 
 def _log(probs: torch.Tensor) -> torch.Tensor:
@@ -74,7 +76,8 @@ def held_out_readings(pooled: np.ndarray, probs: np.ndarray, review_probs: np.nd
     for fold in np.array_split(order, folds):
         rest = np.setdiff1d(order, fold)
         reader = fit_clause_reader(pooled[rest], probs[rest], review_probs[rest], lexicon[rest], labels[rest], strength)
-        out[fold] = read_clauses(reader, *(torch.from_numpy(a[fold]) for a in (pooled, probs, review_probs, lexicon))).numpy()
+        part = (torch.from_numpy(a[fold]) for a in (pooled, probs, review_probs, lexicon))
+        out[fold] = read_clauses(reader, *part).numpy()
     return out
 
 

@@ -138,12 +138,14 @@ class ReviewModel:
         clause_spans = [text_spans if len(text_spans) > 1 else [] for text_spans in spans]   # one clause: the review
         clauses = [(i, n, span) for i, text_spans in enumerate(clause_spans) for n, span in enumerate(text_spans)]
         clause_texts = [texts[i][s:e] for i, _, (s, e) in clauses]
-        logits, topic_probs, pooled, c_logits, c_topic_probs, c_pooled = self._predict_in_context(texts, clause_spans, max_tokens)
+        logits, topic_probs, pooled, c_logits, c_topic_probs, c_pooled, c_lexicon = self._predict_in_context(
+            texts, clause_spans, max_tokens)
         topic_probs = np.concatenate([topic_probs, c_topic_probs])
         owners = np.array([i for i, _, _ in clauses], dtype=np.int64)
         with torch.inference_mode():
             review_probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
-            probs = np.concatenate([review_probs, self._clause_probs(c_logits, c_pooled, review_probs[owners], clause_texts)])
+            clause_probs = self._clause_probs(c_logits, c_pooled, review_probs[owners], c_lexicon)
+            probs = np.concatenate([review_probs, clause_probs])
         ids = self.taxonomy.ids
         with_evidence, without = topic_bars(self.classifier.topic_threshold.cpu().numpy())
         possible = (topic_probs >= with_evidence).tolist()                      # (N + M, K) plain bools
@@ -198,37 +200,27 @@ class ReviewModel:
         texts[i]; M = all of them, in text order), read in context as score reads them, before the clause reader, the
         calibrated probabilities of each one's review (M, 3) and each clause's lexicon score (M,): what the reader is
         fitted on (flows/training/clause_reader_step.py)."""
-        logits, _, _, c_logits, _, c_pooled = self._predict_in_context(texts, clauses)
+        logits, _, _, c_logits, _, c_pooled, lexicon = self._predict_in_context(texts, clauses)
         owners = [i for i, spans in enumerate(clauses) for _ in spans]
-        lexicon = self.clause_lexicon([texts[i][s:e] for i, spans in enumerate(clauses) for s, e in spans])
         with torch.inference_mode():
             calibrated = lambda x: self.classifier.calibrated(torch.from_numpy(x)).numpy()   # noqa: E731
             return calibrated(c_logits), c_pooled, calibrated(logits)[owners], lexicon
 
-    def clause_lexicon(self, clause_texts: list[str]) -> np.ndarray:
-        """Each clause's lexicon score (M,), the clause read alone (its negations and contrasts are its own); zeros for
-        a model without a lexicon."""
-        if not self.classifier.wide_buckets or not self.classifier.lexicon_keys.numel():
-            return np.zeros(len(clause_texts), dtype=np.float32)
-        return lexicon_scores(self.classifier, encode(self.tokenizer, clause_texts, self.max_len))
-
     def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray, review_probs: np.ndarray,
-                      clause_texts: list[str]) -> np.ndarray:
+                      lexicon: np.ndarray) -> np.ndarray:
         """Clause probabilities (M, 3) from their raw logits (M, 3), pooled states (M, C), their reviews' calibrated
-        probabilities (M, 3) and their texts: calibrated as a review's, then read by the clause reader where the
-        checkpoint has one (the lexicon scored only for a reader that weighs it)."""
+        probabilities (M, 3) and their lexicon scores (M,): calibrated as a review's, then read by the clause reader
+        where the checkpoint has one."""
         probs = self.classifier.calibrated(torch.from_numpy(logits))
-        reads = self.classifier.reads_lexicon
-        lexicon = self.clause_lexicon(clause_texts) if reads else np.zeros(len(clause_texts), dtype=np.float32)
         return self.classifier.read_clauses(torch.from_numpy(pooled), probs, torch.from_numpy(review_probs),
                                             torch.from_numpy(lexicon)).numpy()
 
     def _predict_in_context(self, texts: list[str], clauses: list[list[tuple[int, int]]],
                             max_tokens: int | None = None) -> tuple[np.ndarray, ...]:
-        """predict's three arrays for the texts, then raw sentiment logits (M, 3), topic probabilities (M, K) and
-        pooled states (M, C) of their clauses (character spans, clauses[i] of texts[i]; M = all of them, in text
-        order), each text encoded once and its clauses read from its token states; a clause the window's cut touches
-        is encoded on its own."""
+        """predict's three arrays for the texts, then raw sentiment logits (M, 3), topic probabilities (M, K), pooled
+        states (M, C) and lexicon scores (M,) of their clauses (character spans, clauses[i] of texts[i]; M = all of
+        them, in text order), each text encoded once and its clauses read from its token states; a clause the
+        window's cut touches is encoded on its own."""
         max_tokens = max_tokens or self.options.batch_tokens
         parts, cut = [], []
         work = lambda a, b: encode_with_clauses(self.tokenizer, texts[a:b], clauses[a:b], self.max_len)  # noqa: E731
@@ -242,9 +234,16 @@ class ReviewModel:
         if any(cut):                                                            # (M,) rows: in context, else alone
             cut = np.array(cut)
             alone = [texts[i][s:e] for i, spans in enumerate(clauses) for s, e in spans]
-            on_their_own = self.predict([t for t, c in zip(alone, cut) if c], max_tokens)
+            sequences = encode(self.tokenizer, [t for t, c in zip(alone, cut) if c], self.max_len)
+            on_their_own = [*predict_logits(self.scorer, sequences, max_tokens), self._lexicon_scores(sequences)]
             in_context = [_interleave(inside, own, cut) for inside, own in zip(in_context, on_their_own)]
         return logits, topic_probs, pooled, *in_context
+
+    def _lexicon_scores(self, sequences: list[list[int]]) -> np.ndarray:
+        """Each text's lexicon score (N,); zeros for a model without a wide path (it carries no lexicon)."""
+        if not self.classifier.wide_buckets:
+            return np.zeros(len(sequences), dtype=np.float32)
+        return lexicon_scores(self.classifier, sequences)
 
     def _chunks(self, work: Callable[[int, int], T], n: int) -> Iterator[T]:
         """work(start, stop) over 0..n in chunks of the options' prefetch_texts, chunk i+1 in a background thread

@@ -37,15 +37,17 @@ def predict_logits(model: ReviewClassifier, sequences: list[list[int]], max_toke
 def predict_with_clauses(model: ReviewClassifier, sequences: list[list[int]], clauses: list[list[tuple[int, int]]],
                          max_tokens: int = 16_384) -> tuple[np.ndarray, ...]:
     """predict_logits' three arrays for the texts, the same numbers, then raw sentiment logits (M, 3), topic
-    probabilities (M, K) and pooled states (M, C) of their clauses, M = all clauses in text order: clauses[i] lists the
-    token spans [a, b) of text i's clauses in sequences[i]. A clause's state is the mean of its tokens' states in the
-    text's encoding (Encoder.pool, as a text's); its wide path and lexicon read its own n-grams only."""
+    probabilities (M, K), pooled states (M, C) and lexicon scores (M,) of their clauses, M = all clauses in text order:
+    clauses[i] lists the token spans [a, b) of text i's clauses in sequences[i]. A clause's state is the mean of its
+    tokens' states in the text's encoding (Encoder.pool, as a text's); its wide path and lexicon read its own n-grams
+    only (zero scores for a model without a wide path, which carries no lexicon)."""
     model.eval()
     dev = next(model.parameters()).device
     n, m = len(sequences), sum(map(len, clauses))
     k, c = model.topics.out_features, model.encoder.cfg.d_model
     s_out, t_out, e_out = np.zeros((n, 3), np.float32), np.zeros((n, k), np.float32), np.zeros((n, c), np.float32)
     cs_out, ct_out, ce_out = np.zeros((m, 3), np.float32), np.zeros((m, k), np.float32), np.zeros((m, c), np.float32)
+    cl_out = np.zeros(m, np.float32)
     first = np.cumsum([0] + [len(spans) for spans in clauses])                  # (N + 1,) text i's clauses: first[i]..
     for batch in least_padding_batches([len(s) for s in sequences], max_tokens):
         ids, attention = pad([sequences[i] for i in batch])                      # (B, T)
@@ -61,10 +63,13 @@ def predict_with_clauses(model: ReviewClassifier, sequences: list[list[int]], cl
                 continue
             c_pooled, c_ids, mask = span_inputs(hidden, ids, *torch.tensor(rows, device=dev).T)   # (M_b, C), (M_b, L)
             at = np.concatenate([np.arange(first[i], first[i + 1]) for i in batch])       # (M_b,) rows of the output
-            cs_out[at] = model.sentiment_logits(c_pooled, c_ids, mask).float().cpu().numpy()
+            c_lexicon = model.lexicon_score(c_ids, mask) if model.wide_buckets else None          # (M_b,), read once
+            cs_out[at] = model.sentiment_logits(c_pooled, c_ids, mask, c_lexicon).float().cpu().numpy()
             ct_out[at] = torch.sigmoid(model.topics(model.drop(c_pooled)).float()).cpu().numpy()
             ce_out[at] = c_pooled.float().cpu().numpy()
-    return s_out, t_out, e_out, cs_out, ct_out, ce_out
+            if c_lexicon is not None:
+                cl_out[at] = c_lexicon.float().cpu().numpy()
+    return s_out, t_out, e_out, cs_out, ct_out, ce_out, cl_out
 
 
 def span_inputs(hidden: torch.Tensor, ids: torch.Tensor, owner: torch.Tensor, start: torch.Tensor,

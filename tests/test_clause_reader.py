@@ -17,6 +17,9 @@ from reviewlens.models.clause_reader import (complaint_shift, fit_clause_reader,
                                               read_clauses)
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.inference import ReviewModel
+from reviewlens.models.lexicon import entry_ids, lexicon_table
+from reviewlens.models.predict import lexicon_scores
+from reviewlens.models.tokenizer import encode
 from reviewlens.models.verticals import VERTICALS, shipped_taxonomy
 from tests.helpers import trained_looking_parts
 
@@ -157,6 +160,19 @@ def test_clause_readings_are_what_scoring_reads_before_the_reader(scoring):
     says_negative(scoring)
     again, *_ = scoring.clause_readings([text], [split_clauses(text)])
     np.testing.assert_array_equal(again, probs)
+
+
+def test_a_clauses_lexicon_score_is_read_from_its_own_tokens_in_its_review_as_from_the_clause_alone(scoring):
+    spell = lambda words: [e.ids for e in scoring.tokenizer.encode_batch(words, add_special_tokens=False)]  # noqa: E731
+    scoring.classifier.set_lexicon(*lexicon_table(entry_ids({"lovely": 0.7, "fades": -0.5}, spell), (1, 2)))
+    text = "the fabric is not lovely. the colour fades after one wash"
+    spans = split_clauses(text)
+    alone = lexicon_scores(scoring.classifier, encode(scoring.tokenizer, [text[s:e] for s, e in spans], scoring.max_len))
+    assert alone[0] < 0 < -alone[1]                                   # "not lovely" turned, "fades" a complaint
+    in_review = scoring.clause_readings([text], [spans])[-1]
+    scoring.clauses_in_context = False                                # each clause encoded as a text of its own
+    np.testing.assert_allclose(in_review, alone, rtol=1e-5)
+    np.testing.assert_allclose(scoring.clause_readings([text], [spans])[-1], alone, rtol=1e-5)
 
 
 def test_the_development_clauses_are_found_in_their_reviews_by_their_text():

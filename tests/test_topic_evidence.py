@@ -78,7 +78,7 @@ def test_a_head_far_surer_than_its_threshold_names_a_topic_without_evidence(toke
 def test_a_clause_names_a_topic_without_evidence_only_where_its_review_is_sure_of_it_too(tokenizer):
     m, texts = head_says(tokenizer, None), ["The coffee tastes rich but it runs small", "The fabric is soft but the coffee tastes rich"]
     _, without = topic_bars(m.classifier.topic_threshold.numpy())
-    _, review_p, _, _, clause_p, _ = m._predict_in_context(texts, [split_clauses(t) for t in texts])
+    _, review_p, _, _, clause_p, *_ = m._predict_in_context(texts, [split_clauses(t) for t in texts])
     owners = [i for i, t in enumerate(texts) for _ in split_clauses(t)]
     assert any(((clause_p[j] >= without) & (review_p[i] < without)).any() for j, i in enumerate(owners))   # it arises
     seeds, phrases = SeedLabeller(TAXONOMY), PolarityPhrases(TAXONOMY)
