@@ -20,7 +20,7 @@ import torch.nn as nn
 
 from reviewlens.models.clause_reader import read_clauses
 from reviewlens.models.encoder import Encoder, EncoderConfig
-from reviewlens.models.lexicon import lexicon_score
+from reviewlens.models.lexicon import lexicon_score, negation_scope
 from reviewlens.models.ngrams import ngram_bag
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -54,6 +54,8 @@ class ReviewClassifier(nn.Module):
             # 1: the lexicon speaks on every text; 0 (a checkpoint from before): only on the share the gate takes from
             # the wide path, as its lexicon weight was fitted
             self.register_buffer("lexicon_everywhere", torch.zeros(1))
+            # 1: an n-gram a negator of the lexicon reaches is a feature of its own (lexicon.negation_scope)
+            self.register_buffer("negation_marks", torch.zeros(1))
             self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
         self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
         self.register_buffer("sentiment_bias", torch.zeros(len(SENTIMENTS)))
@@ -95,8 +97,11 @@ class ReviewClassifier(nn.Module):
         return s_logits
 
     def bag(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The n-gram buckets (B, L) the wide path and the lexicon read; 0 = none."""
-        return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets)
+        """The n-gram buckets (B, L) the wide path reads; 0 = none."""
+        negated = None
+        if self.negation_marks.item():
+            negated = negation_scope(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders)
+        return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets, negated)
 
     def wide_logits(self, bag: torch.Tensor) -> torch.Tensor:
         """The wide path's sentiment logits (B, 3): a linear model over each n-gram's L2-normalised tf-idf."""

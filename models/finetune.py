@@ -50,6 +50,7 @@ class FinetuneConfig:
     wide_c: float = 4.0             # inverse L2 strength of the wide path's logistic regression
     wide_min_df: int = 1            # n-grams in fewer training texts get no weight (and count as unseen)
     wide_only: bool = False         # ablation: the wide path alone (deep logits weighted zero)
+    wide_negation: bool = False     # n-grams a negator reaches are features of their own (needs the lexicon)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -178,7 +179,7 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    model.wide_idf.copy_(document_frequency_idf(data.sequences, model.wide_orders, model.wide_buckets, min_df=cfg.wide_min_df))
+    model.wide_idf.copy_(document_frequency_idf(data.sequences, model.bag, model.wide_buckets, min_df=cfg.wide_min_df))
     rows, cols, vals = [], [], []
     for batch in token_budget_batches([len(s) for s in data.sequences], cfg.max_tokens * 4):
         ids, attention = pad([data.sequences[i] for i in batch])
@@ -225,6 +226,7 @@ def finetune(
     if cfg.wide_buckets:
         if lexicon is not None:
             model.set_lexicon(*lexicon)
+            model.negation_marks.fill_(float(cfg.wide_negation))
         fit_wide(model, data, cfg)                  # on the CPU: a sparse convex fit
     dev = pick_device(device)
     model.to(dev)

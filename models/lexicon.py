@@ -121,15 +121,7 @@ def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.T
     x0.5; inside an "although" / "虽然" clause x0.5, after it in the sentence x1.5."""
     if keys.numel() == 0:
         return torch.zeros(ids.shape[0], device=ids.device)
-    value = torch.zeros(ids.shape, device=ids.device)                                  # (B, T) longest match ending here
-    length = torch.zeros_like(ids)                                                     # (B, T) its tokens, 0 = none
-    for n in sorted(orders):
-        hit, found = _matches(ids, attention_mask, keys, values, n)
-        value, length = torch.where(hit, found, value), torch.where(hit, n, length)
-    for k in range(1, max(orders)):                   # a token inside a longer match plays no part of its own ("不过")
-        inside = torch.zeros_like(length, dtype=torch.bool)
-        inside[:, : -k] = length[:, k:] > k
-        value, length = value.masked_fill(inside, 0.0), length.masked_fill(inside, 0)
+    value, length = _longest_matches(ids, attention_mask, keys, values, orders)
     role = torch.where(value >= ROLE, value, torch.zeros_like(value))                  # (B, T) role codes, 0 = none
     valence = torch.where(value >= ROLE, torch.zeros_like(value), value).clamp(-1.5, 1.5)  # (B, T); a hash collision stays small
     sentence = _ends_before(role == SENTENCE_END)                                      # (B, T) sentence number
@@ -150,6 +142,41 @@ def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.T
     scale = scale * torch.where(stressed, AFTER_CONTRAST, torch.where(softened, BEFORE_CONTRAST, 1.0))
     score = (valence * scale * attention_mask).sum(dim=1)
     return score.clamp(-MAX_SCORE, MAX_SCORE)
+
+
+def negation_scope(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                   orders: tuple[int, ...]) -> torch.Tensor:
+    """Tokens (B, T) a negator of the table reaches: up to NEGATION_WINDOW tokens after it, in its clause, before a
+    contrast. The negators are the lexicon's own, so "不错" (an entry) and "不仅" (an idiom) negate nothing."""
+    scope = torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
+    if keys.numel() == 0:
+        return scope
+    value, _ = _longest_matches(ids, attention_mask, keys, values, orders)
+    negator = value == NEGATOR
+    stop = (value == SENTENCE_END) | (value == CLAUSE_END) | (value == CONTRAST) | (ids < FIRST_WORD_ID) | ~attention_mask.bool()
+    reach = torch.zeros_like(scope)                                                    # (B, T) reached at distance d
+    for d in range(1, NEGATION_WINDOW + 1):
+        came = torch.zeros_like(scope)
+        came[:, 1:] = (negator if d == 1 else reach)[:, :-1]
+        reach = came & ~stop
+        scope |= reach
+    return scope
+
+
+def _longest_matches(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                     orders: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The value (B, T) of the longest table entry ending at each token and its length in tokens (B, T), 0 = none;
+    a token inside a longer match plays no part of its own ("不过" is a contrast, not "不" then "过")."""
+    value = torch.zeros(ids.shape, device=ids.device)                                  # (B, T) longest match ending here
+    length = torch.zeros_like(ids)                                                     # (B, T) its tokens, 0 = none
+    for n in sorted(orders):
+        hit, found = _matches(ids, attention_mask, keys, values, n)
+        value, length = torch.where(hit, found, value), torch.where(hit, n, length)
+    for k in range(1, max(orders)):
+        inside = torch.zeros_like(length, dtype=torch.bool)
+        inside[:, : -k] = length[:, k:] > k
+        value, length = value.masked_fill(inside, 0.0), length.masked_fill(inside, 0)
+    return value, length
 
 
 def _ends_before(ends: torch.Tensor) -> torch.Tensor:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from reviewlens.models.classifier import NEG, POS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.lexicon import NEGATION_SCALE, entry_ids, lexicon_table
+from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune
+from reviewlens.models.lexicon import NEGATION_SCALE, entry_ids, lexicon_table, negation_scope
 
 BUCKETS, ORDERS = 4_096, (1, 2, 3)
 VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16, "but": 17, "very": 18,
@@ -95,6 +97,38 @@ def test_a_negator_inside_a_longer_role_word_is_no_negator():
     assert score(model, "不过好") == pytest.approx(0.5 * 1.5)                          # 不过 is "but", not "not"
 
 
+def negated_words(text: str) -> list[str]:
+    """The words of a text a negator of the lexicon reaches."""
+    model, row = lexicon_model(), torch.tensor(spell([text]))
+    scope = negation_scope(row, torch.ones_like(row), model.lexicon_keys, model.lexicon_values, ORDERS)[0].tolist()
+    return [w for w, negated in zip(text.split() if text.isascii() else list(text), scope) if negated]
+
+
+def test_a_negator_reaches_the_words_after_it_in_its_clause_up_to_a_contrast():
+    assert negated_words("not dress fit good") == ["dress", "fit", "good"]
+    assert negated_words("not dress , good") == ["dress"]
+    assert negated_words("not dress but good") == ["dress"]
+    assert negated_words("不好") == ["好"]
+    assert negated_words("不过好") == []                                            # 不过 is "but", not "not"
+    assert negated_words("good dress") == []
+
+
+def praise_for_good(negation_marks: bool) -> float:
+    """The positive-minus-negative weight a wide path fitted with or without negation marks gives "good" alone."""
+    texts = ["dress good"] * 20 + ["not good dress"] * 40 + ["dress broken"] * 20 + ["very good fit"] * 10
+    labels = [POS] * 20 + [NEG] * 40 + [NEG] * 20 + [POS] * 10
+    data = Labelled(spell(texts), np.array(labels), np.zeros(len(texts), bool), np.zeros((len(texts), 2), np.float32))
+    cfg = FinetuneConfig(wide_buckets=BUCKETS, wide_orders=ORDERS, wide_only=True, wide_negation=negation_marks)
+    model = finetune(data, EncoderConfig(vocab_size=32, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=16), cfg,
+                     n_topics=2, device="cpu", lexicon=lexicon_table(entry_ids({"broken": -0.6}, spell), ORDERS))
+    good = model.bag(torch.tensor([[10]]), torch.ones(1, 1, dtype=torch.long))[0, 0]
+    return (model.wide.weight[good, POS] - model.wide.weight[good, NEG]).item()
+
+
+def test_with_negation_marks_complaints_that_say_not_good_no_longer_weigh_against_good():
+    assert praise_for_good(negation_marks=True) > praise_for_good(negation_marks=False) + 0.5
+
+
 def test_only_the_lexicons_own_ngrams_score_never_other_ngrams_or_padding():
     model = lexicon_model()
     rng = torch.Generator().manual_seed(0)
@@ -137,13 +171,13 @@ def test_a_model_trained_now_hears_its_lexicon_on_familiar_text_and_one_saved_be
     with torch.no_grad():
         model.set_lexicon(*lexicon_table(entry_ids({"broken": -1.0}, spell), ORDERS))
         model.lexicon_weight.copy_(torch.tensor([-5.0, 0.0, 5.0]))
-    before = {k: v for k, v in model.state_dict().items() if k != "lexicon_everywhere"}  # saved by the last version
+    before = {k: v for k, v in model.state_dict().items() if k not in ("lexicon_everywhere", "negation_marks")}
     save_tensors(before, tmp_path / "model.safetensors")
     state = load_tensors(tmp_path / "model.safetensors")
     old = model_with_wide(seen=[], intercept=[0.0, 0.0, 0.0])
     old.set_lexicon(state["lexicon_keys"], state["lexicon_values"])
     load_state(old, state, tmp_path / "model.safetensors")
-    assert old.lexicon_everywhere.item() == 0.0
+    assert old.lexicon_everywhere.item() == 0.0 and old.negation_marks.item() == 0.0
     model.use_wide = False
     deep = sentiment_logits(model, [13, 11])
     model.use_wide = True
