@@ -187,14 +187,18 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
         weight = model.wide_weights(bag)
         keep = bag > 0
         rows.append(torch.tensor(batch)[:, None].expand_as(bag)[keep]), cols.append(bag[keep]), vals.append(weight[keep])
-    X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
-                   shape=(len(data.sequences), model.wide_buckets))              # duplicates sum: tf x idf / norm
     labelled = data.sentiment >= 0
+    X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
+                   shape=(len(data.sequences), model.wide_buckets))[labelled]    # duplicates sum: tf x idf / norm
+    X.eliminate_zeros()                                                          # n-grams below min_df: idf 0
+    # only the buckets the texts use: the others' weights stay 0 either way, and the solver's vectors span all columns
+    used = np.flatnonzero(X.getnnz(axis=0))
     fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000).fit(
-        X[labelled], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary, data.base)[labelled])
+        X[:, used], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary, data.base)[labelled])
     weight = np.zeros((model.wide_buckets, len(SENTIMENTS)), dtype=np.float32)
     intercept = np.full(len(SENTIMENTS), -1e4, dtype=np.float32)                 # a class never seen is never predicted
-    weight[:, fitted.classes_] = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]
+    coef = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]   # (used, classes)
+    weight[np.ix_(used, fitted.classes_)] = coef
     intercept[fitted.classes_] = fitted.intercept_ if len(fitted.classes_) > 2 else [-fitted.intercept_[0] / 2, fitted.intercept_[0] / 2]
     with torch.no_grad():
         model.wide.weight.copy_(torch.from_numpy(weight))
