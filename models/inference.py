@@ -132,7 +132,9 @@ class ReviewModel:
         words or a phrase in the text (in the clause, for a clause's topics), else a head far surer than its threshold
         (topic_bars): a head that learned the store's vertical would otherwise name "appearance" in every review of a
         store the taxonomy does not fit. A clause is named a topic without evidence only where its review is too: the
-        thresholds were calibrated on whole reviews, and a short clause ("HORRIBLE") drives the head to certainty."""
+        thresholds were calibrated on whole reviews, and a short clause ("HORRIBLE") drives the head to certainty; and
+        not where another clause of the review has evidence for the topic: in "The fabric is lovely. It runs small" the
+        head was sure of material in "It runs small" because the review says "fabric"."""
         texts = [t or "" for t in texts]
         spans = [split_clauses(t) if aspects else [] for t in texts]
         clause_spans = [text_spans if len(text_spans) > 1 else [] for text_spans in spans]   # one clause: the review
@@ -158,15 +160,14 @@ class ReviewModel:
         for (owner, _, _), found in zip(clauses, in_clause):
             by_owner.setdefault(owner, []).append(found)
 
-        def named(row: int, text: str, phrased: dict[int, str], certain: set[int]) -> list[int]:
-            """Topics of a text (row of the head's outputs): a phrase's, a possible one with evidence, a certain one."""
-            evidence = {k for k in self.seeds.topics_in(text) if possible[row][k]}
-            return sorted(phrased.keys() | evidence | certain)
+        def evidence(row: int, text: str, phrased: dict[int, str]) -> set[int]:
+            """Topics a text (row of the head's outputs) gives evidence for: a phrase's, a possible one's seed words."""
+            return phrased.keys() | {k for k in self.seeds.topics_in(text) if possible[row][k]}
 
         out = []
         for i, row in enumerate(topic_probs[: len(texts)].tolist()):
             phrased = merge_polarity(by_owner[i]) if i in by_owner else find(texts[i])     # a text is read once
-            topics = named(i, texts[i], phrased, sure[i])
+            topics = sorted(evidence(i, texts[i], phrased) | sure[i])
             out.append(Scored(
                 sentiment=SENTIMENTS[labels[i]], probs=probs[i], topic_scores=dict(zip(ids, row)),
                 topics=[ids[k] for k in topics], embedding=pooled[i] if embeddings else None,
@@ -174,9 +175,14 @@ class ReviewModel:
             if aspects and len(spans[i]) == 1:
                 s, e = spans[i][0]
                 out[i].aspects = [self._aspect(0, s, e, k, phrased, labels[i], scores[i]) for k in topics]
+        in_text = [evidence(len(texts) + j, text, found) for j, (text, found) in enumerate(zip(clause_texts, in_clause))]
+        in_review: dict[int, set[int]] = {}
+        for (owner, _, _), found in zip(clauses, in_text):
+            in_review.setdefault(owner, set()).update(found)
         for j, (owner, n, (s, e)) in enumerate(clauses):
             row, phrased = len(texts) + j, in_clause[j]
-            for k in named(row, clause_texts[j], phrased, sure[row] & sure[owner]):
+            # a topic another clause gives evidence for is that clause's, however sure the head is of this one
+            for k in sorted(in_text[j] | ((sure[row] & sure[owner]) - in_review[owner])):
                 out[owner].aspects.append(self._aspect(n, s, e, k, phrased, labels[row], scores[row]))
         return out
 

@@ -89,6 +89,19 @@ def test_a_clause_names_a_topic_without_evidence_only_where_its_review_is_sure_o
             assert a.topic in evidence or a.topic in scored.topics, (clause, a.topic)
 
 
+def test_a_topic_one_clause_has_evidence_for_is_not_named_in_another_however_sure_the_head_is(tokenizer):
+    scored = head_says(tokenizer, 0.999).score(["The fabric is soft but it runs small"])[0]
+    by_clause = clause_topics(scored)
+    assert "material" in by_clause[0] and "material" not in by_clause[1]      # "fabric", "soft"
+    assert "size_fit" in by_clause[1] and "size_fit" not in by_clause[0]      # "runs small"
+    assert "delivery" in by_clause[0] and "delivery" in by_clause[1]          # no evidence anywhere: the head decides
+    assert scored.topic_sentiments()["material"] == by_clause_sentiment(scored, 0, "material")
+
+
+def by_clause_sentiment(scored, clause_no: int, topic: str) -> str:
+    return next(a.sentiment for a in scored.aspects if a.clause_no == clause_no and a.topic == topic)
+
+
 def test_a_head_far_below_its_threshold_overrules_a_seed_word_but_never_a_polarity_phrase(tokenizer):
     scored = head_says(tokenizer, 0.001).score(["The fabric is soft but it runs small"])[0]
     assert scored.topics == ["size_fit"]                    # "runs small" names it; "fabric" and "soft" do not suffice
