@@ -20,7 +20,7 @@ import torch.nn as nn
 
 from reviewlens.models.clause_reader import read_clauses
 from reviewlens.models.encoder import Encoder, EncoderConfig
-from reviewlens.models.lexicon import lexicon_score, negation_scope
+from reviewlens.models.lexicon import LexiconReading, negation_scope, read_lexicon
 from reviewlens.models.ngrams import ngram_bag
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -79,28 +79,30 @@ class ReviewClassifier(nn.Module):
         return self.sentiment_logits(pooled, ids, attention_mask), self.topics(self.drop(pooled)), pooled
 
     def sentiment_logits(self, pooled: torch.Tensor, ids: torch.Tensor, attention_mask: torch.Tensor,
-                         lexicon_score: torch.Tensor | None = None) -> torch.Tensor:
+                         reading: LexiconReading | None = None) -> torch.Tensor:
         """Raw sentiment logits (B, 3) of texts, or of spans of them: `pooled` (B, C) is the encoder's pooled state of
         what `attention_mask` (B, T) marks of `ids` (B, T), so a clause pooled from its review's encoding gets the
-        deep, wide and lexicon parts of that clause alone; `lexicon_score` (B,): their lexicon scores, where the
-        caller has read them already."""
+        deep, wide and lexicon parts of that clause alone; `reading`: what read_lexicon gives for them, where the
+        caller has read it already."""
         s_logits = self.sentiment(self.drop(pooled)) * self.mix[0]                 # (B, 3)
         if self.wide_buckets and self.use_wide:
-            bag = self.bag(ids, attention_mask)                                    # (B, L)
+            if reading is None:
+                reading = self.read_lexicon(ids, attention_mask)
+            bag = self.bag(ids, attention_mask, reading.matches)                   # (B, L)
             familiar = 1 - self.coverage_gate * (1 - self.coverage(bag)[:, None])  # (B, 1); 1 with the gate off
-            if lexicon_score is None:
-                lexicon_score = self.lexicon_score(ids, attention_mask)            # (B,)
-            lexicon = lexicon_score[:, None] * self.lexicon_weight                 # (B, 3)
+            lexicon = reading.score[:, None] * self.lexicon_weight                 # (B, 3)
             say = self.lexicon_everywhere + (1 - self.lexicon_everywhere) * (1 - familiar)   # (B, 1)
             s_logits = s_logits + familiar * self.mix[1] * self.wide_logits(bag) + say * lexicon
             s_logits = s_logits + self.never_seen                                  # (B, 3)
         return s_logits
 
-    def bag(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The n-gram buckets (B, L) the wide path reads; 0 = none."""
+    def bag(self, ids: torch.Tensor, attention_mask: torch.Tensor,
+            matches: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """The n-gram buckets (B, L) the wide path reads; 0 = none. `matches`: the lexicon's, where read already."""
         negated = None
         if self.negation_marks.item():
-            negated = negation_scope(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders)
+            negated = negation_scope(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders,
+                                     matches)
         return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets, negated)
 
     def wide_logits(self, bag: torch.Tensor) -> torch.Tensor:
@@ -136,9 +138,13 @@ class ReviewClassifier(nn.Module):
         self.lexicon_keys = keys.to(self.lexicon_keys.device, torch.long)
         self.lexicon_values = values.to(self.lexicon_values.device, torch.float32)
 
+    def read_lexicon(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> LexiconReading:
+        """The texts' lexicon matches and scores (models/lexicon.read_lexicon)."""
+        return read_lexicon(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders)
+
     def lexicon_score(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The text's summed lexicon valence (B,)."""
-        return lexicon_score(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders)
+        return self.read_lexicon(ids, attention_mask).score
 
     def mil_logits(self, clause_logits: torch.Tensor, clause_pooled: torch.Tensor, owner: torch.Tensor, n_reviews: int) -> torch.Tensor:
         """Review sentiment logits (R, 3) as the attention-weighted mix of their clauses' logits (N, 3); owner (N,) in 0..R-1."""

@@ -9,6 +9,7 @@ most n-grams are new and both fall back on what their training data leaned to. A
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import torch
 
@@ -113,15 +114,35 @@ def _matches(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor
     return (keys[at] == h) & (h >= 0), values[at]
 
 
+class LexiconReading(NamedTuple):
+    """What a pass over the lexicon table reads from texts: the longest entry ending at each token (its value and
+    length, (B, T) each; None without a lexicon) and each text's score (B,). The score and the wide path's negation
+    marks both need the matches, so they are read once."""
+    matches: tuple[torch.Tensor, torch.Tensor] | None
+    score: torch.Tensor
+
+
+def read_lexicon(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                 orders: tuple[int, ...]) -> LexiconReading:
+    """The texts' matches and lexicon scores (lexicon_score), from one pass over the table."""
+    if keys.numel() == 0:
+        return LexiconReading(None, torch.zeros(ids.shape[0], device=ids.device))
+    matches = _longest_matches(ids, attention_mask, keys, values, orders)
+    return LexiconReading(matches, _score(matches, ids, attention_mask))
+
+
 def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
                   orders: tuple[int, ...]) -> torch.Tensor:
     """Each text's lexicon valence (B,), clipped to +-MAX_SCORE: the sum over its entries (the longest one ending at
     each token), each turned by a negator up to NEGATION_WINDOW tokens before it in its clause, strengthened or
     softened by the word before it, and weighted by contrast: after "but" / "但是" in its sentence x1.5, before it
     x0.5; inside an "although" / "虽然" clause x0.5, after it in the sentence x1.5."""
-    if keys.numel() == 0:
-        return torch.zeros(ids.shape[0], device=ids.device)
-    value, length = _longest_matches(ids, attention_mask, keys, values, orders)
+    return read_lexicon(ids, attention_mask, keys, values, orders).score
+
+
+def _score(matches: tuple[torch.Tensor, torch.Tensor], ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """lexicon_score from the longest matches' values and lengths (B, T each)."""
+    value, length = matches
     role = torch.where(value >= ROLE, value, torch.zeros_like(value))                  # (B, T) role codes, 0 = none
     valence = torch.where(value >= ROLE, torch.zeros_like(value), value).clamp(-1.5, 1.5)  # (B, T); a hash collision stays small
     sentence = _ends_before(role == SENTENCE_END)                                      # (B, T) sentence number
@@ -145,13 +166,14 @@ def lexicon_score(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.T
 
 
 def negation_scope(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                   orders: tuple[int, ...]) -> torch.Tensor:
+                   orders: tuple[int, ...], matches: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """Tokens (B, T) a negator of the table reaches: up to NEGATION_WINDOW tokens after it, in its clause, before a
-    contrast. The negators are the lexicon's own, so "不错" (an entry) and "不仅" (an idiom) negate nothing."""
+    contrast. The negators are the lexicon's own, so "不错" (an entry) and "不仅" (an idiom) negate nothing. `matches`:
+    the texts' longest matches where the caller has read them (read_lexicon)."""
     scope = torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
     if keys.numel() == 0:
         return scope
-    value, _ = _longest_matches(ids, attention_mask, keys, values, orders)
+    value, _ = matches if matches is not None else _longest_matches(ids, attention_mask, keys, values, orders)
     negator = value == NEGATOR
     stop = (value == SENTENCE_END) | (value == CLAUSE_END) | (value == CONTRAST) | (ids < FIRST_WORD_ID) | ~attention_mask.bool()
     reach = torch.zeros_like(scope)                                                    # (B, T) reached at distance d

@@ -63,12 +63,12 @@ def predict_with_clauses(model: ReviewClassifier, sequences: list[list[int]], cl
                 continue
             c_pooled, c_ids, mask = span_inputs(hidden, ids, *torch.tensor(rows, device=dev).T)   # (M_b, C), (M_b, L)
             at = np.concatenate([np.arange(first[i], first[i + 1]) for i in batch])       # (M_b,) rows of the output
-            c_lexicon = model.lexicon_score(c_ids, mask) if model.wide_buckets else None          # (M_b,), read once
-            cs_out[at] = model.sentiment_logits(c_pooled, c_ids, mask, c_lexicon).float().cpu().numpy()
+            reading = model.read_lexicon(c_ids, mask) if model.wide_buckets else None          # read once
+            cs_out[at] = model.sentiment_logits(c_pooled, c_ids, mask, reading).float().cpu().numpy()
             ct_out[at] = torch.sigmoid(model.topics(model.drop(c_pooled)).float()).cpu().numpy()
             ce_out[at] = c_pooled.float().cpu().numpy()
-            if c_lexicon is not None:
-                cl_out[at] = c_lexicon.float().cpu().numpy()
+            if reading is not None:
+                cl_out[at] = reading.score.float().cpu().numpy()
     return s_out, t_out, e_out, cs_out, ct_out, ce_out, cl_out
 
 
