@@ -42,6 +42,18 @@ def test_a_review_alone_and_inside_a_padded_batch_gives_the_same_vectors():
     torch.testing.assert_close(Encoder.pool(batched, batch_mask)[1], Encoder.pool(alone, alone_mask)[0], atol=1e-5, rtol=0)
 
 
+def test_attention_dropout_is_its_own_setting_and_defaults_to_the_residual_dropout():
+    from dataclasses import replace
+    from reviewlens.models.encoder import SelfAttention
+    torch.manual_seed(0)
+    x, keep = torch.randn(2, 6, CFG.d_model), torch.ones(2, 1, 1, 6, dtype=torch.bool)
+    off = SelfAttention(replace(CFG, dropout=0.5, attention_dropout=0.0)).train()
+    assert torch.equal(off(x, keep), off(x, keep))                   # training, yet nothing dropped
+    inherited = SelfAttention(replace(CFG, dropout=0.5)).train()      # a config saved before the setting existed
+    assert inherited.dropout == 0.5 and not torch.equal(inherited(x, keep), inherited(x, keep))
+    assert EncoderConfig(**{k: v for k, v in CFG.to_dict().items() if k != "attention_dropout"}).attention_dropout is None
+
+
 def test_masking_picks_15_percent_split_80_10_10():
     ids = torch.randint(5, 1000, (400, 100))
     special = torch.zeros_like(ids, dtype=torch.bool)
