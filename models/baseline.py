@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from reviewlens.models.calibration import fit_bias, fit_temperature
+from reviewlens.models.calibration import decision_bias, decision_rows, fit_temperature
 
 LOG_FLOOR = float(np.log(1e-6))     # log-probability of a class a language's baseline never saw in training
 
@@ -67,12 +67,16 @@ class Baseline:
                 out[rows] = block
         return out
 
-    def calibrate(self, texts: list[str], languages: list[str], y: np.ndarray, binary: np.ndarray) -> None:
-        """Fit the bias and then the temperature on validation rows, over the languages a baseline exists for."""
+    def calibrate(self, texts: list[str], languages: list[str], y: np.ndarray, binary: np.ndarray,
+                  base: np.ndarray | None = None) -> None:
+        """Fit the bias and then the temperature on validation rows, over the languages a baseline exists for, by the
+        model's rules (calibration.decision_rows and decision_bias; `base`: which rows come from the base corpora)."""
         rows = np.isin(np.asarray(languages, dtype=object), self.languages)
         logits = self.logits([t for t, keep in zip(texts, rows) if keep], np.asarray(languages, dtype=object)[rows])
-        self.bias = fit_bias(logits, y[rows], binary[rows])
-        self.temperature = fit_temperature(logits + self.bias, y[rows], binary[rows])
+        y, binary, base = y[rows], binary[rows], None if base is None else base[rows]
+        self.bias = decision_bias(logits, y, binary, base)
+        decide = decision_rows(y, base)
+        self.temperature = fit_temperature(logits[decide] + self.bias, y[decide], binary[decide])
 
     def probs(self, texts: list[str], languages: list[str]) -> np.ndarray:
         """Calibrated probabilities (N, 3): softmax((logits + bias) / temperature), as the model's."""

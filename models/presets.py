@@ -37,7 +37,7 @@ NGRAM_ENCODER = EncoderConfig(d_model=128, n_layers=2, n_heads=4, d_ff=512, max_
 WIDE = dict(wide_buckets=2_097_152, wide_orders=(1, 2, 3), wide_c=4.0, wide_min_df=2, wide_negation=True)
 
 PRESETS: dict[str, Preset] = {
-    # whole train flow in about 6 minutes on 2 cores
+    # whole train flow within 8 minutes on 2 cores (cross_vertical.py prints the time it took)
     "demo": Preset("demo", 8_000, NGRAM_ENCODER, PretrainConfig(steps=0),
                    FinetuneConfig(epochs=2, max_tokens=8_192, lr=2e-3, class_weight_power=1.0, clause_weight=0.0, **WIDE)),
     # the best we train here: more epochs, clause-level topics and multiple-instance clause sentiment, and the

@@ -113,8 +113,21 @@ def test_a_bias_validation_cannot_tell_from_none_is_not_applied():
     logits = np.eye(3)[y] * 3.0
     logits[[0, 2], 2] = 3.05                            # two negatives of 1,000 just short: a 0.1 shift wins 0.2 points
     binary = np.ones(1000, dtype=bool)
-    assert fit_bias(logits, y, binary, near_tie=0.0).tolist() == pytest.approx([0.1, 0.0, 0.0])   # the best, however slight
+    assert fit_bias(logits, y, binary, near_tie=0.0, boots=0).tolist() == pytest.approx([0.1, 0.0, 0.0])   # the best, however slight
     assert fit_bias(logits, y, binary).tolist() == [0.0, 0.0, 0.0]                                # within noise: none
+
+
+def test_on_validation_sets_where_no_bias_is_truly_better_the_bias_fit_mostly_leaves_none():
+    # balanced classes, unbiased logits: whatever bias scores best on 300 rows won by chance; the one-standard-error
+    # rule keeps the smallest one within the score's noise, so most of those chance shifts are not applied
+    def size(boots: int) -> float:
+        total = 0.0
+        for seed in range(8):
+            rng = np.random.default_rng(seed)
+            y = rng.choice(3, 300)
+            total += np.abs(fit_bias(np.eye(3)[y] + rng.normal(0, 1.0, (300, 3)), y, np.zeros(300, bool), boots=boots)).sum()
+        return total
+    assert size(boots=200) <= 0.5 * size(boots=0)
 
 
 def test_splits_never_change_and_keep_duplicates_together():

@@ -79,7 +79,7 @@ def split_baseline(frame: pd.DataFrame) -> Baseline:
     y, _ = targets(train)
     in_language = {language: (train["language"] == language).to_numpy() for language in LANGUAGES}
     baseline = Baseline.fit({language: (train["body"][rows].tolist(), y[rows]) for language, rows in in_language.items()})
-    baseline.calibrate(val["body"].tolist(), val["language"].tolist(), *targets(val))
+    baseline.calibrate(val["body"].tolist(), val["language"].tolist(), *targets(val), is_base(val["source"]).to_numpy())
     return baseline
 
 
