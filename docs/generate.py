@@ -243,7 +243,9 @@ def clause_reader_section(metrics: dict) -> list[str]:
     lines = ["### The clause reader", "",
              f"Fitted on {reader['clauses']:,} hand-labelled clauses of {reader['reviews']} validation reviews "
              "(`flows/training/data/dev_topics.jsonl`); the figures are of clauses it did not see (5-fold), beside the "
-             "review-level model's sentiment for the same clauses." + lean, ""]
+             "review-level model's sentiment for the same clauses." + lean
+             + (" Portable: it reads no clause state (a store of another vertical than its clauses')."
+                if reader.get("portable") else ""), ""]
     return lines + table(["clause sentiment", "accuracy", "negative recall"],
                          [["review-level model", reader["accuracy"]["model"], reader["negative_recall"]["model"]],
                           ["clause reader", reader["accuracy"]["reader"], reader["negative_recall"]["reader"]]])

@@ -215,5 +215,16 @@ def test_train_fits_the_reader_on_the_development_clauses_its_store_holds(tmp_pa
     assert evaluate_version(settings, summary.version)["clause_reader"] == reader   # and `eval` reports it
 
 
-def test_only_a_store_of_the_verticals_its_clauses_come_from_gets_a_reader():
+def test_only_a_store_of_the_verticals_its_clauses_come_from_gets_the_full_reader():
     assert [v for v in VERTICALS if serves(shipped_taxonomy(v))] == ["apparel"]
+
+
+def test_a_portable_reader_reads_the_models_readings_and_the_lexicon_but_no_clause_state(scoring):
+    dev = load_dev_clauses()
+    frame = pd.DataFrame({"review_id": list(dev), "body": [". ".join(c for c, _ in clauses) for clauses in dev.values()]})
+    fitted = fit_reader(scoring, frame, portable=True)
+    assert fitted["portable"] and fitted["clauses"] >= MIN_CLAUSES
+    state = scoring.classifier.reader[:, :scoring.classifier.encoder.cfg.d_model]          # (3, C)
+    rest = scoring.classifier.reader[:, scoring.classifier.encoder.cfg.d_model:]            # (3, 8)
+    assert not state.any() and rest.any()
+    assert not fit_reader(scoring, frame)["portable"] and scoring.classifier.reader[:, :8].any()   # the full one does

@@ -5,11 +5,12 @@ as gold_topics.md says), read in their reviews as scoring reads them. The gold s
 The development reviews are base-corpus reviews, so a model trained with the base corpora (the default) always has
 them; one trained without keeps no reader, and scores clauses as its review-level model does.
 
-The reader serves only stores of the verticals its clauses come from (clothing; Chinese hotels, devices, books: the
-stores the apparel topic set is picked for). Fitted on all but one of those verticals and judged on the one left
+The full reader serves only stores of the verticals its clauses come from (clothing; Chinese hotels, devices, books:
+the stores the apparel topic set is picked for). Fitted on all but one of those verticals and judged on the one left
 out, and on the Fine Food store's hand-labelled clauses, it called positive clauses negative more often than the
-review-level model: a clause's state means different things in different verticals. Within them it reads clauses
-better than the review-level model does."""
+review-level model: a clause's state means different things in different verticals. Any other store gets a portable
+reader: the same fit without the clause's state, on what means the same in every vertical (the model's
+probabilities for the clause and its review, the lexicon score)."""
 
 from __future__ import annotations
 
@@ -66,21 +67,24 @@ def dev_clause_spans(frame: pd.DataFrame) -> tuple[list[str], list[list[tuple[in
     return texts, spans, np.array(labels, dtype=np.int64)
 
 
-def fit_reader(model: ReviewModel, frame: pd.DataFrame) -> dict | None:
+def fit_reader(model: ReviewModel, frame: pd.DataFrame, portable: bool = False) -> dict | None:
     """Fit the model's clause reader on the development clauses the corpus holds, leaning toward complaints as far as
     held-out accuracy allows (complaint_shift), and say what it is worth on clauses it did not see (5-fold): accuracy
     and negative recall of the clauses' sentiment as the review-level model gives it and as the reader decides it.
-    None, and no reader, when the corpus holds fewer than MIN_CLAUSES of them."""
+    None, and no reader, when the corpus holds fewer than MIN_CLAUSES of them. `portable`: a reader that reads no
+    clause state (its weights there are zero), for stores of other verticals."""
     texts, spans, labels = dev_clause_spans(frame)
     if len(labels) < MIN_CLAUSES:
         return None
     probs, pooled, review_probs, lexicon = model.clause_readings(texts, spans)
+    if portable:
+        pooled = np.zeros_like(pooled)                                  # (M, C): nothing to learn, weights stay 0
     readings = held_out_readings(pooled, probs, review_probs, lexicon, labels)
     shift = complaint_shift(readings, labels)
     held_out = lean_negative(readings, shift).argmax(1)
     model.classifier.set_reader(fit_clause_reader(pooled, probs, review_probs, lexicon, labels, negative_shift=shift))
     before, negative = probs.argmax(1), labels == NEG
-    return {"clauses": int(len(labels)), "reviews": len(texts), "negative_shift": shift,
+    return {"clauses": int(len(labels)), "reviews": len(texts), "negative_shift": shift, "portable": portable,
             "accuracy": {"model": float((before == labels).mean()), "reader": float((held_out == labels).mean())},
             "negative_recall": {"model": float((before[negative] == NEG).mean()),
                                 "reader": float((held_out[negative] == NEG).mean())}}

@@ -78,7 +78,8 @@ def reader_lines(reader: dict | None) -> list[str]:
         return []
     accuracy, recall = reader["accuracy"], reader["negative_recall"]
     lean = f", leaning {reader['negative_shift']:.3g} toward complaints" if reader.get("negative_shift") else ""
-    return [f"clause reader ({reader['clauses']:,} hand-labelled validation clauses, 5-fold{lean}): clause accuracy "
+    kind = "portable clause reader (no clause state)" if reader.get("portable") else "clause reader"
+    return [f"{kind} ({reader['clauses']:,} hand-labelled validation clauses, 5-fold{lean}): clause accuracy "
             f"{accuracy['reader']:.3f} (review-level model {accuracy['model']:.3f}), negative recall "
             f"{recall['reader']:.3f} ({recall['model']:.3f})"]
 

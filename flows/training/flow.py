@@ -106,21 +106,18 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
 
 def clause_reader(model: ReviewModel, val: pd.DataFrame, taxonomy: Taxonomy) -> dict | None:
     """Fit the model's clause reader on the hand-labelled validation clauses, and say in one line what it is worth
-    on clauses it did not see, or why there is none. Only for a store of the verticals those clauses come from, as
-    the topic set it was given says (clause_reader_step.serves)."""
-    if not serves(taxonomy):
-        console.print("no clause reader: its hand-labelled clauses are of the demo's verticals (the apparel topic "
-                      "set's), and it does not carry to others; clauses keep the review-level model's sentiment",
-                      markup=False, highlight=False)
-        return None
-    fitted = fit_reader(model, val)
+    on clauses it did not see, or why there is none. A store of the verticals those clauses come from, as the topic
+    set it was given says (clause_reader_step.serves), gets the full reader; any other the portable one."""
+    portable = not serves(taxonomy)
+    fitted = fit_reader(model, val, portable)
     if fitted is None:
         console.print("no clause reader: the corpus lacks the hand-labelled demo clauses (trained without the base "
                       "corpora?); clauses keep the review-level model's sentiment", style="yellow", markup=False,
                       highlight=False)
         return None
     accuracy, recall = fitted["accuracy"], fitted["negative_recall"]
-    console.print(f"clause reader: fitted on {fitted['clauses']:,} hand-labelled clauses; on those it did not see "
+    kind = "portable clause reader (no clause state: its clauses are of the demo's verticals)" if portable else "clause reader"
+    console.print(f"{kind}: fitted on {fitted['clauses']:,} hand-labelled clauses; on those it did not see "
                   f"(5-fold), clause accuracy {accuracy['model']:.3f} -> {accuracy['reader']:.3f}, negative recall "
                   f"{recall['model']:.3f} -> {recall['reader']:.3f}", markup=False, highlight=False)
     return fitted
