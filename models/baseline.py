@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from reviewlens.models.calibration import decision_bias, decision_rows, fit_temperature
+from reviewlens.models.calibration import fit_decisions
 
 LOG_FLOOR = float(np.log(1e-6))     # log-probability of a class a language's baseline never saw in training
 
@@ -70,13 +70,10 @@ class Baseline:
     def calibrate(self, texts: list[str], languages: list[str], y: np.ndarray, binary: np.ndarray,
                   base: np.ndarray | None = None) -> None:
         """Fit the bias and then the temperature on validation rows, over the languages a baseline exists for, by the
-        model's rules (calibration.decision_rows and decision_bias; `base`: which rows come from the base corpora)."""
+        model's rules (calibration.fit_decisions; `base`: which rows come from the base corpora)."""
         rows = np.isin(np.asarray(languages, dtype=object), self.languages)
         logits = self.logits([t for t, keep in zip(texts, rows) if keep], np.asarray(languages, dtype=object)[rows])
-        y, binary, base = y[rows], binary[rows], None if base is None else base[rows]
-        self.bias = decision_bias(logits, y, binary, base)
-        decide = decision_rows(y, base)
-        self.temperature = fit_temperature(logits[decide] + self.bias, y[decide], binary[decide])
+        self.bias, self.temperature = fit_decisions(logits, y[rows], binary[rows], None if base is None else base[rows])
 
     def probs(self, texts: list[str], languages: list[str]) -> np.ndarray:
         """Calibrated probabilities (N, 3): softmax((logits + bias) / temperature), as the model's."""

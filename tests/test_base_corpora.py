@@ -56,7 +56,7 @@ def test_a_small_store_weighs_at_least_its_share_of_the_base_and_its_few_negativ
 
 
 def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_else_no_bias_is_taken_from_the_base():
-    from reviewlens.models.calibration import MIN_OWN_ROWS, decision_bias, decision_rows
+    from reviewlens.models.calibration import MIN_OWN_ROWS, decision_rows, fit_decisions
 
     def val(own: int, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(0)
@@ -67,11 +67,11 @@ def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_els
 
     enough = val(MIN_OWN_ROWS, 1_000)
     assert decision_rows(enough[1], enough[3]).tolist() == (~enough[3]).tolist()
-    assert decision_bias(*enough)[0] > 0.5                             # fitted to the store's own balance
+    assert fit_decisions(*enough)[0][0] > 0.5                          # fitted to the store's own balance
     few = val(40, 1_000)
     assert decision_rows(few[1], few[3]).all()
-    assert decision_bias(*few).tolist() == [0.0, 0.0, 0.0]             # the base corpora's balance is not the store's
-    assert decision_bias(*few[:3], None)[0] > 0.5                      # no base corpora: every row is the store's own
+    assert fit_decisions(*few)[0].tolist() == [0.0, 0.0, 0.0]          # the base corpora's balance is not the store's
+    assert fit_decisions(*few[:3], None)[0][0] > 0.5                   # no base corpora: every row is the store's own
 
 
 def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the_demo_corpora_still_train(monkeypatch, tmp_path,

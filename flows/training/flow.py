@@ -116,7 +116,8 @@ def clause_reader(model: ReviewModel, val: pd.DataFrame, taxonomy: Taxonomy) -> 
                       highlight=False)
         return None
     accuracy, recall = fitted["accuracy"], fitted["negative_recall"]
-    kind = "portable clause reader (no clause state: its clauses are of the demo's verticals)" if portable else "clause reader"
+    kind = "portable clause reader (no clause state: its clauses are of the demo's verticals)" if portable else \
+        "clause reader"
     console.print(f"{kind}: fitted on {fitted['clauses']:,} hand-labelled clauses; on those it did not see "
                   f"(5-fold), clause accuracy {accuracy['model']:.3f} -> {accuracy['reader']:.3f}, negative recall "
                   f"{recall['model']:.3f} -> {recall['reader']:.3f}", markup=False, highlight=False)
