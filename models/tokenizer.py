@@ -2,6 +2,10 @@
 
 Accents are kept (strip_accents=False): "café" and "cafe" are different words in reviews. Reviews longer
 than the model's window keep their head and their tail, where the verdict usually is.
+
+Token ids are canonical: the special tokens, then every other token in code-point order. The trainer numbers its
+"##" tokens in hash-map order (huggingface/tokenizers#1794), so the same texts gave the same 8,000 tokens with 185 to
+371 of them under other ids from one run to the next, and with them other embedding rows and other n-gram hashes.
 """
 
 from __future__ import annotations
@@ -35,11 +39,23 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 12_000, min_frequenc
         initial_alphabet=EMOJI_ALPHABET, limit_alphabet=6_000,
     )
     tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.model = models.WordPiece(canonical_vocab(tokenizer.get_vocab()), unk_token="[UNK]",
+                                       max_input_chars_per_word=50)
     assert [tokenizer.token_to_id(t) for t in SPECIAL_TOKENS] == list(range(5)), "special tokens must come first"
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", CLS_ID), ("[SEP]", SEP_ID)]
     )
     return tokenizer
+
+
+def canonical_vocab(vocab: dict[str, int]) -> dict[str, int]:
+    """The same tokens under ids that depend on nothing but the tokens: specials first, the rest in code-point order.
+
+    >>> canonical_vocab({"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "##s": 7, "b": 5, "a": 6})
+    {'[PAD]': 0, '[UNK]': 1, '[CLS]': 2, '[SEP]': 3, '[MASK]': 4, '##s': 5, 'a': 6, 'b': 7}
+    """
+    rest = sorted(token for token in vocab if token not in SPECIAL_TOKENS)
+    return {token: i for i, token in enumerate([*SPECIAL_TOKENS, *rest])}
 
 
 def load_tokenizer(path: Path) -> Tokenizer:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reviewlens.models.splits import split_of
-from reviewlens.models.tokenizer import CLS_ID, SEP_ID, UNK_ID, HeadTail, encode, train_tokenizer, unk_rate
+from reviewlens.models.tokenizer import (CLS_ID, SEP_ID, SPECIAL_TOKENS, UNK_ID, HeadTail, encode, train_tokenizer,
+                                        unk_rate)
 
 CORPUS = [
     "Runs small. Fabric is lovely!", "The dress fits perfectly and the colour is great",
@@ -38,6 +39,14 @@ def test_chinese_is_split_one_character_per_token_and_latin_is_lowercased(tokeni
 
 def test_accents_are_kept(tokenizer):
     assert tokenizer.decode(tokenizer.encode("café").ids) == "café"
+
+
+def test_token_ids_follow_from_the_tokens_alone_so_retraining_numbers_them_alike(tokenizer):
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+    tokens = [token for token, _ in vocab]
+    assert [i for _, i in vocab] == list(range(len(vocab)))
+    assert tokens[:5] == SPECIAL_TOKENS and tokens[5:] == sorted(tokens[5:])
+    assert {"##s", "fabric", "质"} <= set(tokens)
 
 
 def test_long_reviews_keep_head_and_tail():
