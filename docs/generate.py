@@ -78,6 +78,15 @@ MODEL_BENCHMARKS: dict[str, tuple[str, str, str]] = {
         "hand-labelled reviews of its test split (tests/benchmarks/data/fine_food_topics.jsonl), beside the seed-word "
         "labeller and the review's sentiment copied onto the gold topics and onto the model's topics.",
         "python tests/benchmarks/held_out_topics.py --home /tmp/ff --seed 1"),
+    "few_negatives_drugs.json": (
+        "A store with few complaints: drug reviews", "A pharmacy store (979 Drugs.com reviews) ingested with its train "
+        "and validation negatives cut to 4% of those rows, and `train` run on it; judged on its unseen test reviews, "
+        "every negative kept, beside the TF-IDF baseline trained on the same rows.",
+        "python tests/benchmarks/few_negatives.py --home /tmp/fn --store drugs --seed 1"),
+    "few_negatives_films.json": (
+        "A store with few complaints: film snippets", "The same with 12,752 Rotten Tomatoes critic snippets as the store "
+        "(negative / positive).",
+        "python tests/benchmarks/few_negatives.py --home /tmp/fn --store films --seed 1"),
     "sweep_recipes.json": (
         "Training recipes", "Recipes over seeds on the same splits, validation and test figures, the table the presets "
         "are chosen from.",
@@ -314,6 +323,17 @@ def held_out_topics_section(data: dict) -> list[str]:
                           for who, r in data["aspects"].items()])
 
 
+def few_negatives_section(data: dict) -> list[str]:
+    rows = data["training_rows"]
+    lines = [f"Seed {data['seed']}; the store's training rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(rows.items()))
+             + "; its test rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(data["test_rows"].items()))
+             + f"; decision bias ({', '.join(fmt(b) for b in data['bias'])}).", ""]
+    return lines + table(["", "n", "accuracy", "macro-F1", "negative recall", "negative precision", "predicted"],
+                         [[who, data[who]["n"], data[who]["accuracy"], data[who]["macro_f1"], data[who]["negative_recall"],
+                           data[who]["negative_precision"], ", ".join(f"{k} {v:,}" for k, v in data[who]["predicted"].items())]
+                          for who in ("model", "baseline")])
+
+
 def crash_section(data: dict) -> list[str]:
     """The verdict first, then one row per moment (and per full-disk case) with the invariants that broke."""
     disk = data.get("disk_full", [])
@@ -359,6 +379,8 @@ def model_page() -> tuple[str, list[str]]:
             lines += cross_vertical_section(data)
         elif name == "held_out_topics.json":
             lines += held_out_topics_section(data)
+        elif name.startswith("few_negatives"):
+            lines += few_negatives_section(data)
         else:
             lines += generic(data)
     return "model.md", render(lines, sources)
