@@ -74,6 +74,23 @@ def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_els
     assert fit_decisions(*few[:3], None)[0][0] > 0.5                   # no base corpora: every row is the store's own
 
 
+def test_a_store_whose_validation_negatives_are_a_sliver_takes_no_bias_that_would_hide_them():
+    from reviewlens.models.calibration import MIN_OWN_CLASS, MIN_OWN_SHARE, decision_rows, fit_decisions
+
+    own, base_rows = 1_000, 1_000
+    sliver = int(MIN_OWN_SHARE * own) - 1                               # more than MIN_OWN_CLASS, under the share
+    assert sliver >= MIN_OWN_CLASS
+    sentiment = np.array([0] * sliver + [2] * (own - sliver) + [0, 2] * (base_rows // 2))
+    base = np.arange(len(sentiment)) >= own
+    logits = np.eye(3)[sentiment] * 1.5 + np.random.default_rng(0).normal(0, 0.8, (len(sentiment), 3))
+    binary = np.ones(len(sentiment), bool)
+    assert decision_rows(sentiment, base).all()
+    assert fit_decisions(logits, sentiment, binary, base)[0].tolist() == [0.0, 0.0, 0.0]
+    enough = sentiment.copy()
+    enough[sliver: sliver + 2] = 0                                     # one class at the share: the store's own rows
+    assert decision_rows(enough, base).tolist() == (~base).tolist()
+
+
 def test_a_widening_corpus_that_cannot_be_fetched_is_left_out_and_said_while_the_demo_corpora_still_train(monkeypatch, tmp_path,
                                                                                                          capsys):
     from reviewlens.flows.ingest.demo_data import DemoDataError
