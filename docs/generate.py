@@ -79,13 +79,13 @@ MODEL_BENCHMARKS: dict[str, tuple[str, str, str]] = {
         "labeller and the review's sentiment copied onto the gold topics and onto the model's topics.",
         "python tests/benchmarks/held_out_topics.py --home /tmp/ff --seed 1"),
     "few_negatives_drugs.json": (
-        "A store with few complaints: drug reviews", "A pharmacy store (979 Drugs.com reviews) ingested with its train "
-        "and validation negatives cut to 4% of those rows, and `train` run on it; judged on its unseen test reviews, "
-        "every negative kept, beside the TF-IDF baseline trained on the same rows.",
+        "A store with few complaints: drug reviews", "A pharmacy store (Drugs.com reviews) ingested with the negatives "
+        "of its train and validation rows cut to a small share of those rows, and `train` run on it; judged on its "
+        "unseen test reviews, every negative kept, beside the TF-IDF baseline trained on the same rows.",
         "python tests/benchmarks/few_negatives.py --home /tmp/fn --store drugs --seed 1"),
     "few_negatives_films.json": (
-        "A store with few complaints: film snippets", "The same with 12,752 Rotten Tomatoes critic snippets as the store "
-        "(negative / positive).",
+        "A store with few complaints: film snippets", "The same with Rotten Tomatoes critic snippets as the store (negative / "
+        "positive).",
         "python tests/benchmarks/few_negatives.py --home /tmp/fn --store films --seed 1"),
     "sweep_recipes.json": (
         "Training recipes", "Recipes over seeds on the same splits, validation and test figures, the table the presets "
@@ -325,7 +325,7 @@ def held_out_topics_section(data: dict) -> list[str]:
 
 def few_negatives_section(data: dict) -> list[str]:
     rows = data["training_rows"]
-    lines = [f"Seed {data['seed']}; the store's training rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(rows.items()))
+    lines = [f"Seed {data['seed']}; negatives cut to {data['share']:.0%} of the training rows; the store's training rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(rows.items()))
              + "; its test rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(data["test_rows"].items()))
              + f"; decision bias ({', '.join(fmt(b) for b in data['bias'])}).", ""]
     return lines + table(["", "n", "accuracy", "macro-F1", "negative recall", "negative precision", "predicted"],

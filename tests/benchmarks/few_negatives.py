@@ -34,11 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from reviewlens.flows.config import Settings                                    # noqa: E402
 from reviewlens.flows.training.cross_domain import fetch_snippets, read_snippets  # noqa: E402
+from reviewlens.models.classifier import SENTIMENTS                              # noqa: E402
 from reviewlens.models.splits import split_of                                   # noqa: E402
 from tests.benchmarks.cross_vertical import drug_reviews, report                # noqa: E402
-
-CLASSES = {"negative": 0, "neutral": 1, "positive": 2}
-
 
 def store_reviews(store: str, cache: Path) -> tuple[pd.DataFrame, bool]:
     """`text`, `label` and `split` of the store's distinct reviews, and whether its labels are negative/positive only."""
@@ -91,7 +89,7 @@ def main() -> None:
     train_s = time.monotonic() - started
 
     test = store[store["split"] == "test"]
-    texts, y = test["text"].tolist(), test["label"].map(CLASSES).to_numpy()
+    texts, y = test["text"].tolist(), test["label"].map(SENTIMENTS.index).to_numpy()
     model = ReviewModel.load(folder, "cpu")
     baseline = split_baseline(training_corpus(settings.db_path, settings.cache_dir).frame)
     probs = {"model": np.stack([s.probs for s in model.score(texts, aspects=False, embeddings=False)]),
