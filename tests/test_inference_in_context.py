@@ -97,14 +97,17 @@ def test_clauses_the_window_cut_touches_are_encoded_on_their_own(parts):
     assert said[spans[-1]] != pytest.approx(m.score([LONG[slice(*spans[-1])]])[0].score, abs=1e-4)   # in context
 
 
-@pytest.mark.parametrize("precision", ["bf16", "int8"])
-def test_clauses_go_through_the_scoring_precision_and_stay_within_rounding_of_fp32(parts, precision):
+# int8 kernels round differently from one CPU to the next (a clause pools few tokens, so it shows more): the
+# largest clause difference was 0.012 on one machine and 0.021 on another; a clause read at the wrong precision,
+# or not at all, moves by far more.
+@pytest.mark.parametrize("precision, atol", [("bf16", 0.02), ("int8", 0.04)])
+def test_clauses_go_through_the_scoring_precision_and_stay_within_rounding_of_fp32(parts, precision, atol):
     fp32 = [clause_scores(s) for s in model(parts).score(REVIEWS + [LONG])]
     lower = [clause_scores(s) for s in model(parts, precision=precision, prefetch_texts=2).score(REVIEWS + [LONG])]
     assert [x.keys() for x in lower] == [x.keys() for x in fp32]
     flat_fp32 = [v for x in fp32 for v in x.values()]
     flat_lower = [v for x in lower for v in x.values()]
-    assert flat_lower == pytest.approx(flat_fp32, abs=0.02)
+    assert flat_lower == pytest.approx(flat_fp32, abs=atol)
     assert flat_lower != flat_fp32                                           # the lower precision did run
 
 

@@ -49,7 +49,9 @@ def test_fp32_results_do_not_depend_on_chunks_or_batches(parts):
         np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-5)
 
 
-@pytest.mark.parametrize("precision, atol", [("bf16", 0.02), ("int8", 0.02)])
+# int8 kernels round differently from one CPU to the next (the clause scores of test_inference_in_context moved by
+# up to 0.012 on one machine, 0.021 on another): the bound leaves room for that, not for a wrong precision.
+@pytest.mark.parametrize("precision, atol", [("bf16", 0.02), ("int8", 0.04)])
 def test_a_lower_precision_stays_within_rounding_of_fp32(parts, precision, atol):
     fp32 = model(parts, precision="fp32").score(texts())
     lower = model(parts, precision=precision, prefetch_texts=7)
