@@ -55,7 +55,8 @@ def _workspace() -> Settings:
     return settings
 
 
-def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], fmt: Optional[str]) -> None:
+def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], fmt: Optional[str],
+                  date_format: Optional[str] = None) -> None:
     from reviewlens.flows.ingest.files import ingest_file, parse_mapping
     from reviewlens.flows.store.connection import connect
 
@@ -69,7 +70,7 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
             task = progress.add_task(f"{path.name}: reading", total=len(stages) - 1)
             def step(stage: str, task=task, path=path) -> None:
                 progress.update(task, completed=stages.index(stage), description=f"{path.name}: {stage}")
-            summary = ingest_file(con, path, mapping, source, fmt, step=step, settings=settings)
+            summary = ingest_file(con, path, mapping, source, fmt, step=step, settings=settings, date_format=date_format)
             progress.update(task, completed=len(stages) - 1)
             _print_summary(summary)
     con.close()
@@ -97,9 +98,11 @@ def ingest(
     column: Annotated[list[str], typer.Option("--column", "-c", help="Map a contract column to yours: body=text.")] = [],
     source: Annotated[Optional[str], typer.Option(help="Name recorded in reviews.source (default: file name).")] = None,
     fmt: Annotated[Optional[str], typer.Option("--format", help="csv, parquet or jsonl (default: from the extension).")] = None,
+    date_format: Annotated[Optional[str], typer.Option(
+        "--date-format", help="created_at's layout in strptime codes, e.g. '%m/%d/%Y' (default: ISO 8601).")] = None,
 ) -> None:
     """Load review files into the store; invalid rows go to reviews_rejected with the reason."""
-    _ingest_paths(paths, column, source, fmt)
+    _ingest_paths(paths, column, source, fmt, date_format)
 
 
 WORKERS_HELP = ("Score on a local Dask cluster of N worker processes (each gets cores/N torch threads); 0 = in this "

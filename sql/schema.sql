@@ -47,7 +47,7 @@ COMMENT ON TABLE reviews_rejected IS 'Input rows that failed validation, kept ve
 COMMENT ON COLUMN reviews_rejected.source_file IS 'Path of the file the row came from, as given to ingest.';
 COMMENT ON COLUMN reviews_rejected.line IS 'Line the record starts on, from 1 (CSV: the header is line 1 and a quoted field may span lines; JSONL: the line; Parquet: the row number).';
 COMMENT ON COLUMN reviews_rejected.reason IS 'Why the row was rejected: missing_review_id, missing_product_id, empty_body, invalid_created_at, future_created_at (more than a day after the ingest), invalid_rating, invalid_label, invalid_encoding, malformed_row, invalid_json, record_too_long (a CSV record or JSON line over 8 MB).';
-COMMENT ON COLUMN reviews_rejected.raw IS 'The row as read from the file (mapped column names), as JSON; for a row the reader could not parse, what it saw ({"bytes": N} for record_too_long).';
+COMMENT ON COLUMN reviews_rejected.raw IS 'The row as read from the file (keyed by the file''s own column names), as JSON; for a row the reader could not parse, what it saw ({"bytes": N} for record_too_long).';
 COMMENT ON COLUMN reviews_rejected.rejected_at IS 'When the row was first rejected.';
 
 CREATE TABLE IF NOT EXISTS model_registry (

@@ -48,6 +48,21 @@ def test_sql_refuses_writes(tmp_path):
     assert held.returncode == 2 and "--live queries hold the store and may run at most 60 s" in held.stderr
 
 
+def test_rejected_rows_are_explained_under_the_summary_and_the_query_it_suggests_runs(tmp_path):
+    export = tmp_path / "lender.csv"                      # a real export's shape: stars and a year, no review id
+    export.write_text("Stars,Reviews,BankName,Year\n5,Smooth refinance,Acme,2017\n1,Lost our papers,Acme,2018\n")
+    mapped = ["-c", "product_id=BankName", "-c", "body=Reviews", "-c", "created_at=Year", "-c", "rating=Stars"]
+    first = cli("ingest", str(export), *mapped, home=tmp_path)
+    assert first.returncode == 0 and "created_at '2017' is not a date reviewlens reads" in first.stderr
+    suggested = re.search(r'reviewlens sql --live "(.*)"', first.stderr.replace("\n", " ")).group(1)
+    kept = cli("sql", "--live", suggested, "--format", "jsonl", home=tmp_path)
+    assert [json.loads(line)["line"] for line in kept.stdout.splitlines()] == [2, 3]
+    second = cli("ingest", str(export), *mapped, "--date-format", "%Y", home=tmp_path)
+    assert second.returncode == 0 and "rejected as" not in second.stderr
+    rows = cli("sql", "--live", "SELECT rating, created_at FROM reviews ORDER BY rating", "--format", "jsonl", home=tmp_path)
+    assert [json.loads(line)["rating"] for line in rows.stdout.splitlines()] == [1, 5]
+
+
 def test_commands_that_need_a_model_say_how_to_get_one(tmp_path):
     (tmp_path / "r.csv").write_text("review_id,product_id,body,created_at\nr,p,fine,2026-01-01\n")
     cli("ingest", str(tmp_path / "r.csv"), home=tmp_path)

@@ -13,7 +13,7 @@ import pytest
 
 from reviewlens.flows import clock
 from reviewlens.flows.config import Settings
-from reviewlens.flows.ingest.files import ingest_file
+from reviewlens.flows.ingest.files import IngestError, ingest_file
 
 NOW = datetime(2026, 11, 28, 12, 0)                     # the run's now, UTC, pinned below
 
@@ -134,3 +134,36 @@ def test_a_file_with_no_old_dates_warns_nothing(con, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="reviewlens.flows.ingest.files"):
         summary = ingest_file(con, write(tmp_path / "ok.csv", [("a", "text", "2026-11-01")]))
     assert summary.before_floor == 0 and warnings(caplog) == []
+
+
+def test_a_date_ingest_cannot_read_is_rejected_with_one_line_that_shows_the_value_and_names_date_format(
+        con, tmp_path, caplog):
+    path = write(tmp_path / "years.csv", [("a", "fine", "2017"), ("b", "fine", "2018"), ("c", "fine", "2026-11-01")])
+    with caplog.at_level(logging.WARNING, logger="reviewlens.flows.ingest.files"):
+        summary = ingest_file(con, path)
+    assert (summary.inserted, dict(summary.rejected)) == (1, {"invalid_created_at": 2})
+    said = warnings(caplog)
+    assert said[0].startswith("years.csv: 2 rows rejected as invalid_created_at, e.g. line 2: created_at '2017' is not")
+    assert "--date-format" in said[0] and "'%Y' for a year alone" in said[0]
+    assert "reviews_rejected" in said[1] and "years.csv" in said[1]
+
+
+@pytest.mark.parametrize("layout, written, utc", [
+    ("%Y", "2017", datetime(2017, 1, 1)),                                       # a year alone: its first day
+    ("%m/%d/%Y", "12/31/2025", datetime(2025, 12, 31)),
+    ("%d.%m.%Y %H:%M", "31.12.2025 23:30", datetime(2025, 12, 31, 23, 30)),
+    ("%Y-%m-%d %H:%M %z", "2025-12-31 23:30 +0100", datetime(2025, 12, 31, 22, 30)),  # an offset is honoured
+])
+def test_date_format_reads_created_at_by_that_layout_alone(con, tmp_path, layout, written, utc):
+    path = write(tmp_path / "laid_out.csv", [("a", "fine", written), ("b", "ISO is not this layout", "2026-11-01")])
+    summary = ingest_file(con, path, date_format=layout)
+    assert (summary.inserted, dict(summary.rejected)) == (1, {"invalid_created_at": 1})
+    assert stored(con) == [("a", "fine", utc)]
+
+
+@pytest.mark.parametrize("layout", ["%Q", "YYYY-MM-DD"])
+def test_a_date_format_strptime_cannot_use_is_refused_before_anything_changes(con, tmp_path, layout):
+    path = write(tmp_path / "a.csv", [("a", "fine", "2017")])
+    with pytest.raises(IngestError, match=r"--date-format .* use codes such as '%m/%d/%Y'"):
+        ingest_file(con, path, date_format=layout)
+    assert stored(con) == [] and con.execute("SELECT count(*) FROM reviews_rejected").fetchone()[0] == 0

@@ -22,7 +22,8 @@ from reviewlens.flows import clock
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.ingest.language import CHARS, english_or_other
-from reviewlens.flows.store.connection import query, quote_ident, run_script, transaction
+from reviewlens.flows.ingest.rejections import explain, failed_value
+from reviewlens.flows.store.connection import query, quote_ident, run_script, sql_text, transaction
 
 CONTRACT_COLUMNS = ("review_id", "product_id", "category", "rating", "title", "body", "language", "created_at", "label")
 REQUIRED_COLUMNS = ("product_id", "body", "created_at")       # without a review_id column, ids are derived
@@ -57,6 +58,7 @@ class IngestSummary:
     before_floor: int = 0               # valid rows dated before the created_at_floor setting (loaded, with a warning)
     review_ids: str = ""                # where review ids came from: "column id", or "derived from ... (...)"
     rejected: Counter = field(default_factory=Counter)
+    examples: dict[str, tuple[int, str | None]] = field(default_factory=dict)   # reason -> (first line, failed value)
     seconds: float = 0.0
 
 
@@ -332,6 +334,29 @@ def _detect_languages(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("ingest_detected")
 
 
+def _check_date_format(con: duckdb.DuckDBPyConnection, date_format: str | None) -> None:
+    if date_format is None:
+        return
+    try:
+        con.execute("SELECT try_strptime('', ?)", [date_format])
+    except duckdb.Error as exc:
+        raise IngestError(f"--date-format {date_format!r} is not a layout strptime reads ({exc}); use codes such as "
+                          "'%m/%d/%Y' or '%d.%m.%Y %H:%M'.") from None
+    if "%" not in date_format:
+        raise IngestError(f"--date-format {date_format!r} has no strptime code; use codes such as '%m/%d/%Y'.")
+
+
+def _warn_rejections(path: Path, summary: IngestSummary) -> None:
+    """One line per reason, with the file's first rejected row for it, and where all of them are kept."""
+    examples = {reason: example for reason, example in summary.examples.items() if summary.rejected[reason]}
+    for reason, (line, value) in examples.items():
+        log.warning("%s: %s", path.name, explain(reason, summary.rejected[reason], line, value))
+    if examples:
+        log.warning("every rejected row of %s is kept as read, with its line and reason, in reviews_rejected: "
+                    "reviewlens sql --live \"SELECT line, reason, raw FROM reviews_rejected WHERE source_file = '%s' "
+                    "ORDER BY line\"", path.name, str(path).replace("'", "''"))
+
+
 def _warn_duplicates(path: Path, summary: IngestSummary, chosen: dict[str, str | None]) -> None:
     """Say so when over DUPLICATE_SHARE of a file's rows repeat another row's id: a review id column is then likely
     a product id, and with derived ids the file repeats whole reviews."""
@@ -367,9 +392,11 @@ def ingest_file(
     fmt: str | None = None,
     step: Callable[[str], None] = lambda _stage: None,
     settings: Settings | None = None,
+    date_format: str | None = None,
 ) -> IngestSummary:
     """Load one file as one transaction: a file that cannot be read at all changes nothing. `settings` (default:
-    load_settings()) gives created_at_floor, and db_memory_limit for the message when DuckDB runs out of memory."""
+    load_settings()) gives created_at_floor, and db_memory_limit for the message when DuckDB runs out of memory;
+    `date_format` (strptime codes) reads created_at by that layout instead of ISO 8601."""
     started = time.perf_counter()
     if not path.exists():
         raise IngestError(f"{path} does not exist; check the path.")
@@ -380,7 +407,9 @@ def ingest_file(
     long = {} if fmt == "parquet" else _scan_text(path)
     summary = IngestSummary(file=str(path))
     floor = date.fromisoformat(settings.created_at_floor)
-    params = {"file": str(path), "source": source or path.name, "now": clock.utc_now(), "floor": floor}
+    _check_date_format(con, date_format)
+    params = {"file": str(path), "source": source or path.name, "now": clock.utc_now(), "floor": floor,
+              "date_format": date_format}
     try:
         with _readable(path, long) as readable, transaction(con):
             chosen = _ingest(con, path, readable, fmt, mapping or {}, settings, params, summary, step)
@@ -391,6 +420,7 @@ def ingest_file(
     except duckdb.OutOfMemoryException as exc:
         raise IngestError(failure_message(path, fmt, exc, settings)) from None
     _warn_duplicates(path, summary, chosen)
+    _warn_rejections(path, summary)
     if summary.before_floor:
         log.warning("%s rows of %s are dated before %s (setting created_at_floor); they were loaded: "
                     "check that their dates are real.", f"{summary.before_floor:,}", path.name, floor.isoformat())
@@ -418,6 +448,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str
             if fmt == "csv":
                 _csv_physical_lines(con, readable)
             run_script(con, "ingest/03_reject.sql", params)
+            examples = con.execute(sql_text("ingest/06_rejected_examples.sql"), {"file": params["file"]}).fetchall()
+            summary.examples = {reason: (line, failed_value(reason, raw, chosen)) for reason, line, raw in examples}
         run_script(con, "ingest/04_apply.sql", params)
     summary.rejected.update(dict(con.execute(
         "SELECT reason, count(*) FROM (SELECT reason FROM ingest_staged WHERE reason IS NOT NULL "

@@ -9,7 +9,8 @@
 -- the trims below (body as given), joined by chr(31) with an absent value as ''. The same review gives the same id
 -- on every ingest, and two identical rows one id (counted as duplicates).
 -- created_at is stored in UTC: an offset (Z, +05:00, +0530) or a zone name is honoured, a time without one is read in
--- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected.
+-- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected. With
+-- $date_format (ingest --date-format, strptime codes such as '%m/%d/%Y') created_at is read by that layout alone.
 CREATE OR REPLACE TEMP TABLE ingest_staged AS
 WITH typed AS (
     SELECT
@@ -25,7 +26,8 @@ WITH typed AS (
         nullif(trim(_author), '')    AS author,
         lower(split_part(split_part(trim(language), '-', 1), '_', 1)) AS language_given,
         nullif(trim(created_at), '') AS created_text,
-        TRY_CAST(trim(created_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS created_at,
+        CAST(CASE WHEN $date_format IS NULL THEN TRY_CAST(trim(created_at) AS TIMESTAMPTZ)
+                  ELSE try_strptime(trim(created_at), $date_format) END AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS created_at,
         lower(nullif(trim(label), '')) AS label
     FROM ingest_mapped
 )
