@@ -73,6 +73,11 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
             summary = ingest_file(con, path, mapping, source, fmt, step=step, settings=settings, date_format=date_format)
             progress.update(task, completed=len(stages) - 1)
             _print_summary(summary)
+            if summary.rejected:
+                where = str(summary.file).replace("'", "''")
+                console.print(f"every rejected row is kept as read, with its line and reason: reviewlens sql --live "
+                              f"\"SELECT line, reason, raw FROM reviews_rejected WHERE source_file = '{where}' ORDER BY line\"",
+                              markup=False, highlight=False, soft_wrap=True)
     con.close()
 
 
@@ -277,18 +282,20 @@ def eval_(
                                               "rating=stars.")] = [],
     fmt: Annotated[Optional[str], typer.Option("--format", help="With --input: csv, parquet or jsonl (default: from the "
                                                "extension).")] = None,
+    date_format: Annotated[Optional[str], typer.Option("--date-format", help="With --input: created_at's layout, as "
+                                                       "for ingest.")] = None,
 ) -> None:
     """Evaluate a model on the fixed test split, or on a labelled review file, with the TF-IDF baseline beside it."""
     from reviewlens.flows.training.eval_report import print_evaluation, print_input_counts
     from reviewlens.flows.training.evaluation import evaluate_file, evaluate_version
 
-    if input is None and (column or fmt):
-        raise UserError("--column and --format describe an --input file; pass --input FILE or leave them out.")
+    if input is None and (column or fmt or date_format):
+        raise UserError("--column, --format and --date-format describe an --input file; pass --input FILE or leave them out.")
     settings = load_settings()
     if input is None:
         print_evaluation(out, evaluate_version(settings, model), warn=True)
         return
-    metrics = evaluate_file(settings, input, column, fmt, model)
+    metrics = evaluate_file(settings, input, column, fmt, model, date_format)
     print_input_counts(out, input.name, metrics["input"])
     print_evaluation(out, metrics, where=input.name, warn=True)
 

@@ -57,6 +57,10 @@ def test_rejected_rows_are_explained_under_the_summary_and_the_query_it_suggests
     suggested = re.search(r'reviewlens sql --live "(.*)"', first.stderr.replace("\n", " ")).group(1)
     kept = cli("sql", "--live", suggested, "--format", "jsonl", home=tmp_path)
     assert [json.loads(line)["line"] for line in kept.stdout.splitlines()] == [2, 3]
+    judged = cli("eval", "--input", str(export), *mapped, home=tmp_path)       # read as ingest reads it, not stored
+    assert judged.returncode == 2 and "none of the 2 rows of lender.csv could be read as reviews (rejected: " \
+        "invalid_created_at 2)" in judged.stderr and "created_at '2017'" in judged.stderr
+    assert "reviews_rejected" not in judged.stderr                            # a scratch store keeps nothing
     second = cli("ingest", str(export), *mapped, "--date-format", "%Y", home=tmp_path)
     assert second.returncode == 0 and "rejected as" not in second.stderr
     rows = cli("sql", "--live", "SELECT rating, created_at FROM reviews ORDER BY rating", "--format", "jsonl", home=tmp_path)

@@ -347,14 +347,10 @@ def _check_date_format(con: duckdb.DuckDBPyConnection, date_format: str | None) 
 
 
 def _warn_rejections(path: Path, summary: IngestSummary) -> None:
-    """One line per reason, with the file's first rejected row for it, and where all of them are kept."""
+    """One line per reason, with the file's first rejected row for it."""
     examples = {reason: example for reason, example in summary.examples.items() if summary.rejected[reason]}
     for reason, (line, value) in examples.items():
         log.warning("%s: %s", path.name, explain(reason, summary.rejected[reason], line, value))
-    if examples:
-        log.warning("every rejected row of %s is kept as read, with its line and reason, in reviews_rejected: "
-                    "reviewlens sql --live \"SELECT line, reason, raw FROM reviews_rejected WHERE source_file = '%s' "
-                    "ORDER BY line\"", path.name, str(path).replace("'", "''"))
 
 
 def _warn_duplicates(path: Path, summary: IngestSummary, chosen: dict[str, str | None]) -> None:

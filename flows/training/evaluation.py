@@ -66,11 +66,16 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     return metrics
 
 
-def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str | None, version: str | None) -> dict:
+def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str | None, version: str | None,
+                  date_format: str | None = None) -> dict:
     """A model and the TF-IDF baseline (trained on the model's training rows, calibrated on validation) judged on
     the labelled rows of a review file, read and validated as ingest would read them; the store is not written.
     Gold sentiment is the file's `label`, else its `rating` (1-2 negative, 3 neutral, 4-5 positive), as in training."""
-    rows, counts = read_review_file(path, parse_mapping(columns), fmt, settings)
+    rows, counts = read_review_file(path, parse_mapping(columns), fmt, settings, date_format)
+    if rows.empty and counts["rejected"]:
+        reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts["rejected"].items()))
+        raise UserError(f"none of the {counts['read']:,} rows of {path.name} could be read as reviews (rejected: "
+                        f"{reasons}); the lines above say why and how to fix it.")
     y, _ = targets(rows)
     counts["without label or rating"] = int((y < 0).sum())
     in_language = rows["language"].isin(LANGUAGES).to_numpy()
@@ -88,14 +93,15 @@ def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str |
     return {"sentiment": evaluate(model, judged, split_baseline(frame)), "input": counts}
 
 
-def read_review_file(path: Path, mapping: dict[str, str], fmt: str | None, settings: Settings) -> tuple[pd.DataFrame, dict]:
+def read_review_file(path: Path, mapping: dict[str, str], fmt: str | None, settings: Settings,
+                     date_format: str | None = None) -> tuple[pd.DataFrame, dict]:
     """The rows of a file that `reviewlens ingest` would load (corpus.sql's columns), found by ingesting it into a
     scratch store deleted afterwards: its rows are read and validated exactly as ingest's, and the workspace's store
     is not written; and how many rows were read, rejected (by reason) and duplicate ids."""
     with tempfile.TemporaryDirectory(prefix="reviewlens-eval-") as scratch:
         con = connect(Path(scratch) / "scratch.duckdb", settings=settings)
         try:
-            summary = ingest_file(con, path, mapping, None, fmt)
+            summary = ingest_file(con, path, mapping, None, fmt, date_format=date_format)
             rows = con.execute(sql_text("corpus.sql")).fetchdf()
         finally:
             con.close()
