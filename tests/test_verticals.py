@@ -12,6 +12,8 @@ ELECTRONICS = ["The battery dies in two hours", "Bluetooth keeps disconnecting f
 HOTELS = ["The room was spotless and the staff friendly", "Check-in took an hour", "Dirty carpet and a musty smell",
           "Friendly receptionist, quiet street", "卫生很差", "房间很干净，前台服务热情", "Nice stay"]
 APPAREL = ["Runs small, size up", "The fabric is soft and the colour is gorgeous", "尺码偏小，面料不错", "Cute dress"]
+PHARMACY = ["Worked wonders for my migraines, no side effects", "The 20mg dose made me dizzy", "Broke me out, more acne",
+            "效果很好，没有副作用", "Insurance wouldn't cover it", "Great"]           # drug and skin-care reviews
 
 
 @pytest.mark.parametrize("vertical", VERTICALS)
@@ -28,7 +30,8 @@ def test_coverage_is_the_share_of_reviews_with_at_least_one_seed_word():
     assert seed_fit(shipped_taxonomy("hotels"), []) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize("texts, expected", [(ELECTRONICS, "electronics"), (HOTELS, "hotels"), (APPAREL, "apparel")])
+@pytest.mark.parametrize("texts, expected", [(ELECTRONICS, "electronics"), (HOTELS, "hotels"), (APPAREL, "apparel"),
+                                             (PHARMACY, "health")])
 def test_the_topic_set_that_covers_the_store_best_is_picked(texts, expected):
     choice = pick_taxonomy(texts)
     assert choice.vertical == expected
