@@ -8,7 +8,7 @@ from importlib import resources
 
 from reviewlens.models.taxonomy import SeedLabeller, Taxonomy, default_taxonomy_text, parse_taxonomy
 
-VERTICALS = ("apparel", "electronics", "home", "food", "hotels", "health")
+VERTICALS = ("apparel", "electronics", "home", "food", "hotels", "health", "services")
 SAMPLE = 20_000            # reviews looked at; evenly spaced, so a large store takes a second or two per set
 
 

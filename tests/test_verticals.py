@@ -14,6 +14,8 @@ HOTELS = ["The room was spotless and the staff friendly", "Check-in took an hour
 APPAREL = ["Runs small, size up", "The fabric is soft and the colour is gorgeous", "尺码偏小，面料不错", "Cute dress"]
 PHARMACY = ["Worked wonders for my migraines, no side effects", "The 20mg dose made me dizzy", "Broke me out, more acne",
             "效果很好，没有副作用", "Insurance wouldn't cover it", "Great"]           # drug and skin-care reviews
+LENDER = ["Our loan officer was professional and kept us informed", "Hidden fees at closing", "They never called back",
+          "The process took months", "利率低，办理很顺利", "Thanks!"]                       # a mortgage lender's reviews
 
 
 @pytest.mark.parametrize("vertical", VERTICALS)
@@ -31,7 +33,7 @@ def test_coverage_is_the_share_of_reviews_with_at_least_one_seed_word():
 
 
 @pytest.mark.parametrize("texts, expected", [(ELECTRONICS, "electronics"), (HOTELS, "hotels"), (APPAREL, "apparel"),
-                                             (PHARMACY, "health")])
+                                             (PHARMACY, "health"), (LENDER, "services")])
 def test_the_topic_set_that_covers_the_store_best_is_picked(texts, expected):
     choice = pick_taxonomy(texts)
     assert choice.vertical == expected
