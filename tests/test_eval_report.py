@@ -3,6 +3,7 @@ temperature fitted on validation, measured where the report is, and whether cali
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -42,3 +43,22 @@ def test_a_report_without_the_before_figure_prints_no_note():
     figures = entry(0.022, 0.026)
     del figures["ece_before_calibration"]
     assert calibration_note("zh", figures, "the fixed test split") is None
+
+
+def test_a_split_that_holds_base_corpora_reports_the_store_own_reviews_apart():
+    from reviewlens.flows.training.finetune_step import store_figures
+    from reviewlens.models.inference import ReviewModel, ScoringOptions
+    from tests.helpers import trained_looking_parts
+
+    model = ReviewModel(*trained_looking_parts(), "v", ScoringOptions())
+    split = pd.DataFrame({"body": ["soft and warm", "it broke", "fine I guess", "love it", "awful", "ok"],
+                          "language": "en", "rating": [5, 1, 3, 5, 1, None], "label": None,
+                          "source": ["base: clothing"] * 3 + ["lender.csv"] * 3})
+    own = store_figures(model, split, None)
+    assert list(own) == ["en"] and own["en"]["model"]["n"] == 2                  # the store's labelled rows only
+    assert store_figures(model, split[split["source"] == "lender.csv"], None) is None   # nothing to tell apart
+    assert store_figures(model, split.assign(rating=[5, 1, 3, None, None, None]), None) is None   # no own labels
+    out = Console(record=True, width=120)
+    print_evaluation(out, {"sentiment": {"en": entry(0.02, 0.02)}, "store": {"en": entry(0.03, 0.03)}})
+    said = " ".join(out.export_text().split())                                # a table title wraps at its table's width
+    assert "sentiment on the store's own reviews in the fixed test split (base corpora left out)" in said

@@ -11,7 +11,7 @@ from reviewlens.flows.store.registry import activation_decision
 from reviewlens.flows.training.finetune_step import figures as split_figures
 from reviewlens.models.baseline import Baseline
 from reviewlens.models.calibration import fit_bias, fit_temperature
-from reviewlens.models.sentiment_report import concerns, headline, sentiment_report
+from reviewlens.models.sentiment_report import concerns, gap_noise, headline, sentiment_report
 
 NEG, NEU, POS = 0, 1, 2
 
@@ -56,6 +56,30 @@ def test_a_model_a_hair_below_its_baseline_is_never_said_to_score_the_same_figur
     model = {"accuracy": 0.75604, "per_class_f1": {"negative": 0.8, "positive": 0.7}, "confusion": [[1, 0], [0, 1]]}
     said = concerns({"zh": {"model": model, "baseline": {**model, "accuracy": 0.75641}}})
     assert said == ["it scores 0.7560, below the TF-IDF baseline's 0.7564 (mean of Chinese accuracy and English macro-F1)"]
+
+def test_a_model_below_its_baseline_by_less_than_chance_moves_them_apart_raises_no_concern():
+    model = {"accuracy": 0.753, "per_class_f1": {"negative": 0.8, "positive": 0.7}, "confusion": [[1, 0], [0, 1]]}
+    level = {"model": model, "baseline": {**model, "accuracy": 0.754}}
+    assert concerns({"zh": {**level, "baseline_gap_se": 0.01}}) == []                      # 0.001 short, noise 0.01
+    said = concerns({"zh": {**level, "baseline": {**model, "accuracy": 0.80}, "baseline_gap_se": 0.01}})
+    assert said == ["it scores 0.753, below the TF-IDF baseline's 0.800 (mean of Chinese accuracy and English "
+                    "macro-F1), further than chance moves the two apart on these rows (0.010)"]
+
+
+def test_the_noise_of_the_gap_shrinks_as_validation_grows_and_is_measured_per_language():
+    rng = np.random.default_rng(1)
+    def noise(n: int) -> float:
+        y = rng.integers(0, 3, n)
+        guess = lambda right: np.eye(3)[np.where(rng.random(n) < right, y, rng.integers(0, 3, n))]
+        return gap_noise(y, guess(0.8), guess(0.75), binary=False)
+    assert noise(100) > 2 * noise(2_000) > 0
+    rows = pd.DataFrame({"language": ["zh"] * 40 + ["en"] * 40, "label": ["negative", "positive"] * 40,
+                         "rating": None, "source": "store"})
+    y = np.where(rows["label"] == "negative", NEG, POS)
+    wrong_every_third = np.where(np.arange(80) % 3 == 0, NEG + POS - y, y)
+    said = split_figures(rows, {"model": np.eye(3)[y], "baseline": np.eye(3)[wrong_every_third]})
+    assert set(said) == {"zh", "en"} and all(said[language]["baseline_gap_se"] > 0 for language in said)
+
 
 def test_activation_compares_scores_on_the_validation_split():
     better = activation_decision(0.71, ("old", 0.70), force=False)

@@ -26,6 +26,11 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
     for language, entry in sentiment.items():
         out.print(_per_class(language, entry, where))
         out.print(_confusion(language, entry, where))
+    if store := metrics.get("store"):           # a split that holds the base corpora: the store's own rows apart
+        own = f"the store's own reviews in {where} (base corpora left out)"
+        out.print(_summary({"sentiment": store}, own))
+        for language, entry in store.items():
+            out.print(_per_class(language, entry, own))
     for line in topic_lines(metrics.get("topics") or {}) + reader_lines(metrics.get("clause_reader")):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     pre = metrics.get("pretrain", {})

@@ -13,7 +13,7 @@ from reviewlens.models.baseline import Baseline
 from reviewlens.models.calibration import calibrate
 from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.clauses import split_clauses
-from reviewlens.models.sentiment_report import sentiment_report
+from reviewlens.models.sentiment_report import gap_noise, sentiment_report
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune, sentiment_targets
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.taxonomy import SeedLabeller
@@ -93,6 +93,9 @@ def figures(rows: pd.DataFrame, probs: dict[str, np.ndarray]) -> dict:
         keep = (rows["language"] == language).to_numpy() & (y >= 0)
         if keep.any():
             out[language] = {name: sentiment_report(y[keep], p[keep], bool(binary[keep].all())) for name, p in probs.items()}
+            if "baseline" in probs:
+                out[language]["baseline_gap_se"] = gap_noise(y[keep], probs["model"][keep], probs["baseline"][keep],
+                                                             bool(binary[keep].all()))
     return out
 
 
@@ -108,5 +111,17 @@ def evaluate(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None =
     for language, entry in out.items():
         entry["ece_before_calibration"] = entry.pop("raw").get("ece")
         if baseline is not None and language not in baseline.languages:
-            del entry["baseline"]
+            del entry["baseline"], entry["baseline_gap_se"]
     return out
+
+
+def store_figures(model: ReviewModel, split: pd.DataFrame, baseline: Baseline | None) -> dict | None:
+    """evaluate() on the store's own rows of a split that also holds base-corpus rows (None when it holds none, or
+    when the store has no labelled row in it): the split's figures are mostly the base corpora's on a small store,
+    and a user wants to see their own reviews' apart."""
+    base = is_base(split["source"]).to_numpy()
+    own = split[~base]
+    if not base.any() or (targets(own)[0] < 0).all():
+        return None
+    return evaluate(model, own, baseline) or None
+
