@@ -68,7 +68,8 @@ class SeedLabeller:
     """Marks a topic present when one of its seed words occurs.
 
     SeedLabeller(tax).labels(["Runs small, fabric is thin"]) -> 1 for size_fit and material, 0 elsewhere.
-    English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings.
+    English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings, except one
+    without a Chinese character, which matches as an English word.
     Set lookups indexed by word, not one big regex: scoring reads every review and clause with it (a topic needs
     evidence, models/inference.py), 18k clauses of food reviews in about a third of a second.
     """
@@ -76,12 +77,14 @@ class SeedLabeller:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self.by_word: dict[str, set[int]] = {}
-        for k, topic in enumerate(taxonomy.topics):
-            for word in topic.en:
-                if " " not in word:
-                    self.by_word.setdefault(word.lower(), set()).add(k)
-        self.phrases = [(k, f" {w.lower()} ") for k, t in enumerate(taxonomy.topics) for w in t.en if " " in w]
-        self.zh = [(k, z) for k, t in enumerate(taxonomy.topics) for z in t.zh]
+        # a Chinese list's seed with no Chinese character ("app", "wifi") is a word: as a substring, "app" was found in
+        # "happening" and "approval", and a lender's reviews got the topic `online` from them
+        words = [(k, w) for k, t in enumerate(taxonomy.topics) for w in (*t.en, *(z for z in t.zh if not _CJK.search(z)))]
+        for k, word in words:
+            if " " not in word:
+                self.by_word.setdefault(word.lower(), set()).add(k)
+        self.phrases = [(k, f" {w.lower()} ") for k, w in words if " " in w]
+        self.zh = [(k, z) for k, t in enumerate(taxonomy.topics) for z in t.zh if _CJK.search(z)]
         self.cjk_only = all(_CJK.search(z) for _, z in self.zh)     # then a text without CJK has no Chinese seed
 
     def topics_in(self, text: str) -> list[int]:

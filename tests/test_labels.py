@@ -39,6 +39,13 @@ def test_english_seeds_match_whole_words_only(labeller):
     assert "size_fit" not in {labeller.taxonomy.ids[k] for k in labeller.topics_in("a sizeable outfit")}
 
 
+def test_a_latin_seed_in_a_chinese_list_matches_as_a_word_not_inside_one():
+    taxonomy = parse_taxonomy('[online]\ndescription = "Website and app"\nen = ["website"]\nzh = ["网站", "app"]\n')
+    labeller = SeedLabeller(taxonomy)
+    assert labeller.labels(["The pre-approval process was easy", "what was happening"]).sum() == 0
+    assert labeller.labels(["I used the app", "用app下单", "网站打不开"]).sum() == 3
+
+
 def test_a_taxonomy_without_seed_words_is_refused():
     with pytest.raises(TaxonomyError, match="needs seed words"):
         parse_taxonomy('[fit]\ndescription = "no seeds"\n')
