@@ -192,8 +192,13 @@ def model_card(model: pd.DataFrame) -> dict | None:
         if m.get("confusion"):
             labels = list(m.get("per_class_f1", {}).keys())
             confusions.append((language, figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)")))
+    # a store that learned beside the base corpora: its own test reviews apart (the split's figures are mostly theirs)
+    own = [{"language": language, "n": entry["model"].get("n"), "accuracy": entry["model"].get("accuracy"),
+            "macro_f1": entry["model"].get("macro_f1"), "ece": entry["model"].get("ece"),
+            "baseline_accuracy": entry.get("baseline", {}).get("accuracy"),
+            "baseline_macro_f1": entry.get("baseline", {}).get("macro_f1")} for language, entry in metrics.get("store", {}).items()]
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
-            "languages": languages, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
+            "languages": languages, "own": own, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
             "confusions": confusions, "cross_domain": metrics.get("cross_domain"),
             "behaviour": behaviour_card(metrics.get("behaviour")), "behaviour_floor": BEHAVIOUR_FLOOR,
             "topics": topic_card(metrics.get("topics"))}

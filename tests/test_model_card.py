@@ -58,3 +58,11 @@ def test_a_model_measured_before_every_gold_pair_was_counted_shows_no_aspect_fig
     old = {"model": {"n": 210, "micro_f1": 0.77, "macro_f1": 0.7}, "seed_words": {"n": 210, "micro_f1": 0.81, "macro_f1": 0.7},
            "aspect_sentiment_accuracy": 0.81, "aspect_pairs": 294}
     assert card({"sentiment": {}, "topics": old})["topics"] is None
+
+
+def test_a_store_that_learned_beside_the_base_corpora_sees_its_own_test_reviews_apart():
+    mine = {**FIGURES, "n": 36, "accuracy": 0.972}
+    shown = card({"sentiment": {"en": {"model": FIGURES, "baseline": FIGURES}},
+                  "store": {"en": {"model": mine, "baseline": FIGURES}}})
+    assert [(row["language"], row["n"], row["accuracy"]) for row in shown["own"]] == [("en", 36, 0.972)]
+    assert card({"sentiment": {"en": {"model": FIGURES}}})["own"] == []             # the store's rows are the split
