@@ -361,7 +361,8 @@ def test_eval_warns_in_words_when_the_model_never_gets_a_sentiment_right(trained
     (["--input", "{missing}"], "{missing} does not exist; check the path."),
     (["--input", "{unrated}"], "unrated.csv has no English or Chinese review with a label or a rating to judge "
                                "against; map yours with --column label=YOUR_COLUMN or --column rating=YOUR_COLUMN."),
-    (["--column", "rating=stars"], "--column and --format describe an --input file; pass --input FILE or leave them out."),
+    (["--column", "rating=stars"], "--column, --format and --date-format describe an --input file; pass --input FILE or "
+                                   "leave them out."),
 ])
 def test_eval_input_errors_are_one_sentence(tmp_path, args, message):
     unrated = tmp_path / "unrated.csv"
