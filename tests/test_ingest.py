@@ -66,6 +66,15 @@ def test_column_mapping_renames_user_columns(con, tmp_path):
         "a1", "sku9", 4, "Great value", "shop-export")
 
 
+def test_a_column_mapped_onto_one_contract_column_is_not_also_taken_by_name_for_another(con, tmp_path):
+    path = write_csv(tmp_path / "drugs.csv", ["d1,Zomig,Gone in an hour,positive,2026-09-09"],
+                     header="id,drugName,review,rating,date\n")        # a real export: its `rating` says positive/negative
+    mapping = parse_mapping(["product_id=drugName", "body=review", "label=rating", "created_at=date"])
+    summary = ingest_file(con, path, mapping)
+    assert (summary.inserted, dict(summary.rejected)) == (1, {})
+    assert con.execute("SELECT label, rating FROM reviews").fetchone() == ("positive", None)
+
+
 def test_mapping_to_a_column_the_file_lacks_names_the_columns_found(con, tmp_path):
     path = write_csv(tmp_path / "shop.csv", ["a1,sku9,text,2026-09-09"], header="id,sku,text,date\n")
     with pytest.raises(IngestError, match=r"no column 'comment'.*found: id, sku, text, date"):

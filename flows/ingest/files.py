@@ -293,6 +293,12 @@ def _map_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str],
         if name in mapping and found is None:
             raise IngestError(f"{path.name} has no column {wanted!r} (mapped to {name}); found: {', '.join(columns)}.")
         chosen[name] = found
+    # a column mapped onto one contract column is not also taken by name for another: with `--column label=rating`
+    # the file's `rating` (words: positive, negative) is the label, not stars as well
+    claimed = {chosen[name].lower() for name in mapping if chosen.get(name)}
+    for name in CONTRACT_COLUMNS:
+        if name not in mapping and chosen[name] is not None and chosen[name].lower() in claimed:
+            chosen[name] = None
     missing = [c for c in REQUIRED_COLUMNS if chosen[c] is None]
     if missing:
         hint = " ".join(f"--column {c}=YOUR_COLUMN" for c in missing)
