@@ -301,9 +301,9 @@ def _charts(data: ReportData) -> dict[str, go.Figure]:
             daily, topics = daily[daily["language"] == language], topics[topics["language"] == language]
         charts[f"sentiment_trend-{language}"] = figures.sentiment_trend(daily)
         charts[f"volume-{language}"] = figures.volume_trend(daily)
-        charts[f"topic_map-{language}"] = figures.topic_map(topics)
+        charts[f"topic_map-{language}"] = figures.topic_map(topics, until=data.run_date)
         charts[f"topic_trend-{language}"] = figures.topic_trend(topics)
-        charts[f"heatmap-{language}"] = figures.category_topic_heatmap(topics)
+        charts[f"heatmap-{language}"] = figures.category_topic_heatmap(topics, until=data.run_date)
     return charts
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from datetime import date
 from html import escape
 
 import pandas as pd
@@ -131,23 +132,32 @@ def volume_trend(daily: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def latest_topics(topics: pd.DataFrame, periods: int = 4) -> pd.DataFrame:
+def recent_periods(topics: pd.DataFrame, periods: int, until: date | None) -> pd.DataFrame:
+    """The rows of the last `periods` weekly periods up to `until` (the run date, which the newest period ends on);
+    without it, of the newest periods present. A period is kept only where a topic was mentioned, so on a quiet
+    store the newest present can be years old: "last 4 weeks" must count from the run date, not from them."""
+    if until is not None:
+        return topics[pd.to_datetime(topics.period_end) > pd.Timestamp(until) - pd.Timedelta(days=7 * periods)]
+    return topics[topics.period_end >= sorted(topics.period_end.unique())[-min(periods, topics.period_end.nunique())]]
+
+
+def latest_topics(topics: pd.DataFrame, periods: int = 4, until: date | None = None) -> pd.DataFrame:
     """Mentions and mention-weighted net sentiment per topic over the last `periods` weekly periods."""
     if topics.empty:
         return pd.DataFrame(columns=["topic", "mentions", "net_sentiment"])
-    recent = topics[topics.period_end >= sorted(topics.period_end.unique())[-min(periods, topics.period_end.nunique())]]
+    recent = recent_periods(topics, periods, until)
     grouped = recent.assign(weighted=recent.net_sentiment * recent.mentions).groupby("topic", as_index=False)[["mentions", "weighted"]].sum()
     grouped["net_sentiment"] = grouped.weighted / grouped.mentions
     return grouped.drop(columns="weighted").sort_values("mentions", ascending=False)
 
 
-def topic_map(topics: pd.DataFrame) -> go.Figure:
+def topic_map(topics: pd.DataFrame, until: date | None = None) -> go.Figure:
     """What people talk about (mentions) against how they feel about it (net sentiment), last 4 weeks: one row
     per topic, most mentioned on top, so no two labels can overlap; the dot's size is the mentions."""
     fig = go.Figure()
-    summary = latest_topics(topics)
+    summary = latest_topics(topics, until=until)
     if summary.empty:
-        return _empty(fig, "No topics found yet")
+        return _empty(fig, "No topic mentioned in the last 4 weeks" if not topics.empty else "No topics found yet")
     summary = summary.sort_values(["mentions", "topic"], ascending=[True, False])      # plotly draws rows bottom-up
     labels = [f"{escape(t)} · {int(m):,}" for t, m in zip(summary.topic, summary.mentions)]
     size = 8 + 26 * (summary.mentions / summary.mentions.max()) ** 0.5
@@ -184,12 +194,14 @@ def topic_trend(topics: pd.DataFrame, top: int = 6) -> go.Figure:
     return fig
 
 
-def category_topic_heatmap(topics: pd.DataFrame, periods: int = 4) -> go.Figure:
+def category_topic_heatmap(topics: pd.DataFrame, periods: int = 4, until: date | None = None) -> go.Figure:
     """Net sentiment of each topic within each category, last 4 weeks (blank: too few mentions)."""
     fig = go.Figure()
     if topics.empty:
         return _empty(fig, "No topics found yet")
-    recent = topics[topics.period_end >= sorted(topics.period_end.unique())[-min(periods, topics.period_end.nunique())]]
+    recent = recent_periods(topics, periods, until)
+    if recent.empty:
+        return _empty(fig, "No topic mentioned in the last 4 weeks")
     agg = recent.assign(weighted=recent.net_sentiment * recent.mentions).groupby(["category", "topic"], as_index=False)[["mentions", "weighted"]].sum()
     agg["net"] = agg.weighted / agg.mentions
     agg.loc[agg.mentions < 5, "net"] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html import escape, unescape
 
 import pandas as pd
@@ -171,3 +171,11 @@ def test_heatmap_rows_carry_short_labels_and_the_full_category_on_hover(topics):
     long_row = fig.data[0].text[1 - row][0]
     assert unescape(long_row.replace("<br>", " ")).split() == LONG.split()        # all of it, wrapped
     assert fig.layout.yaxis.automargin
+
+
+def test_the_last_four_weeks_count_from_the_run_date_not_from_the_newest_week_with_a_mention(topics):
+    newest = pd.to_datetime(topics.period_end).max().date()
+    assert figures.topic_map(topics, until=newest).data                                      # those weeks are the last 4
+    quiet = newest + timedelta(days=8 * 7)                   # a run two months after the last mention: nothing recent
+    for fig in (figures.topic_map(topics, until=quiet), figures.category_topic_heatmap(topics, until=quiet)):
+        assert not fig.data and fig.layout.annotations[0].text == "No topic mentioned in the last 4 weeks"
