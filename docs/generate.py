@@ -288,7 +288,9 @@ def cross_domain_section(metrics: dict) -> list[str]:
 
 
 def cross_vertical_section(data: dict) -> list[str]:
-    lines = [f"Preset `{data['preset']}`, seed {data['seed']}, trained in {fmt(round(data['train_seconds']))} s.", ""]
+    seconds = data["train_seconds"]
+    trained = "an existing model judged (`--reuse`)" if seconds is None else f"trained in {fmt(round(seconds))} s"
+    lines = [f"Preset `{data['preset']}`, seed {data['seed']}, {trained}.", ""]
     rows, graded = [], []
     for name, results in data["sets"].items():
         for who, r in results.items():

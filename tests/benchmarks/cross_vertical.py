@@ -136,7 +136,7 @@ def main() -> None:
         con.close()
     else:
         folder = train_flow(settings, args.preset, activate=True, ablation=False, seed=args.seed).folder
-    train_s = time.monotonic() - started
+    train_s = None if args.reuse else time.monotonic() - started                  # --reuse trains nothing
     prior = ReviewModel.load(folder, "cpu")
     plain = ReviewModel.load(folder, "cpu")
     frame = training_corpus(settings.db_path, settings.cache_dir).frame     # what the model learned from, base included
@@ -167,7 +167,7 @@ def main() -> None:
     lenders = lender_reviews(settings.cache_dir)
     sets["lender reviews en"] = (lenders["text"].tolist(), lenders["label"].map({"negative": 0, "positive": 2}).to_numpy(), True, "en")
 
-    results: dict = {"preset": args.preset, "seed": args.seed, "train_seconds": round(train_s, 1),
+    results: dict = {"preset": args.preset, "seed": args.seed, "train_seconds": None if train_s is None else round(train_s, 1),
                      "lexicon_weight": prior.classifier.lexicon_weight.tolist(), "mix": prior.classifier.mix.tolist(),
                      "mix_without_prior": plain.classifier.mix.tolist(), "sets": {}}
     for name, (texts, y, binary, language) in sets.items():
@@ -195,7 +195,8 @@ def main() -> None:
                                                 **{name: cap["pass_rate"] for name, cap in caps.items()}}
                                      for language, caps in behaviour.items()}
 
-    print(f"\n{args.preset} preset, seed {args.seed}: trained in {train_s:.0f} s; lexicon weight "
+    trained = "judged, not trained (--reuse)" if train_s is None else f"trained in {train_s:.0f} s"
+    print(f"\n{args.preset} preset, seed {args.seed}: {trained}; lexicon weight "
           f"{[round(w, 2) for w in results['lexicon_weight']]}, mix {[round(w, 2) for w in results['mix']]}")
     print(f"{'set':<22}{'who':<10}{'n':>7}{'acc':>8}{'macroF1':>9}{'negR':>7}{'negP':>7}  predicted")
     for name in sets:
