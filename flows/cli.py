@@ -378,6 +378,8 @@ def _print_run(summary) -> None:
               f"{len(summary.alerts)} alerts; stages " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.durations.items()))
     for alert in summary.alerts[:10]:
         out.print(f"  [{alert['severity']}] {alert['message']}", markup=False, highlight=False)
+    if note := summary.stale_note():
+        console.print(note, style="yellow", markup=False, highlight=False, soft_wrap=True)
     out.print(f"dashboard: {Path(summary.report_path).resolve()}")
 
 

@@ -30,7 +30,8 @@ def test_a_page_is_written_only_for_the_day_the_insight_tables_hold(changed_trai
         with pytest.raises(UserError, match=f"hold the figures of {RUN_DATE}.*reviewlens run --date {earlier}"):
             check_report_date(con, earlier)
     later = RUN_DATE + timedelta(days=60)               # no review in its last weeks: no topic period ends on it
-    nightly(later, str(settings.home))
+    summary = nightly(later, str(settings.home))
+    assert summary.newest_review <= RUN_DATE and f"`reviewlens run --date {summary.newest_review}`" in summary.stale_note()
     with connect(settings.db_path) as con:
         assert con.execute("SELECT max(period_end)::DATE FROM insight_topics").fetchone()[0] < later - timedelta(days=7)
         assert check_report_date(con, None) == later

@@ -47,6 +47,9 @@ from reviewlens.models.inference import ReviewModel
 console = Console(stderr=True)
 
 
+STALE_DAYS = 28                # a store whose newest review is older than this on the run date gets a note
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -57,6 +60,22 @@ class RunSummary:
     alerts: list[dict]
     report_path: str
     durations: dict[str, float] = field(default_factory=dict)
+    newest_review: date | None = None       # the newest review's day up to the run date
+
+    def stale_note(self) -> str | None:
+        """What to do when the store's reviews end weeks before the run date (an old export run today): the page's
+        last-7-days figures, alerts and topic moves are then empty, and nothing else would say why.
+
+        >>> RunSummary("r", date(2026, 12, 5), "v", 0, {}, [], "", newest_review=date(2017, 12, 28)).stale_note()[:58]
+        'the newest review is from 2017-12-28, 3,264 days before 20'
+        >>> RunSummary("r", date(2026, 12, 5), "v", 0, {}, [], "", newest_review=date(2026, 12, 1)).stale_note() is None
+        True
+        """
+        if self.newest_review is None or (self.run_date - self.newest_review).days <= STALE_DAYS:
+            return None
+        days = (self.run_date - self.newest_review).days
+        return (f"the newest review is from {self.newest_review}, {days:,} days before {self.run_date}, so this page's "
+                f"last 7 days hold none; `reviewlens run --date {self.newest_review}` reports on your data's last day.")
 
 
 @task(cache_policy=NO_CACHE)
@@ -218,6 +237,7 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: ScoringPro
     try:
         stage = time.perf_counter()
         summary.scored = score_new_reviews(con, ref, summary.run_id, settings)
+        summary.newest_review = con.execute(sql_text("runs/newest_review.sql"), {"run_date": run_date}).fetchone()[0]
         summary.durations["score"], stage = time.perf_counter() - stage, time.perf_counter()
         index_review_terms(con, run_date)
         summary.durations["terms"], stage = time.perf_counter() - stage, time.perf_counter()
