@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from reviewlens.models.classifier import NEU, ReviewClassifier
-from reviewlens.models.metrics import f1
+from reviewlens.models.metrics import f1, resampled_macro_f1
 from reviewlens.models.predict import lexicon_scores, predict_logits
 
 if TYPE_CHECKING:
@@ -72,12 +72,7 @@ def _bias_scores(logits: np.ndarray, y: np.ndarray, bias: np.ndarray, three: np.
     rows of `two` (binary) picked by pairs (R, n2)."""
     score = np.zeros(max(len(samples), len(pairs)))
     if len(three):
-        predicted = (logits[three] + bias).argmax(1)
-        cells = np.arange(len(samples))[:, None] * 9 + y[three][samples] * 3 + predicted[samples]   # (R, n3)
-        confusion = np.bincount(cells.ravel(), minlength=len(samples) * 9).reshape(len(samples), 3, 3)
-        hits, said, truth = confusion[:, [0, 1, 2], [0, 1, 2]], confusion.sum(1), confusion.sum(2)   # (R, 3) each
-        present = np.bincount(y[three], minlength=3) > 0               # macro_f1's classes: those in the rows
-        score += f1(hits, said - hits, truth - hits)[:, present].mean(1)
+        score += resampled_macro_f1(y[three], (logits[three] + bias).argmax(1), samples)
     if len(two):
         z = logits[two] + bias
         right = (z[:, 0] > z[:, 2]) == (y[two] == 0)

@@ -52,6 +52,22 @@ def macro_f1(y: np.ndarray, pred: np.ndarray, n: int) -> float:
     return float(per_class_f1(y, pred, n)[present].mean())
 
 
+def resampled_macro_f1(y: np.ndarray, pred: np.ndarray, picks: np.ndarray, n: int = 3) -> np.ndarray:
+    """macro_f1 of each resample (R,), the rows of y and pred that picks (R, m) names, over the classes present in y
+    as a whole: one bincount for every resample, as bootstrap rules call it hundreds of times.
+
+    >>> y, pred = np.array([0, 1, 2, 2]), np.array([0, 1, 2, 0])
+    >>> resampled_macro_f1(y, pred, np.array([[0, 1, 2, 3], [0, 0, 1, 2]])).round(3).tolist()
+    [0.778, 1.0]
+    """
+    boots = len(picks)
+    cells = np.arange(boots)[:, None] * n * n + y[picks] * n + pred[picks]            # (R, m)
+    cm = np.bincount(cells.ravel(), minlength=boots * n * n).reshape(boots, n, n)    # (R, truth, predicted)
+    tp = cm[:, np.arange(n), np.arange(n)]                                            # (R, n)
+    present = np.bincount(y, minlength=n) > 0
+    return f1(tp, cm.sum(1) - tp, cm.sum(2) - tp)[:, present].mean(1)
+
+
 def topic_f1(gold: list[set[str]], predicted: list[set[str]], topics: list[str]) -> dict:
     """Topic detection against a gold set: micro-F1 over all (review, topic) pairs; macro-F1 over the topics
     that occur in the gold set.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from reviewlens.models.classifier import NEG, POS, SENTIMENTS
-from reviewlens.models.metrics import report
+from reviewlens.models.metrics import report, resampled_macro_f1
 
 HEADLINE = {"zh": "accuracy", "en": "macro_f1"}     # the figure each language contributes to a model's score
 
@@ -49,19 +49,11 @@ def gap_noise(y: np.ndarray, model_probs: np.ndarray, baseline_probs: np.ndarray
     if len(y) < 2:
         return 0.0
     picks = np.random.default_rng(seed).integers(0, len(y), (boots, len(y)))          # (R, n)
-    gaps = []
-    for probs in (model_probs, baseline_probs):
-        if binary:
-            pred = np.where(probs[:, POS] > probs[:, NEG], POS, NEG)
-            gaps.append((pred == y)[picks].mean(1))
-            continue
-        pred = probs.argmax(1)
-        cells = np.arange(boots)[:, None] * 9 + y[picks] * 3 + pred[picks]            # (R, n)
-        confusion = np.bincount(cells.ravel(), minlength=boots * 9).reshape(boots, 3, 3)
-        hits, said, truth = confusion[:, [0, 1, 2], [0, 1, 2]], confusion.sum(1), confusion.sum(2)
-        f1 = np.where(said + truth > 0, 2 * hits / np.maximum(said + truth, 1), 0.0)    # (R, 3)
-        present = truth > 0
-        gaps.append((f1 * present).sum(1) / np.maximum(present.sum(1), 1))
+    if binary:
+        right = [np.where(p[:, POS] > p[:, NEG], POS, NEG) == y for p in (model_probs, baseline_probs)]
+        gaps = [r[picks].mean(1) for r in right]
+    else:
+        gaps = [resampled_macro_f1(y, p.argmax(1), picks) for p in (model_probs, baseline_probs)]
     return float(np.std(gaps[0] - gaps[1]))
 
 
