@@ -103,25 +103,34 @@ def evaluate(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None =
     """Per-language sentiment figures of the model on rows (a split, or a file's labelled rows), ECE before and after
     calibration, and the baseline beside them where it has a model for the language. The model scores as it was
     loaded or readied (its precision and batch budget): the figures are those of the model as the nightly run scores."""
+    return _figures_of(rows, _probabilities(model, rows, baseline), baseline)
+
+
+def evaluate_split(model: ReviewModel, split: pd.DataFrame, baseline: Baseline | None) -> tuple[dict, dict | None]:
+    """evaluate() on a split, and on the store's own rows of it apart when it also holds base-corpus rows (else None,
+    and None when the store has no labelled row in it): on a small store the split's figures are mostly the base
+    corpora's, and a user wants to see their own reviews'. Each row is scored once for both."""
+    probs = _probabilities(model, split, baseline)
+    whole = _figures_of(split, probs, baseline)
+    own = ~is_base(split["source"]).to_numpy()
+    if own.all() or (targets(split[own])[0] < 0).all():
+        return whole, None
+    return whole, _figures_of(split[own], {name: p[own] for name, p in probs.items()}, baseline) or None
+
+
+def _probabilities(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None) -> dict[str, np.ndarray]:
+    """(N, 3) per scorer: the model calibrated and raw, and the baseline when there is one."""
     logits = torch.from_numpy(model.predict(rows["body"].tolist())[0])
     probs = {"model": model.classifier.calibrated(logits).numpy(), "raw": torch.softmax(logits, -1).numpy()}
     if baseline is not None:
         probs["baseline"] = baseline.probs(rows["body"].tolist(), rows["language"].tolist())
+    return probs
+
+
+def _figures_of(rows: pd.DataFrame, probs: dict[str, np.ndarray], baseline: Baseline | None) -> dict:
     out = figures(rows, probs)
     for language, entry in out.items():
         entry["ece_before_calibration"] = entry.pop("raw").get("ece")
         if baseline is not None and language not in baseline.languages:
             del entry["baseline"], entry["baseline_gap_se"]
     return out
-
-
-def store_figures(model: ReviewModel, split: pd.DataFrame, baseline: Baseline | None) -> dict | None:
-    """evaluate() on the store's own rows of a split that also holds base-corpus rows (None when it holds none, or
-    when the store has no labelled row in it): the split's figures are mostly the base corpora's on a small store,
-    and a user wants to see their own reviews' apart."""
-    base = is_base(split["source"]).to_numpy()
-    own = split[~base]
-    if not base.any() or (targets(own)[0] < 0).all():
-        return None
-    return evaluate(model, own, baseline) or None
-

@@ -25,7 +25,7 @@ from reviewlens.flows.training.pretrain_step import Corpus, preset_named, run_pr
 from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import evaluate, labelled, split_baseline, store_figures, train_classifier
+from reviewlens.flows.training.finetune_step import evaluate, evaluate_split, labelled, split_baseline, train_classifier
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
@@ -151,12 +151,13 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict, cache_dir: 
     frame = corpus.frame
     val, test = frame[frame["split"] == "val"], frame[frame["split"] == "test"]
     baseline = split_baseline(frame)
-    metrics = {"sentiment": evaluate(model, test, baseline), "validation": evaluate(model, val, baseline),
+    sentiment, own = evaluate_split(model, test, baseline)
+    metrics = {"sentiment": sentiment, "validation": evaluate(model, val, baseline),
                "calibration": {"temperature": float(model.classifier.temperature),
                                "bias": model.classifier.sentiment_bias.tolist()},
                "baseline_calibration": {"temperature": baseline.temperature, "bias": baseline.bias.tolist()},
                "pretrain": extra.get("pretrain", {}), "finetune_seconds": extra.get("finetune_seconds")}
-    if (own := store_figures(model, test, baseline)) is not None:
+    if own is not None:
         metrics["store"] = own
     if extra.get("clause_reader"):
         metrics["clause_reader"] = extra["clause_reader"]
