@@ -71,9 +71,9 @@ class RunSummary:
         >>> RunSummary("r", date(2026, 12, 5), "v", 0, {}, [], "", newest_review=date(2026, 12, 1)).stale_note() is None
         True
         """
-        if self.newest_review is None or (self.run_date - self.newest_review).days <= STALE_DAYS:
+        days = None if self.newest_review is None else (self.run_date - self.newest_review).days
+        if days is None or days <= STALE_DAYS:
             return None
-        days = (self.run_date - self.newest_review).days
         return (f"the newest review is from {self.newest_review}, {days:,} days before {self.run_date}, so this page's "
                 f"last 7 days hold none; `reviewlens run --date {self.newest_review}` reports on your data's last day.")
 
