@@ -138,3 +138,18 @@ def test_the_warning_starts_above_a_tenth_of_the_rows(con, tmp_path, caplog, rep
     assert summary.duplicates_in_file == repeats                     # ... so `repeats` of them are duplicates
     assert bool(warnings(caplog)) == warned
     assert count(con, "reviews") == 60 - repeats
+
+
+ESCAPED = ("I&#039;ve had it &amp; it didn&#039;t charge &lt;b&gt;twice&lt;/b&gt;; AT&T; this&nothing &bogus;",
+           "I've had it & it didn't charge <b>twice</b>; AT&T; this&nothing &bogus;")
+
+
+def test_an_export_escaped_as_html_is_stored_as_its_customer_wrote_it_with_its_id_unchanged(con, tmp_path):
+    frame = export_frame(1).assign(**{"reviews.text": ESCAPED[0], "reviews.title": "Didn&#039;t charge"})
+    path = export_csv(tmp_path / "scraped.csv", frame)
+    ingest_file(con, path, parse_mapping(EXPORT_MAPPING))
+    parts = ["B01AHB9CN2", "2017-01-01 00:00:00", "5", "Didn&#039;t charge", ESCAPED[0], "user0"]
+    assert con.execute("SELECT review_id, title, body FROM reviews").fetchone() == (
+        hashlib.md5("\x1f".join(parts).encode()).hexdigest(), "Didn't charge", ESCAPED[1])
+    again = ingest_file(con, path, parse_mapping(EXPORT_MAPPING))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)

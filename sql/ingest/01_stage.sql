@@ -6,8 +6,10 @@
 -- Pure-ASCII bodies skip the script scans.
 -- review_id: with $derive_ids (the file has no review id column), md5 of the row's product_id, created_at (UTC,
 -- 'YYYY-MM-DD HH:MM:SS[.ffffff]'), rating, title, body and the file's author column (_author, or empty), each after
--- the trims below (body as given), joined by chr(31) with an absent value as ''. The same review gives the same id
--- on every ingest, and two identical rows one id (counted as duplicates).
+-- the trims below (title and body as the file gives them, before decoding), joined by chr(31) with an absent value
+-- as ''. The same review gives the same id on every ingest, and two identical rows one id (counted as duplicates).
+-- Title and body are stored with their HTML character references decoded (decode_entities: flows/ingest/entities.py,
+-- registered on the connection); only texts with a '&' and a ';' are looked at.
 -- created_at is stored in UTC: an offset (Z, +05:00, +0530) or a zone name is honoured, a time without one is read in
 -- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected. With
 -- $date_format (ingest --date-format, strptime codes such as '%m/%d/%Y') created_at is read by that layout alone.
@@ -20,9 +22,8 @@ WITH typed AS (
         nullif(trim(category), '')   AS category,
         nullif(trim(rating), '')     AS rating_text,
         TRY_CAST(nullif(trim(rating), '') AS DOUBLE) AS rating_value,
-        nullif(trim(title), '')      AS title,
-        body,
-        left(body, 300)              AS head,
+        nullif(trim(title), '')      AS title_given,
+        body                         AS body_given,
         nullif(trim(_author), '')    AS author,
         lower(split_part(split_part(trim(language), '-', 1), '_', 1)) AS language_given,
         nullif(trim(created_at), '') AS created_text,
@@ -30,12 +31,19 @@ WITH typed AS (
                   ELSE try_strptime(trim(created_at), $date_format) END AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS created_at,
         lower(nullif(trim(label), '')) AS label
     FROM ingest_mapped
+), decoded AS (
+    SELECT *,
+           CASE WHEN title_given LIKE '%&%;%' THEN decode_entities(title_given) ELSE title_given END AS title,
+           CASE WHEN body_given LIKE '%&%;%' THEN decode_entities(body_given) ELSE body_given END AS body
+    FROM typed
+), headed AS (
+    SELECT *, left(body, 300) AS head FROM decoded
 )
 SELECT
     _line,
     CASE WHEN $derive_ids THEN md5(concat_ws(chr(31), coalesce(product_id, ''), coalesce(CAST(created_at AS VARCHAR), ''),
                                              coalesce(CAST(CAST(rating_value AS TINYINT) AS VARCHAR), ''),
-                                             coalesce(title, ''), coalesce(body, ''), coalesce(author, '')))
+                                             coalesce(title_given, ''), coalesce(body_given, ''), coalesce(author, '')))
          ELSE review_id END AS review_id,
     product_id,
     category,
@@ -63,4 +71,4 @@ SELECT
         WHEN rating_text IS NOT NULL AND (rating_value IS NULL OR rating_value NOT IN (1, 2, 3, 4, 5)) THEN 'invalid_rating'
         WHEN label IS NOT NULL AND label NOT IN ('negative', 'neutral', 'positive') THEN 'invalid_label'
     END AS reason
-FROM typed;
+FROM headed;
