@@ -1,4 +1,4 @@
-"""Docstring examples are tests: every `>>>` example in reviewlens.models (and reviewlens.reports) must hold."""
+"""Docstring examples are tests: every `>>>` example in reviewlens.models, reviewlens.reports and reviewlens.flows.ingest must hold."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pkgutil
 
 import pytest
 
-PACKAGES = ("reviewlens.models", "reviewlens.reports")
+PACKAGES = ("reviewlens.models", "reviewlens.reports", "reviewlens.flows.ingest")
 MODULES = [f"{package}.{info.name}" for package in PACKAGES
            for info in pkgutil.iter_modules(importlib.import_module(package).__path__)]
 
