@@ -123,7 +123,7 @@ def test_a_file_that_repeats_its_reviews_is_warned_about_in_words(con, tmp_path,
     assert (summary.inserted, summary.duplicates_in_file) == (10, 10)
     assert warnings(caplog) == [
         "10 of 20 rows of twice.csv repeat another row's asins, reviews.date, reviews.rating, reviews.title, "
-        "reviews.text, reviews.username, so each was loaded once: check that the file does not hold the same reviews "
+        "reviews.text, reviews.username, so each counts once: check that the file does not hold the same reviews "
         "twice."]
 
 

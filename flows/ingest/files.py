@@ -368,7 +368,7 @@ def _warn_duplicates(path: Path, summary: IngestSummary, chosen: dict[str, str |
     repeated = f"{summary.duplicates_in_file:,} of {summary.rows:,} rows of {path.name}"
     column = chosen["review_id"]
     if column is None:
-        log.warning("%s repeat another row's %s, so each was loaded once: check that the file does not hold the "
+        log.warning("%s repeat another row's %s, so each counts once: check that the file does not hold the "
                     "same reviews twice.", repeated, ", ".join(_id_parts(chosen)))
         return
     fix = f"drop --column review_id={column}" if column.lower() != "review_id" else "rename that column"
