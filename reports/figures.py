@@ -21,6 +21,7 @@ LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=44, t=48, b=40), heig
 
 DAY_MIN_REVIEWS = 10          # a day with fewer reviews is drawn faint: one review swings net sentiment by 100
 WINDOW_MIN_REVIEWS = 30       # the 7-day line is drawn where its window holds at least this many reviews
+CELL_MENTIONS = 5             # fewer mentions of a topic in a category in 4 weeks leave its heatmap cell blank
 LABEL_CHARS = 28              # a category's label on an axis or in a legend; the full name is in the hover
 
 _PATH = re.compile(r"\s*>\s*|,(?!\s)")          # "A > B > C" or Amazon's "Electronics,iPad & Tablets,All Tablets"
@@ -204,7 +205,9 @@ def category_topic_heatmap(topics: pd.DataFrame, periods: int = 4, until: date |
         return _empty(fig, "No topic mentioned in the last 4 weeks")
     agg = recent.assign(weighted=recent.net_sentiment * recent.mentions).groupby(["category", "topic"], as_index=False)[["mentions", "weighted"]].sum()
     agg["net"] = agg.weighted / agg.mentions
-    agg.loc[agg.mentions < 5, "net"] = None
+    agg.loc[agg.mentions < CELL_MENTIONS, "net"] = None
+    if agg["net"].isna().all():                 # every cell blank: an empty grid would say nothing at all
+        return _empty(fig, f"No topic has {CELL_MENTIONS} mentions in one category in the last 4 weeks")
     grid = agg.pivot(index="category", columns="topic", values="net")
     counts = agg.pivot(index="category", columns="topic", values="mentions").reindex_like(grid)
     labels = short_labels(grid.index)

@@ -119,6 +119,11 @@ def test_heatmap_blanks_cells_with_too_few_mentions(topics):
     assert grid["Knits"][0] is None or pd.isna(grid["Knits"][0])
 
 
+def test_a_heatmap_whose_every_cell_has_too_few_mentions_says_so_instead_of_showing_an_empty_grid(topics):
+    fig = figures.category_topic_heatmap(topics.assign(mentions=1))
+    assert not fig.data and fig.layout.annotations[0].text == "No topic has 5 mentions in one category in the last 4 weeks"
+
+
 def test_empty_data_gives_a_figure_that_says_so():
     fig = figures.topic_map(pd.DataFrame(columns=["period_end", "topic", "mentions", "net_sentiment"]))
     assert fig.layout.annotations[0].text == "No topics found yet"
