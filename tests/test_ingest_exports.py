@@ -140,8 +140,8 @@ def test_the_warning_starts_above_a_tenth_of_the_rows(con, tmp_path, caplog, rep
     assert count(con, "reviews") == 60 - repeats
 
 
-ESCAPED = ("I&#039;ve had it &amp; it didn&#039;t charge &lt;b&gt;twice&lt;/b&gt;; AT&T; this&nothing &bogus;",
-           "I've had it & it didn't charge <b>twice</b>; AT&T; this&nothing &bogus;")
+ESCAPED = ("I&#039;ve had it &amp; it didn&#039;t charge &lt;b&gt;twice&lt;/b&gt;; AT&T; this&nothing &bogus;<br />Sad.",
+           "I've had it & it didn't charge <b>twice</b>; AT&T; this&nothing &bogus;\nSad.")
 
 
 def test_an_export_escaped_as_html_is_stored_as_its_customer_wrote_it_with_its_id_unchanged(con, tmp_path):
