@@ -46,7 +46,7 @@ def test_a_report_without_the_before_figure_prints_no_note():
 
 
 def test_a_split_that_holds_base_corpora_reports_the_store_own_reviews_apart():
-    from reviewlens.flows.training.finetune_step import evaluate, evaluate_split
+    from reviewlens.flows.training.finetune_step import evaluate, held_out_figures
     from reviewlens.models.inference import ReviewModel, ScoringOptions
     from tests.helpers import trained_looking_parts
 
@@ -54,15 +54,16 @@ def test_a_split_that_holds_base_corpora_reports_the_store_own_reviews_apart():
     split = pd.DataFrame({"body": ["soft and warm", "it broke", "fine I guess", "love it", "awful", "ok"],
                           "language": "en", "rating": [5, 1, 3, 5, 1, None], "label": None,
                           "source": ["base: clothing"] * 3 + ["lender.csv"] * 3})
-    whole, own = evaluate_split(model, split, None)
-    assert whole == evaluate(model, split)                                        # the split's figures as before
+    said = held_out_figures(model, split, None)
+    own = said["store"]
+    assert set(said) == {"sentiment", "store"} and said["sentiment"] == evaluate(model, split)   # the split's as before
     assert list(own) == ["en"] and own["en"]["model"]["n"] == 2                  # the store's labelled rows only
     alone = evaluate(model, split[split["source"] == "lender.csv"])             # scored once, read twice: the same
     for key in ("n", "accuracy", "macro_f1", "confusion", "per_class_f1"):      # figures (padding moves ECE by 1e-7)
         assert own["en"]["model"][key] == alone["en"]["model"][key]
     assert own["en"]["model"]["ece"] == pytest.approx(alone["en"]["model"]["ece"])
-    assert evaluate_split(model, split[split["source"] == "lender.csv"], None)[1] is None   # nothing to tell apart
-    assert evaluate_split(model, split.assign(rating=[5, 1, 3, None, None, None]), None)[1] is None   # no own labels
+    assert set(held_out_figures(model, split[split["source"] == "lender.csv"], None)) == {"sentiment"}   # nothing apart
+    assert set(held_out_figures(model, split.assign(rating=[5, 1, 3, None, None, None]), None)) == {"sentiment"}   # no own labels
     out = Console(record=True, width=120)
     print_evaluation(out, {"sentiment": {"en": entry(0.02, 0.02)}, "store": {"en": entry(0.03, 0.03)}})
     said = " ".join(out.export_text().split())                                # a table title wraps at its table's width

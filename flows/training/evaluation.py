@@ -24,7 +24,7 @@ from reviewlens.flows.scoring.options import ScoringProfile
 from reviewlens.flows.store.registry import model_folder
 from reviewlens.flows.store.connection import connect, sql_text
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import LANGUAGES, evaluate, evaluate_split, split_baseline, targets
+from reviewlens.flows.training.finetune_step import LANGUAGES, evaluate, held_out_figures, split_baseline, targets
 from reviewlens.models.baseline import fit_predict
 from reviewlens.models.classifier import NEG, POS
 from reviewlens.models.finetune import sentiment_targets
@@ -51,10 +51,7 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
     folder = model_folder(settings, version)
     model = ScoringProfile.from_settings(settings).load(folder)
     frame = trained_corpus(settings, folder).frame
-    sentiment, own = evaluate_split(model, frame[frame["split"] == "test"], split_baseline(frame))
-    metrics = {"sentiment": sentiment}
-    if own is not None:
-        metrics["store"] = own
+    metrics = held_out_figures(model, frame[frame["split"] == "test"], split_baseline(frame))
     topics = evaluate_topics(model, frame)
     if topics is not None:
         metrics["topics"] = topics

@@ -106,16 +106,17 @@ def evaluate(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None =
     return _figures_of(rows, _probabilities(model, rows, baseline), baseline)
 
 
-def evaluate_split(model: ReviewModel, split: pd.DataFrame, baseline: Baseline | None) -> tuple[dict, dict | None]:
-    """evaluate() on a split, and on the store's own rows of it apart when it also holds base-corpus rows (else None,
-    and None when the store has no labelled row in it): on a small store the split's figures are mostly the base
-    corpora's, and a user wants to see their own reviews'. Each row is scored once for both."""
+def held_out_figures(model: ReviewModel, split: pd.DataFrame, baseline: Baseline | None) -> dict:
+    """The metrics entries of a held-out split: {"sentiment": evaluate() on it}, and "store": the same on the store's
+    own rows of it where it also holds base-corpus rows and the store has labelled rows in it: on a small store the
+    split's figures are mostly the base corpora's, and a user wants to see their own reviews'. Each row is scored
+    once for both."""
     probs = _probabilities(model, split, baseline)
-    whole = _figures_of(split, probs, baseline)
+    out = {"sentiment": _figures_of(split, probs, baseline)}
     own = ~is_base(split["source"]).to_numpy()
-    if own.all() or (targets(split[own])[0] < 0).all():
-        return whole, None
-    return whole, _figures_of(split[own], {name: p[own] for name, p in probs.items()}, baseline) or None
+    if not own.all() and (mine := _figures_of(split[own], {name: p[own] for name, p in probs.items()}, baseline)):
+        out["store"] = mine                     # none where the store's rows of the split carry no label
+    return out
 
 
 def _probabilities(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None) -> dict[str, np.ndarray]:

@@ -25,7 +25,7 @@ from reviewlens.flows.training.pretrain_step import Corpus, preset_named, run_pr
 from reviewlens.flows.store.registry import activation_decision, active_model, checkpoint_folder, register
 from reviewlens.flows.store.connection import connect
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.flows.training.finetune_step import evaluate, evaluate_split, labelled, split_baseline, train_classifier
+from reviewlens.flows.training.finetune_step import evaluate, held_out_figures, labelled, split_baseline, train_classifier
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
@@ -151,14 +151,11 @@ def evaluate_models(model: ReviewModel, corpus: Corpus, extra: dict, cache_dir: 
     frame = corpus.frame
     val, test = frame[frame["split"] == "val"], frame[frame["split"] == "test"]
     baseline = split_baseline(frame)
-    sentiment, own = evaluate_split(model, test, baseline)
-    metrics = {"sentiment": sentiment, "validation": evaluate(model, val, baseline),
+    metrics = {**held_out_figures(model, test, baseline), "validation": evaluate(model, val, baseline),
                "calibration": {"temperature": float(model.classifier.temperature),
                                "bias": model.classifier.sentiment_bias.tolist()},
                "baseline_calibration": {"temperature": baseline.temperature, "bias": baseline.bias.tolist()},
                "pretrain": extra.get("pretrain", {}), "finetune_seconds": extra.get("finetune_seconds")}
-    if own is not None:
-        metrics["store"] = own
     if extra.get("clause_reader"):
         metrics["clause_reader"] = extra["clause_reader"]
     for ablation in ("random_init", "wide_only"):
