@@ -173,6 +173,13 @@ ABLATIONS = {"wide_only": ("wide path alone", "what the encoder adds"),
              "random_init": ("random-init encoder", "what pretraining adds")}
 
 
+def _card_row(language: str, entry: dict) -> dict:
+    """One language's row of the model card: the model's figures and the baseline's."""
+    m, b = entry.get("model", {}), entry.get("baseline", {})
+    return {"language": language, "n": m.get("n"), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
+            "ece": m.get("ece"), "baseline_accuracy": b.get("accuracy"), "baseline_macro_f1": b.get("macro_f1")}
+
+
 def model_card(model: pd.DataFrame) -> dict | None:
     """The active model's figures as measured when it was trained: per language, the model and the baseline, the
     ablations that were trained (only those) and the behavioural tests' pass rates (when they were run)."""
@@ -184,19 +191,15 @@ def model_card(model: pd.DataFrame) -> dict | None:
     languages = []
     confusions = []
     for language, entry in metrics.get("sentiment", {}).items():
-        m, b = entry.get("model", {}), entry.get("baseline", {})
-        languages.append({"language": language, "n": m.get("n"), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
-                          "ece": m.get("ece"), "baseline_accuracy": b.get("accuracy"), "baseline_macro_f1": b.get("macro_f1"),
+        m = entry.get("model", {})
+        languages.append({**_card_row(language, entry),
                           **{f"{a['key']}_{k}": metrics[a["key"]].get(language, {}).get("model", {}).get(k)
                              for a in ablations for k in ("accuracy", "macro_f1")}})
         if m.get("confusion"):
             labels = list(m.get("per_class_f1", {}).keys())
             confusions.append((language, figures.confusion_matrix(m["confusion"], labels, f"{language}: confusion matrix (test split)")))
     # a store that learned beside the base corpora: its own test reviews apart (the split's figures are mostly theirs)
-    own = [{"language": language, "n": entry["model"].get("n"), "accuracy": entry["model"].get("accuracy"),
-            "macro_f1": entry["model"].get("macro_f1"), "ece": entry["model"].get("ece"),
-            "baseline_accuracy": entry.get("baseline", {}).get("accuracy"),
-            "baseline_macro_f1": entry.get("baseline", {}).get("macro_f1")} for language, entry in metrics.get("store", {}).items()]
+    own = [_card_row(language, entry) for language, entry in metrics.get("store", {}).items()]
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
             "languages": languages, "own": own, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
             "confusions": confusions, "cross_domain": metrics.get("cross_domain"),
