@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from reviewlens.models.clause_reader import read_clauses
+from reviewlens.models.clause_reader import corroborated, read_clauses
 from reviewlens.models.encoder import Encoder, EncoderConfig
 from reviewlens.models.lexicon import LexiconReading, negation_scope, read_lexicon
 from reviewlens.models.ngrams import ngram_bag
@@ -68,6 +68,9 @@ class ReviewClassifier(nn.Module):
         self.register_buffer("clause_reader", torch.zeros(len(SENTIMENTS), cfg.d_model + len(SENTIMENTS) + 1))
         self.register_buffer("clause_reader_review", torch.zeros(len(SENTIMENTS), len(SENTIMENTS)))
         self.register_buffer("clause_reader_lexicon", torch.zeros(len(SENTIMENTS), 1))
+        # 1: a clause reading that turns against its review stands only where the lexicon agrees (a portable reader,
+        # clause_reader.corroborated)
+        self.register_buffer("clause_guard", torch.zeros(1))
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Raw sentiment logits (B, 3), topic logits (B, K) and the pooled embedding (B, C)."""
@@ -177,5 +180,6 @@ class ReviewClassifier(nn.Module):
                      lexicon: torch.Tensor) -> torch.Tensor:
         """Clause probabilities (M, 3) as the clause reader reads each clause's pooled state in its review (M, C), its
         calibrated probabilities and its review's (M, 3 each) and its lexicon score (M,); unchanged while the reader
-        is not fitted."""
-        return read_clauses(self.reader, pooled, probs, review_probs, lexicon)
+        is not fitted; a turn against the review corroborated by the lexicon where clause_guard is set."""
+        read = read_clauses(self.reader, pooled, probs, review_probs, lexicon)
+        return corroborated(read, review_probs, lexicon) if self.clause_guard.item() else read

@@ -106,11 +106,11 @@ def test_the_reader_is_not_fitted_on_clauses_of_fewer_than_three_sentiments():
 
 def test_a_checkpoint_saved_before_the_reader_loads_without_one(tmp_path):
     classifier, _, taxonomy = trained_looking_parts()
-    state = {k: v for k, v in classifier.state_dict().items() if not k.startswith("clause_reader")}
+    state = {k: v for k, v in classifier.state_dict().items() if not k.startswith(("clause_reader", "clause_guard"))}
     save_tensors(state, tmp_path / "model.safetensors")
     old = ReviewClassifier(classifier.encoder.cfg, len(taxonomy.ids), wide_buckets=classifier.wide_buckets)
     load_state(old, load_tensors(tmp_path / "model.safetensors"), tmp_path / "model.safetensors")
-    assert not old.reader.any()
+    assert not old.reader.any() and not old.clause_guard.item()
 
 
 @pytest.mark.parametrize("added", ["clause_reader_review", "clause_reader_lexicon"])
@@ -227,4 +227,18 @@ def test_a_portable_reader_reads_the_models_readings_and_the_lexicon_but_no_clau
     state = scoring.classifier.reader[:, :scoring.classifier.encoder.cfg.d_model]          # (3, C)
     rest = scoring.classifier.reader[:, scoring.classifier.encoder.cfg.d_model:]            # (3, 8)
     assert not state.any() and rest.any()
+    assert scoring.classifier.clause_guard.item() == 1                  # its turns need the lexicon's agreement
     assert not fit_reader(scoring, frame)["portable"] and scoring.classifier.reader[:, :8].any()   # the full one does
+    assert scoring.classifier.clause_guard.item() == 0
+
+
+def test_a_guarded_reader_turns_a_clause_against_its_review_only_where_the_lexicon_agrees(scoring):
+    says_negative(scoring)
+    classifier = scoring.classifier
+    with torch.no_grad():
+        classifier.clause_guard.fill_(1.0)
+    praised = torch.tensor([[0.1, 0.1, 0.8]] * 3)                            # three clauses of positive reviews
+    read = classifier.read_clauses(torch.zeros(3, classifier.encoder.cfg.d_model), praised.clone(), praised,
+                                   torch.tensor([0.6, 0.0, -0.4]))           # praise, no word, a complaint word
+    assert read.argmax(1).tolist() == [POS, POS, NEG]
+    torch.testing.assert_close(read[:2], praised[:2])                         # kept: the review's own probabilities

@@ -10,7 +10,9 @@ the stores the apparel topic set is picked for). Fitted on all but one of those 
 out, and on the Fine Food store's hand-labelled clauses, it called positive clauses negative more often than the
 review-level model: a clause's state means different things in different verticals. Any other store gets a portable
 reader: the same fit without the clause's state, on what means the same in every vertical (the model's
-probabilities for the clause and its review, the lexicon score)."""
+probabilities for the clause and its review, the lexicon score), whose reading turns a clause against its review only
+where the clause's lexicon score agrees (clause_reader.corroborated: chosen on the Fine Food store's validation
+clauses, tests/benchmarks/data/fine_food_dev_topics.jsonl)."""
 
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import torch
 
 from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.models.classifier import NEG, SENTIMENTS
-from reviewlens.models.clause_reader import complaint_shift, fit_clause_reader, held_out_readings, lean_negative
+from reviewlens.models.clause_reader import complaint_shift, corroborated, fit_clause_reader, held_out_readings, lean_negative
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.taxonomy import Taxonomy
 from reviewlens.models.verticals import shipped_taxonomy
@@ -72,7 +75,8 @@ def fit_reader(model: ReviewModel, frame: pd.DataFrame, portable: bool = False) 
     held-out accuracy allows (complaint_shift), and say what it is worth on clauses it did not see (5-fold): accuracy
     and negative recall of the clauses' sentiment as the review-level model gives it and as the reader decides it.
     None, and no reader, when the corpus holds fewer than MIN_CLAUSES of them. `portable`: a reader that reads no
-    clause state (its weights there are zero), for stores of other verticals."""
+    clause state (its weights there are zero) and turns a clause against its review only where the lexicon agrees,
+    for stores of other verticals; its held-out figures are of that decision."""
     texts, spans, labels = dev_clause_spans(frame)
     if len(labels) < MIN_CLAUSES:
         return None
@@ -81,8 +85,12 @@ def fit_reader(model: ReviewModel, frame: pd.DataFrame, portable: bool = False) 
         pooled = np.zeros_like(pooled)                                  # (M, C): nothing to learn, weights stay 0
     readings = held_out_readings(pooled, probs, review_probs, lexicon, labels)
     shift = complaint_shift(readings, labels)
-    held_out = lean_negative(readings, shift).argmax(1)
+    held_out = torch.from_numpy(lean_negative(readings, shift))
+    if portable:
+        held_out = corroborated(held_out, *(torch.from_numpy(a) for a in (review_probs, lexicon)))
+    held_out = held_out.argmax(1).numpy()
     model.classifier.set_reader(fit_clause_reader(pooled, probs, review_probs, lexicon, labels, negative_shift=shift))
+    model.classifier.clause_guard.fill_(float(portable))
     before, negative = probs.argmax(1), labels == NEG
     return {"clauses": int(len(labels)), "reviews": len(texts), "negative_shift": shift, "portable": portable,
             "accuracy": {"model": float((before == labels).mean()), "reader": float((held_out == labels).mean())},

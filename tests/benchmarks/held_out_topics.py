@@ -11,6 +11,11 @@ the review text and the topic descriptions, never a model's output or the seed w
 flows/training/data/gold_topics.md with the food topics (models/taxonomies/food.toml). The 200 were the first by
 text hash among the test-split reviews of at most 700 characters (127 of them 5-star, 73 of 1-4 stars).
 
+The development file (fine_food_dev_topics.jsonl, same format) holds 150 reviews of the store's validation split, 20
+to 700 characters, the first by text hash, labelled on 2026-12-05 the same way by three readers (50 each) that saw
+only the review texts and the guideline. It chose how the portable clause reader decides
+(models/clause_reader.corroborated); its figures are printed apart from the test set's, which stays held out.
+
 Beside the model: the seed-word labeller (topics) and the review's sentiment copied onto the gold topics and onto
 the model's topics (aspects), as `eval` reports them for the demo. Prints a table and writes
 <home>/bench/held_out_topics.json.
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -33,7 +39,11 @@ from reviewlens.flows.config import Settings                                    
 from reviewlens.flows.training.base_corpora import plain_text                   # noqa: E402
 from tests.benchmarks.held_out_stores import fine_foods_raw                      # noqa: E402
 
+if TYPE_CHECKING:
+    from reviewlens.models.inference import ReviewModel
+
 GOLD = Path(__file__).with_name("data") / "fine_food_topics.jsonl"
+DEV = Path(__file__).with_name("data") / "fine_food_dev_topics.jsonl"
 
 
 def text_key(text: str) -> str:
@@ -49,8 +59,19 @@ def store_rows(cache: Path):
                       created_at="2026-12-01")[["review_id", "product_id", "body", "created_at"]]
 
 
-def load_gold() -> dict[str, dict]:
-    return {row["text_sha256"]: row for row in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines()) if row}
+def load_gold(path: Path = GOLD) -> dict[str, dict]:
+    return {row["text_sha256"]: row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row}
+
+
+def judged_set(model: ReviewModel, gold: dict[str, dict], by_key: dict[str, str]) -> dict:
+    """judge_topics' figures on one hand-labelled file's reviews."""
+    from reviewlens.flows.training.topic_gold import judge_topics
+
+    truth = [row["topics"] for row in gold.values()]
+    judged = judge_topics(model, [by_key[k] for k in gold], truth)
+    return {"reviews": len(gold), "gold_pairs": sum(len(t) for t in truth),
+            "topics": {who: judged[who] for who in ("model", "seed_words")}, "aspects": judged["aspects"],
+            "named": judged["named"]}
 
 
 def main() -> None:
@@ -64,15 +85,14 @@ def main() -> None:
     from reviewlens.flows.store.connection import connect
     from reviewlens.flows.store.registry import require_active
     from reviewlens.flows.training.flow import train_flow
-    from reviewlens.flows.training.topic_gold import judge_topics
     from reviewlens.models.inference import ReviewModel
 
     home = args.home.resolve()
     settings = Settings(home=home, cache=os.environ.get("REVIEWLENS_CACHE", ""))
     store = store_rows(settings.cache_dir)
-    gold = load_gold()
+    gold, dev = load_gold(), load_gold(DEV)
     by_key = {text_key(t): t for t in store["body"]}
-    missing = [k for k in gold if k not in by_key]
+    missing = [k for k in gold | dev if k not in by_key]
     if missing:
         raise SystemExit(f"{len(missing)} gold reviews are not in the Fine Food store: the data or its cleaning changed")
     started = time.monotonic()
@@ -89,22 +109,17 @@ def main() -> None:
         con.close()
     train_s = time.monotonic() - started
     model = ReviewModel.load(folder, "cpu")
-    keys = list(gold)
-    texts = [by_key[k] for k in keys]
-    truth = [gold[k]["topics"] for k in keys]
-    judged = judge_topics(model, texts, truth)
-    results = {"seed": args.seed, "train_seconds": round(train_s, 1), "topic_set": model.taxonomy.ids,
-               "reviews": len(keys), "gold_pairs": sum(len(t) for t in truth),
-               "topics": {who: judged[who] for who in ("model", "seed_words")}, "aspects": judged["aspects"],
-               "named": judged["named"]}
-
-    print(f"\nFine Food store, demo preset, seed {args.seed}: topic set {', '.join(model.taxonomy.ids)}; "
-          f"{len(keys)} gold reviews, {results['gold_pairs']} (topic, sentiment) pairs")
-    for who, r in results["topics"].items():
-        print(f"topics {who:<28} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}")
-    for who, r in results["aspects"].items():
-        print(f"aspects {who:<27} accuracy {r['accuracy']:.3f}  negatives found {r['negative_found']}/{r['negative_pairs']}")
-    print("topics named: " + ", ".join(f"{k} {v}" for k, v in results["named"].items()))
+    results = {"seed": args.seed, "train_seconds": round(train_s, 1), "topic_set": model.taxonomy.ids}
+    results |= judged_set(model, gold, by_key)
+    results["validation"] = judged_set(model, dev, by_key)
+    print(f"\nFine Food store, demo preset, seed {args.seed}: topic set {', '.join(model.taxonomy.ids)}")
+    for name, part in (("validation (chose the portable reader's decision)", results["validation"]), ("test", results)):
+        print(f"\n{name}: {part['reviews']} reviews, {part['gold_pairs']} (topic, sentiment) pairs")
+        for who, r in part["topics"].items():
+            print(f"topics {who:<28} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}")
+        for who, r in part["aspects"].items():
+            print(f"aspects {who:<27} accuracy {r['accuracy']:.3f}  negatives found {r['negative_found']}/{r['negative_pairs']}")
+        print("topics named: " + ", ".join(f"{k} {v}" for k, v in part["named"].items()))
     out = home / "bench" / "held_out_topics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
