@@ -71,14 +71,15 @@ def lender_reviews(cache: Path) -> pd.DataFrame:
 
 
 def drug_reviews(cache: Path) -> pd.DataFrame:
-    """`text` and `label` (negative / neutral / positive) of the 979 drug reviews, HTML decoded as ingest decodes it."""
+    """`text`, `label` (negative / neutral / positive) and `product` (the drug) of the 979 drug reviews, HTML decoded as
+    ingest decodes it."""
     from reviewlens.flows.ingest.html_text import html_to_text
 
     with zipfile.ZipFile(fetch_file(DRUG_REVIEWS, cache)) as archive:
         parts = [pd.read_csv(io.BytesIO(archive.read(name)), sep="\t") for name in sorted(archive.namelist())]
     frame = pd.concat(parts, ignore_index=True)
     texts = frame["review"].astype(str).map(lambda t: html_to_text(t).strip().strip('"'))
-    return pd.DataFrame({"text": texts, "label": frame["rating"].astype(str)})
+    return pd.DataFrame({"text": texts, "label": frame["rating"].astype(str), "product": frame["drugName"].astype(str)})
 
 
 def report(y: np.ndarray, probs: np.ndarray, binary: bool) -> dict:

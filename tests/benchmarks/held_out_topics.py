@@ -1,20 +1,26 @@
-"""Topics and aspect sentiment on an English store of another vertical, as its owner would get them: the Amazon Fine
-Food reviews (held_out_stores.py) ingested as a store without ratings, `train` run on it (it picks the food topic set
-by seed-word coverage, and the base corpora teach sentiment), then its reviews scored and judged against 200
-hand-labelled reviews of the store's fixed test split (tests/benchmarks/data/fine_food_topics.jsonl).
+"""Topics and aspect sentiment on English stores of other verticals, as their owners would get them: the store's
+reviews ingested without ratings, `train` run on it (it picks the topic set by seed-word coverage, and the base
+corpora teach sentiment), then its reviews scored and judged against hand-labelled reviews of its fixed test split.
 
-    .venv/bin/python tests/benchmarks/held_out_topics.py --home /tmp/ff [--seed 1] [--reuse]
+    .venv/bin/python tests/benchmarks/held_out_topics.py --home /tmp/ff [--store food] [--seed 1] [--reuse]
+    .venv/bin/python tests/benchmarks/held_out_topics.py --home /tmp/dt --store health
 
-The gold file holds no review text: each row names its review by the sha256 of the cleaned text and its clauses by
-character offsets into it, with topic and sentiment. How it was labelled: two readers (agent sessions) that saw only
-the review text and the topic descriptions, never a model's output or the seed words, by the guideline of
-flows/training/data/gold_topics.md with the food topics (models/taxonomies/food.toml). The 200 were the first by
-text hash among the test-split reviews of at most 700 characters (127 of them 5-star, 73 of 1-4 stars).
+Stores: `food`, the Amazon Fine Food reviews (held_out_stores.py); `health`, the Drugs.com patient reviews
+(cross_vertical.drug_reviews). The gold files (tests/benchmarks/data/) hold no review text: each row names its review
+by the sha256 of the cleaned text and its clauses by character offsets into it, with topic and sentiment. Readers
+(agent sessions) saw only the review text and the topic descriptions, never a model's output or the seed words, and
+followed the guideline of flows/training/data/gold_topics.md with the store's topics (models/taxonomies/).
 
-The development file (fine_food_dev_topics.jsonl, same format) holds 150 reviews of the store's validation split, 20
-to 700 characters, the first by text hash, labelled on 2026-12-05 the same way by three readers (50 each) that saw
-only the review texts and the guideline. It chose how the portable clause reader decides
-(models/clause_reader.corroborated); its figures are printed apart from the test set's, which stays held out.
+- food, test (fine_food_topics.jsonl): 200 reviews, the first by text hash among the test-split reviews of at most
+  700 characters (127 of them 5-star, 73 of 1-4 stars), two readers.
+- food, validation (fine_food_dev_topics.jsonl): 150 reviews of the validation split, 20 to 700 characters, the
+  first by text hash, three readers (50 each), 2026-12-05. It chose how the portable clause reader decides
+  (models/clause_reader.corroborated) and the food set's seed words (models/taxonomies/food.toml).
+- health, test (drug_topics.jsonl): every test-split review of 20 to 1,000 characters (105), two readers, 2026-12-05.
+- health, validation (drug_dev_topics.jsonl): 150 reviews of the other splits (the model trains on none: the store
+  is ingested without ratings), 20 to 1,000 characters, the first by text hash, three readers, 2026-12-05.
+
+Validation figures are printed apart from the test set's, which stays held out.
 
 Beside the model: the seed-word labeller (topics) and the review's sentiment copied onto the gold topics and onto
 the model's topics (aspects), as `eval` reports them for the demo. Prints a table and writes
@@ -30,8 +36,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -42,21 +52,46 @@ from tests.benchmarks.held_out_stores import fine_foods_raw                     
 if TYPE_CHECKING:
     from reviewlens.models.inference import ReviewModel
 
-GOLD = Path(__file__).with_name("data") / "fine_food_topics.jsonl"
-DEV = Path(__file__).with_name("data") / "fine_food_dev_topics.jsonl"
+DATA = Path(__file__).with_name("data")
+GOLD = DATA / "fine_food_topics.jsonl"
+DEV = DATA / "fine_food_dev_topics.jsonl"
 
 
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def store_rows(cache: Path):
+def store_rows(cache: Path) -> pd.DataFrame:
     """The 4,972 distinct cleaned reviews as a store export: review_id, product_id, body, created_at (no rating)."""
     raw = fine_foods_raw(cache)
     raw = raw.assign(body=raw["review"].map(plain_text))
     raw = raw[raw["body"] != ""].drop_duplicates("body").reset_index(drop=True)
     return raw.assign(review_id=[f"ff-{i:05d}" for i in range(len(raw))], product_id=raw["product"],
                       created_at="2026-12-01")[["review_id", "product_id", "body", "created_at"]]
+
+
+def drug_store_rows(cache: Path) -> pd.DataFrame:
+    """The distinct drug reviews, HTML decoded, as a store export (no rating); the drug's name is the product."""
+    from tests.benchmarks.cross_vertical import drug_reviews
+
+    raw = drug_reviews(cache)
+    raw = raw[raw["text"] != ""].drop_duplicates("text").reset_index(drop=True)
+    return pd.DataFrame({"review_id": [f"dr-{i:04d}" for i in range(len(raw))], "product_id": raw["product"],
+                         "body": raw["text"], "created_at": "2026-12-01"})
+
+
+@dataclass(frozen=True)
+class Store:
+    name: str
+    rows: Callable[[Path], pd.DataFrame]
+    gold: Path
+    dev: Path
+    source: str
+
+
+STORES = {"food": Store("Fine Food", store_rows, GOLD, DEV, "grocery"),
+          "health": Store("Drugs.com", drug_store_rows, DATA / "drug_topics.jsonl", DATA / "drug_dev_topics.jsonl",
+                          "pharmacy")}
 
 
 def load_gold(path: Path = GOLD) -> dict[str, dict]:
@@ -77,6 +112,7 @@ def judged_set(model: ReviewModel, gold: dict[str, dict], by_key: dict[str, str]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--store", choices=sorted(STORES), default="food")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="judge the home's active model instead of training one")
     args = parser.parse_args()
@@ -89,19 +125,20 @@ def main() -> None:
 
     home = args.home.resolve()
     settings = Settings(home=home, cache=os.environ.get("REVIEWLENS_CACHE", ""))
-    store = store_rows(settings.cache_dir)
-    gold, dev = load_gold(), load_gold(DEV)
+    kind = STORES[args.store]
+    store = kind.rows(settings.cache_dir)
+    gold, dev = load_gold(kind.gold), load_gold(kind.dev)
     by_key = {text_key(t): t for t in store["body"]}
     missing = [k for k in gold | dev if k not in by_key]
     if missing:
-        raise SystemExit(f"{len(missing)} gold reviews are not in the Fine Food store: the data or its cleaning changed")
+        raise SystemExit(f"{len(missing)} gold reviews are not in the {kind.name} store: the data or its cleaning changed")
     started = time.monotonic()
     if not args.reuse:
         home.mkdir(parents=True, exist_ok=True)
-        export = home / "fine_food_store.csv"
+        export = home / f"{args.store}_store.csv"
         store.to_csv(export, index=False)
         subprocess.run([sys.executable, "-c", "from reviewlens.flows.cli import main; main()", "ingest", str(export),
-                        "--source", "grocery"], check=True, env={**os.environ, "REVIEWLENS_HOME": str(home)})
+                        "--source", kind.source], check=True, env={**os.environ, "REVIEWLENS_HOME": str(home)})
         folder = train_flow(settings, "demo", activate=True, ablation=False, seed=args.seed).folder
     else:
         con = connect(settings.db_path, read_only=True, settings=settings)
@@ -109,18 +146,18 @@ def main() -> None:
         con.close()
     train_s = time.monotonic() - started
     model = ReviewModel.load(folder, "cpu")
-    results = {"seed": args.seed, "train_seconds": round(train_s, 1), "topic_set": model.taxonomy.ids}
+    results = {"store": args.store, "seed": args.seed, "train_seconds": round(train_s, 1), "topic_set": model.taxonomy.ids}
     results |= judged_set(model, gold, by_key)
     results["validation"] = judged_set(model, dev, by_key)
-    print(f"\nFine Food store, demo preset, seed {args.seed}: topic set {', '.join(model.taxonomy.ids)}")
-    for name, part in (("validation (chose the portable reader's decision)", results["validation"]), ("test", results)):
+    print(f"\n{kind.name} store, demo preset, seed {args.seed}: topic set {', '.join(model.taxonomy.ids)}")
+    for name, part in (("validation", results["validation"]), ("test", results)):
         print(f"\n{name}: {part['reviews']} reviews, {part['gold_pairs']} (topic, sentiment) pairs")
         for who, r in part["topics"].items():
             print(f"topics {who:<28} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}")
         for who, r in part["aspects"].items():
             print(f"aspects {who:<27} accuracy {r['accuracy']:.3f}  negatives found {r['negative_found']}/{r['negative_pairs']}")
         print("topics named: " + ", ".join(f"{k} {v}" for k, v in part["named"].items()))
-    out = home / "bench" / "held_out_topics.json"
+    out = home / "bench" / ("held_out_topics.json" if args.store == "food" else f"held_out_topics_{args.store}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(out)
