@@ -88,6 +88,11 @@ MODEL_BENCHMARKS: dict[str, tuple[str, str, str]] = {
         "(tests/benchmarks/data/drug_topics.jsonl), and on 150 of its other reviews (drug_dev_topics.jsonl), which "
         "chose the health set's seed words.",
         "python tests/benchmarks/held_out_topics.py --home /tmp/dt --store health --seed 1"),
+    "held_out_topics_services.json": (
+        "Topics on a mortgage lender's store", "The same for the 386 distinct mortgage-lender reviews (it picks the "
+        "services topic set), judged on 120 hand-labelled reviews (tests/benchmarks/data/lender_topics.jsonl), and on "
+        "120 others (lender_dev_topics.jsonl), which chose the services set's seed words.",
+        "python tests/benchmarks/held_out_topics.py --home /tmp/ln --store services --seed 1"),
     "few_negatives_drugs.json": (
         "A store with few complaints: drug reviews", "A pharmacy store (Drugs.com reviews) ingested with the negatives "
         "of its train and validation rows cut to a small share of those rows, and `train` run on it; judged on its "

@@ -140,11 +140,12 @@ def test_the_warning_starts_above_a_tenth_of_the_rows(con, tmp_path, caplog, rep
     assert count(con, "reviews") == 60 - repeats
 
 
-ESCAPED = ("I&#039;ve had it &amp; it didn&#039;t charge &lt;b&gt;twice&lt;/b&gt;; AT&T; this&nothing &bogus;<br />Sad.",
-           "I've had it & it didn't charge <b>twice</b>; AT&T; this&nothing &bogus;\nSad.")
+ESCAPED = ("I&#039;ve had it &amp; it didn&#039;t charge &lt;b&gt;twice&lt;/b&gt;; AT&T; this&nothing &bogus; It\x92s "
+           "\x93fine\x94<br />Sad.",
+           "I've had it & it didn't charge <b>twice</b>; AT&T; this&nothing &bogus; It’s “fine”\nSad.")
 
 
-def test_an_export_escaped_as_html_is_stored_as_its_customer_wrote_it_with_its_id_unchanged(con, tmp_path):
+def test_an_export_escaped_as_html_or_misdecoded_is_stored_as_its_customer_wrote_it_with_its_id_unchanged(con, tmp_path):
     frame = export_frame(1).assign(**{"reviews.text": ESCAPED[0], "reviews.title": "Didn&#039;t charge"})
     path = export_csv(tmp_path / "scraped.csv", frame)
     ingest_file(con, path, parse_mapping(EXPORT_MAPPING))

@@ -21,7 +21,7 @@ import pyarrow as pa
 from reviewlens.flows import clock
 from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
-from reviewlens.flows.ingest import html_text
+from reviewlens.flows.ingest import written_text
 from reviewlens.flows.ingest.language import CHARS, english_or_other
 from reviewlens.flows.ingest.rejections import explain, failed_value
 from reviewlens.flows.store.connection import query, quote_ident, run_script, sql_text, transaction
@@ -442,7 +442,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str
     params = {**params, "derive_ids": chosen["review_id"] is None}
     with _parallel_writes(con):
         step("validating")
-        html_text.register(con)
+        written_text.register(con)
         run_script(con, "ingest/01_stage.sql", params)
         _detect_languages(con)
         run_script(con, "ingest/02_plan.sql", params)

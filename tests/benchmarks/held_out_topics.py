@@ -4,10 +4,12 @@ corpora teach sentiment), then its reviews scored and judged against hand-labell
 
     .venv/bin/python tests/benchmarks/held_out_topics.py --home /tmp/ff [--store food] [--seed 1] [--reuse]
     .venv/bin/python tests/benchmarks/held_out_topics.py --home /tmp/dt --store health
+    .venv/bin/python tests/benchmarks/held_out_topics.py --home /tmp/ln --store services
 
 Stores: `food`, the Amazon Fine Food reviews (held_out_stores.py); `health`, the Drugs.com patient reviews
-(cross_vertical.drug_reviews). The gold files (tests/benchmarks/data/) hold no review text: each row names its review
-by the sha256 of the cleaned text and its clauses by character offsets into it, with topic and sentiment. Readers
+(cross_vertical.drug_reviews); `services`, the mortgage-lender reviews (cross_vertical.lender_reviews). The gold files
+(tests/benchmarks/data/) hold no review text: each row names its review by the sha256 of the cleaned text and its
+clauses by character offsets into it, with topic and sentiment. Readers
 (agent sessions) saw only the review text and the topic descriptions, never a model's output or the seed words, and
 followed the guideline of flows/training/data/gold_topics.md with the store's topics (models/taxonomies/).
 
@@ -19,12 +21,16 @@ followed the guideline of flows/training/data/gold_topics.md with the store's to
 - health, test (drug_topics.jsonl): every test-split review of 20 to 1,000 characters (105), two readers, 2026-12-05.
 - health, validation (drug_dev_topics.jsonl): 150 reviews of the other splits (the model trains on none: the store
   is ingested without ratings), 20 to 1,000 characters, the first by text hash, three readers, 2026-12-05.
+- services, test (lender_topics.jsonl) and development (lender_dev_topics.jsonl): the mortgage-lender reviews
+  (cross_vertical.lender_reviews), 20 to 1,500 characters, ordered by text hash: the first 120 and the next 120, two
+  readers each, 2026-12-05. The store is small (386 texts), so the test reviews are drawn from all of it: the model
+  trains on none of their labels (the store is ingested without ratings).
 
 Validation figures are printed apart from the test set's, which stays held out.
 
 Beside the model: the seed-word labeller (topics) and the review's sentiment copied onto the gold topics and onto
 the model's topics (aspects), as `eval` reports them for the demo. Prints a table and writes
-<home>/bench/held_out_topics.json.
+<home>/bench/held_out_topics.json (held_out_topics_<store>.json for the others).
 """
 
 from __future__ import annotations
@@ -80,6 +86,15 @@ def drug_store_rows(cache: Path) -> pd.DataFrame:
                          "body": raw["text"], "created_at": "2026-12-01"})
 
 
+def lender_store_rows(cache: Path) -> pd.DataFrame:
+    """The distinct mortgage-lender reviews as a store export (no rating); the lender is the product."""
+    from tests.benchmarks.cross_vertical import lender_reviews
+
+    raw = lender_reviews(cache)
+    return pd.DataFrame({"review_id": [f"ln-{i:04d}" for i in range(len(raw))], "product_id": raw["product"],
+                         "body": raw["text"], "created_at": "2026-12-01"})
+
+
 @dataclass(frozen=True)
 class Store:
     name: str
@@ -91,7 +106,9 @@ class Store:
 
 STORES = {"food": Store("Fine Food", store_rows, GOLD, DEV, "grocery"),
           "health": Store("Drugs.com", drug_store_rows, DATA / "drug_topics.jsonl", DATA / "drug_dev_topics.jsonl",
-                          "pharmacy")}
+                          "pharmacy"),
+          "services": Store("mortgage-lender", lender_store_rows, DATA / "lender_topics.jsonl",
+                            DATA / "lender_dev_topics.jsonl", "lenders")}
 
 
 def load_gold(path: Path = GOLD) -> dict[str, dict]:
