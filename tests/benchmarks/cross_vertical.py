@@ -64,9 +64,11 @@ LENDER_REVIEWS = DataFile(
 def lender_reviews(cache: Path) -> pd.DataFrame:
     """`text`, `label` (negative for 1 star, positive for 5) and `product` (the lender) of the distinct lender reviews:
     the file repeats reviews (the same text, lender and year up to four times), and one text carries both ratings
-    (left out)."""
+    (left out). Read as ingest reads a store's text (25 carry Windows-1252 quotes as C1 controls)."""
+    from reviewlens.flows.ingest.written_text import as_written
+
     frame = pd.read_csv(fetch_file(LENDER_REVIEWS, cache), encoding="utf-8")
-    texts = frame["Reviews"].astype(str).str.split().str.join(" ")
+    texts = frame["Reviews"].astype(str).map(as_written).str.split().str.join(" ")
     rows = pd.DataFrame({"text": texts, "label": frame["Stars"].map({1: "negative", 5: "positive"}),
                          "product": frame["BankName"].astype(str)}).drop_duplicates(["text", "label"])
     return rows[~rows["text"].duplicated(keep=False)].reset_index(drop=True)
