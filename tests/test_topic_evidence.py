@@ -71,7 +71,7 @@ def test_a_clause_names_a_topic_only_where_the_clause_itself_has_the_evidence(to
 
 
 def test_a_head_far_surer_than_its_threshold_names_a_topic_without_evidence(tokenizer):
-    scored = head_says(tokenizer, 0.999).score(["The coffee tastes rich"])[0]
+    scored = head_says(tokenizer, 0.9999).score(["The coffee tastes rich"])[0]
     assert scored.topics == TAXONOMY.ids
 
 
@@ -90,7 +90,7 @@ def test_a_clause_names_a_topic_without_evidence_only_where_its_review_is_sure_o
 
 
 def test_a_topic_one_clause_has_evidence_for_is_not_named_in_another_however_sure_the_head_is(tokenizer):
-    scored = head_says(tokenizer, 0.999).score(["The fabric is soft but it runs small"])[0]
+    scored = head_says(tokenizer, 0.9999).score(["The fabric is soft but it runs small"])[0]
     by_clause = clause_topics(scored)
     assert "material" in by_clause[0] and "material" not in by_clause[1]      # "fabric", "soft"
     assert "size_fit" in by_clause[1] and "size_fit" not in by_clause[0]      # "runs small"
@@ -103,13 +103,13 @@ def by_clause_sentiment(scored, clause_no: int, topic: str) -> str:
 
 
 def test_a_head_far_below_its_threshold_overrules_a_seed_word_but_never_a_polarity_phrase(tokenizer):
-    scored = head_says(tokenizer, 0.001).score(["The fabric is soft but it runs small"])[0]
+    scored = head_says(tokenizer, 0.0001).score(["The fabric is soft but it runs small"])[0]
     assert scored.topics == ["size_fit"]                    # "runs small" names it; "fabric" and "soft" do not suffice
     assert clause_topics(scored) == {1: ["size_fit"]}
     assert scored.topic_sentiments() == {"size_fit": "negative"}
 
 
-def test_the_bars_are_a_hundred_times_the_odds_of_the_threshold_each_way():
+def test_the_bars_are_a_thousand_times_the_odds_of_the_threshold_each_way():
     thresholds = np.array([0.3, 0.5, 0.8], dtype=np.float32)
     with_evidence, without = topic_bars(thresholds)
     odds = lambda p: p / (1 - p)                                            # noqa: E731
