@@ -74,14 +74,14 @@ MODEL_BENCHMARKS: dict[str, tuple[str, str, str]] = {
         "The full preset on the same stores", "The same check for `--preset full` (three epochs, clause-level topics "
         "and multiple-instance clause sentiment), beside the section above.",
         "python tests/benchmarks/cross_vertical.py --home /tmp/xv --preset full --seed 1"),
-    "held_out_topics.json": (
+    "held_out_topics_food.json": (
         "Topics on a store of another vertical", "5,000 Amazon Fine Food reviews ingested as a store without ratings "
         "and `train` run on it (it picks the food topic set; the base corpora teach sentiment), judged on 200 "
         "hand-labelled reviews of its test split (tests/benchmarks/data/fine_food_topics.jsonl), beside the seed-word "
         "labeller and the review's sentiment copied onto the gold topics and onto the model's topics; and on 150 of "
         "its validation split (fine_food_dev_topics.jsonl), which chose how the portable clause reader decides and the "
         "food set's seed words.",
-        "python tests/benchmarks/held_out_topics.py --home /tmp/ff --seed 1"),
+        "python tests/benchmarks/held_out_topics.py --home /tmp/ff --store food --seed 1"),
     "held_out_topics_health.json": (
         "Topics on a pharmacy store", "The same for 978 Drugs.com patient reviews ingested as a store without ratings "
         "(it picks the health topic set), judged on every review of its test split of 20 to 1,000 characters "
@@ -328,7 +328,7 @@ def cross_vertical_section(data: dict) -> list[str]:
 
 def held_out_topics_section(data: dict) -> list[str]:
     lines = [f"Seed {data['seed']}; topic set: {', '.join(data['topic_set'])}."]
-    for name, part in (("Test split", data), ("Development set (chose the seed words; not held out)", data.get("validation"))):
+    for name, part in (("Held out", data), ("Development set (chose the seed words; not held out)", data.get("development"))):
         if part:
             lines += [""] * (lines[-1] != "") + [f"{name}: {part['reviews']} reviews, {part['gold_pairs']} gold "
                                                   "(topic, sentiment) pairs.", "", *held_out_topics_tables(part)]

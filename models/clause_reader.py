@@ -73,10 +73,11 @@ def corroborated(probs: torch.Tensor, review_probs: torch.Tensor, lexicon: torch
     stands); elsewhere the clause keeps its review's probabilities.
 
     Why: the portable reader serves stores of verticals its clauses never came from, and there the model's reading of a
-    clause is the weaker witness. On 150 hand-labelled Fine Food reviews of a store's validation split
-    (tests/benchmarks/data/fine_food_dev_topics.jsonl) the portable reader called "This arrived quickly and fresh" and
-    "Came in short time shipping" complaints in five-star reviews: aspect accuracy 0.481 against 0.550 for the review's
-    sentiment copied onto the same topics; with the turn corroborated by the lexicon, 0.562.
+    clause is the weaker witness: unguarded it called "This arrived quickly and fresh" and "Came in short time
+    shipping" complaints in five-star Fine Food reviews. On the development reviews of three such stores (food, drugs,
+    lenders: tests/benchmarks/data/*_dev_topics.jsonl, 917 gold pairs) aspect accuracy is 0.513 unguarded and 0.548
+    guarded, against 0.558 for the review's sentiment kept on every clause; the guard finds 139 of the 265 negative
+    aspects, keeping the review's 117. It trades a point of accuracy for a fifth more complaints found.
 
     >>> corroborated(torch.tensor([[0.8, 0.1, 0.1], [0.8, 0.1, 0.1], [0.1, 0.8, 0.1]]),
     ...              torch.tensor([[0.1, 0.1, 0.8]] * 3), torch.tensor([0.0, -0.5, 0.0]))

@@ -11,8 +11,7 @@ out, and on the Fine Food store's hand-labelled clauses, it called positive clau
 review-level model: a clause's state means different things in different verticals. Any other store gets a portable
 reader: the same fit without the clause's state, on what means the same in every vertical (the model's
 probabilities for the clause and its review, the lexicon score), whose reading turns a clause against its review only
-where the clause's lexicon score agrees (clause_reader.corroborated: chosen on the Fine Food store's validation
-clauses, tests/benchmarks/data/fine_food_dev_topics.jsonl)."""
+where the clause's lexicon score agrees (clause_reader.corroborated, which says what that is worth on three stores)."""
 
 from __future__ import annotations
 

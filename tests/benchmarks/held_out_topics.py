@@ -15,22 +15,22 @@ followed the guideline of flows/training/data/gold_topics.md with the store's to
 
 - food, test (fine_food_topics.jsonl): 200 reviews, the first by text hash among the test-split reviews of at most
   700 characters (127 of them 5-star, 73 of 1-4 stars), two readers.
-- food, validation (fine_food_dev_topics.jsonl): 150 reviews of the validation split, 20 to 700 characters, the
+- food, development (fine_food_dev_topics.jsonl): 150 reviews of the validation split, 20 to 700 characters, the
   first by text hash, three readers (50 each), 2026-12-05. It chose how the portable clause reader decides
   (models/clause_reader.corroborated) and the food set's seed words (models/taxonomies/food.toml).
 - health, test (drug_topics.jsonl): every test-split review of 20 to 1,000 characters (105), two readers, 2026-12-05.
-- health, validation (drug_dev_topics.jsonl): 150 reviews of the other splits (the model trains on none: the store
+- health, development (drug_dev_topics.jsonl): 150 reviews of the other splits (the model trains on none: the store
   is ingested without ratings), 20 to 1,000 characters, the first by text hash, three readers, 2026-12-05.
 - services, test (lender_topics.jsonl) and development (lender_dev_topics.jsonl): the mortgage-lender reviews
   (cross_vertical.lender_reviews), 20 to 1,500 characters, ordered by text hash: the first 120 and the next 120, two
   readers each, 2026-12-05. The store is small (386 texts), so the test reviews are drawn from all of it: the model
   trains on none of their labels (the store is ingested without ratings).
 
-Validation figures are printed apart from the test set's, which stays held out.
+Development figures are printed apart from the held-out file's.
 
 Beside the model: the seed-word labeller (topics) and the review's sentiment copied onto the gold topics and onto
 the model's topics (aspects), as `eval` reports them for the demo. Prints a table and writes
-<home>/bench/held_out_topics.json (held_out_topics_<store>.json for the others).
+<home>/bench/held_out_topics_<store>.json.
 """
 
 from __future__ import annotations
@@ -59,40 +59,40 @@ if TYPE_CHECKING:
     from reviewlens.models.inference import ReviewModel
 
 DATA = Path(__file__).with_name("data")
-GOLD = DATA / "fine_food_topics.jsonl"
-DEV = DATA / "fine_food_dev_topics.jsonl"
 
 
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def store_rows(cache: Path) -> pd.DataFrame:
-    """The 4,972 distinct cleaned reviews as a store export: review_id, product_id, body, created_at (no rating)."""
-    raw = fine_foods_raw(cache)
-    raw = raw.assign(body=raw["review"].map(plain_text))
+def store_export(prefix: str, bodies: pd.Series, products: pd.Series) -> pd.DataFrame:
+    """Distinct, non-empty review texts as a store export without ratings: review_id, product_id, body, created_at."""
+    raw = pd.DataFrame({"body": bodies, "product_id": products})
     raw = raw[raw["body"] != ""].drop_duplicates("body").reset_index(drop=True)
-    return raw.assign(review_id=[f"ff-{i:05d}" for i in range(len(raw))], product_id=raw["product"],
+    return raw.assign(review_id=[f"{prefix}-{i:05d}" for i in range(len(raw))],
                       created_at="2026-12-01")[["review_id", "product_id", "body", "created_at"]]
 
 
+def store_rows(cache: Path) -> pd.DataFrame:
+    """The 4,972 distinct cleaned Fine Food reviews as a store export."""
+    raw = fine_foods_raw(cache)
+    return store_export("ff", raw["review"].map(plain_text), raw["product"])
+
+
 def drug_store_rows(cache: Path) -> pd.DataFrame:
-    """The distinct drug reviews, HTML decoded, as a store export (no rating); the drug's name is the product."""
+    """The distinct drug reviews, HTML decoded, as a store export; the drug's name is the product."""
     from tests.benchmarks.cross_vertical import drug_reviews
 
     raw = drug_reviews(cache)
-    raw = raw[raw["text"] != ""].drop_duplicates("text").reset_index(drop=True)
-    return pd.DataFrame({"review_id": [f"dr-{i:04d}" for i in range(len(raw))], "product_id": raw["product"],
-                         "body": raw["text"], "created_at": "2026-12-01"})
+    return store_export("dr", raw["text"], raw["product"])
 
 
 def lender_store_rows(cache: Path) -> pd.DataFrame:
-    """The distinct mortgage-lender reviews as a store export (no rating); the lender is the product."""
+    """The distinct mortgage-lender reviews as a store export; the lender is the product."""
     from tests.benchmarks.cross_vertical import lender_reviews
 
     raw = lender_reviews(cache)
-    return pd.DataFrame({"review_id": [f"ln-{i:04d}" for i in range(len(raw))], "product_id": raw["product"],
-                         "body": raw["text"], "created_at": "2026-12-01"})
+    return store_export("ln", raw["text"], raw["product"])
 
 
 @dataclass(frozen=True)
@@ -104,14 +104,15 @@ class Store:
     source: str
 
 
-STORES = {"food": Store("Fine Food", store_rows, GOLD, DEV, "grocery"),
+STORES = {"food": Store("Fine Food", store_rows, DATA / "fine_food_topics.jsonl", DATA / "fine_food_dev_topics.jsonl",
+                        "grocery"),
           "health": Store("Drugs.com", drug_store_rows, DATA / "drug_topics.jsonl", DATA / "drug_dev_topics.jsonl",
                           "pharmacy"),
           "services": Store("mortgage-lender", lender_store_rows, DATA / "lender_topics.jsonl",
                             DATA / "lender_dev_topics.jsonl", "lenders")}
 
 
-def load_gold(path: Path = GOLD) -> dict[str, dict]:
+def load_gold(path: Path) -> dict[str, dict]:
     return {row["text_sha256"]: row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if row}
 
 
@@ -161,20 +162,20 @@ def main() -> None:
         con = connect(settings.db_path, read_only=True, settings=settings)
         folder = require_active(con, settings.models_dir)[1]
         con.close()
-    train_s = time.monotonic() - started
+    train_s = None if args.reuse else round(time.monotonic() - started, 1)          # --reuse trains nothing
     model = ReviewModel.load(folder, "cpu")
-    results = {"store": args.store, "seed": args.seed, "train_seconds": round(train_s, 1), "topic_set": model.taxonomy.ids}
+    results = {"store": args.store, "seed": args.seed, "train_seconds": train_s, "topic_set": model.taxonomy.ids}
     results |= judged_set(model, gold, by_key)
-    results["validation"] = judged_set(model, dev, by_key)
+    results["development"] = judged_set(model, dev, by_key)
     print(f"\n{kind.name} store, demo preset, seed {args.seed}: topic set {', '.join(model.taxonomy.ids)}")
-    for name, part in (("validation", results["validation"]), ("test", results)):
+    for name, part in (("development", results["development"]), ("held out", results)):
         print(f"\n{name}: {part['reviews']} reviews, {part['gold_pairs']} (topic, sentiment) pairs")
         for who, r in part["topics"].items():
             print(f"topics {who:<28} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}")
         for who, r in part["aspects"].items():
             print(f"aspects {who:<27} accuracy {r['accuracy']:.3f}  negatives found {r['negative_found']}/{r['negative_pairs']}")
         print("topics named: " + ", ".join(f"{k} {v}" for k, v in part["named"].items()))
-    out = home / "bench" / ("held_out_topics.json" if args.store == "food" else f"held_out_topics_{args.store}.json")
+    out = home / "bench" / f"held_out_topics_{args.store}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(out)
