@@ -9,7 +9,8 @@ import torch
 from reviewlens.models.classifier import NEG, POS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune
-from reviewlens.models.lexicon import NEGATION_SCALE, entry_ids, lexicon_table, negation_scope
+from reviewlens.models.classifier import MARKS_CONCESSION, MARKS_NEGATION, MARKS_WHOLE_GRAMS
+from reviewlens.models.lexicon import NEGATION_SCALE, concession_scope, entry_ids, lexicon_table, negation_scope
 
 BUCKETS, ORDERS = 4_096, (1, 2, 3)
 VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16, "but": 17, "very": 18,
@@ -111,6 +112,40 @@ def test_a_negator_reaches_the_words_after_it_in_its_clause_up_to_a_contrast():
     assert negated_words("不好") == ["好"]
     assert negated_words("不过好") == []                                            # 不过 is "but", not "not"
     assert negated_words("good dress") == []
+
+
+def conceded_words(text: str) -> list[str]:
+    """The words of a text its writer concedes (before "but", inside "although")."""
+    model, row = lexicon_model(), torch.tensor(spell([text]))
+    scope = concession_scope(row, torch.ones_like(row), model.lexicon_keys, model.lexicon_values, ORDERS)[0].tolist()
+    return [w for w, conceded in zip(text.split() if text.isascii() else list(text), scope) if conceded]
+
+
+def test_the_words_before_but_in_their_sentence_and_inside_an_although_clause_are_conceded():
+    assert conceded_words("good dress but broken") == ["good", "dress"]
+    assert conceded_words("good . dress but broken") == ["dress"]                   # its sentence only
+    assert conceded_words("although good , broken") == ["good"]
+    assert conceded_words("好不过不好") == ["好"]                                      # 不过 is the turn, not a word
+    assert conceded_words("good dress") == []
+
+
+def shared_grams(scheme: int, text: str, other: str) -> set[int]:
+    """Buckets the wide path reads in both texts under a marking scheme."""
+    model = lexicon_model()
+    model.negation_marks.fill_(float(scheme))
+    bags = [set(model.bag(row, torch.ones_like(row))[0].tolist()) - {0} for row in map(torch.tensor, (spell([text]), spell([other])))]
+    return bags[0] & bags[1]
+
+
+def test_every_ngram_over_a_negated_word_is_a_feature_of_its_own_not_only_the_one_ending_on_it():
+    assert len(shared_grams(MARKS_WHOLE_GRAMS, "not good .", "good .")) == 1            # "." alone
+    assert len(shared_grams(MARKS_NEGATION, "not good .", "good .")) == 2               # a checkpoint before: "good ." too
+
+
+def test_with_concession_marks_good_before_but_is_not_the_good_of_a_plain_review():
+    assert len(shared_grams(MARKS_CONCESSION, "good but broken", "good")) == 0
+    assert len(shared_grams(MARKS_CONCESSION, "good but broken", "broken")) == 1
+    assert len(shared_grams(MARKS_WHOLE_GRAMS, "good but broken", "good")) == 1
 
 
 def praise_for_good(negation_marks: bool) -> float:
