@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from reviewlens.models.batching import pad, token_budget_batches
-from reviewlens.models.classifier import MARKS_CONCESSION, MARKS_WHOLE_GRAMS, NEU, SENTIMENTS, ReviewClassifier
+from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.device import autocast, pick_device
 from reviewlens.models.ngrams import document_frequency_idf
@@ -50,8 +50,7 @@ class FinetuneConfig:
     wide_c: float = 4.0             # inverse L2 strength of the wide path's logistic regression
     wide_min_df: int = 1            # n-grams in fewer training texts get no weight (and count as unseen)
     wide_only: bool = False         # ablation: the wide path alone (deep logits weighted zero)
-    wide_negation: bool = False     # n-grams a negator reaches are features of their own (needs the lexicon)
-    wide_concession: bool = False   # and so are n-grams before "but" / inside "although" (needs wide_negation)
+    wide_marks: int = 0             # which n-grams are features of their own (classifier.MARKS_*; needs the lexicon)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -173,13 +172,6 @@ def optimizer(model: ReviewClassifier, cfg: FinetuneConfig) -> torch.optim.AdamW
         return torch.optim.AdamW(param_groups(params, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
 
 
-def marking_scheme(cfg: FinetuneConfig) -> float:
-    """The wide path's n-gram marks (ReviewClassifier.negation_marks) a config asks for."""
-    if not cfg.wide_negation:
-        return 0.0
-    return float(MARKS_CONCESSION if cfg.wide_concession else MARKS_WHOLE_GRAMS)
-
-
 def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> None:
     """Fit the wide path as the bag-of-words baseline is fitted: L2-regularised, class-balanced logistic
     regression over exactly the features the model computes (hashed n-gram TF-IDF), solved to convergence.
@@ -238,7 +230,7 @@ def finetune(
     if cfg.wide_buckets:
         if lexicon is not None:
             model.set_lexicon(*lexicon)
-            model.negation_marks.fill_(marking_scheme(cfg))
+            model.negation_marks.fill_(float(cfg.wide_marks))
         fit_wide(model, data, cfg)                  # on the CPU: a sparse convex fit
     dev = pick_device(device)
     model.to(dev)

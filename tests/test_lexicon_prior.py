@@ -153,7 +153,8 @@ def praise_for_good(negation_marks: bool) -> float:
     texts = ["dress good"] * 20 + ["not good dress"] * 40 + ["dress broken"] * 20 + ["very good fit"] * 10
     labels = [POS] * 20 + [NEG] * 40 + [NEG] * 20 + [POS] * 10
     data = Labelled(spell(texts), np.array(labels), np.zeros(len(texts), bool), np.zeros((len(texts), 2), np.float32))
-    cfg = FinetuneConfig(wide_buckets=BUCKETS, wide_orders=ORDERS, wide_only=True, wide_negation=negation_marks)
+    cfg = FinetuneConfig(wide_buckets=BUCKETS, wide_orders=ORDERS, wide_only=True,
+                         wide_marks=MARKS_NEGATION if negation_marks else 0)
     model = finetune(data, EncoderConfig(vocab_size=32, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=16), cfg,
                      n_topics=2, device="cpu", lexicon=lexicon_table(entry_ids({"broken": -0.6}, spell), ORDERS))
     good = model.bag(torch.tensor([[10]]), torch.ones(1, 1, dtype=torch.long))[0, 0]
