@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from reviewlens.models.clause_reader import corroborated, read_clauses
+from reviewlens.models.clause_reader import TURN_FEATURES, corroborated, read_clauses
 from reviewlens.models.encoder import Encoder, EncoderConfig
 from reviewlens.models.lexicon import LexiconReading, concession_scope, negation_scope, read_lexicon
 from reviewlens.models.ngrams import ngram_bag
@@ -71,6 +71,8 @@ class ReviewClassifier(nn.Module):
         self.register_buffer("clause_reader", torch.zeros(len(SENTIMENTS), cfg.d_model + len(SENTIMENTS) + 1))
         self.register_buffer("clause_reader_review", torch.zeros(len(SENTIMENTS), len(SENTIMENTS)))
         self.register_buffer("clause_reader_lexicon", torch.zeros(len(SENTIMENTS), 1))
+        # and over a conceded clause's readings again (clause_reader.reader_features; zero in a checkpoint from before)
+        self.register_buffer("clause_reader_turn", torch.zeros(len(SENTIMENTS), TURN_FEATURES))
         # 1: a clause reading that turns against its review stands only where the lexicon agrees (a portable reader,
         # clause_reader.corroborated)
         self.register_buffer("clause_guard", torch.zeros(1))
@@ -173,21 +175,24 @@ class ReviewClassifier(nn.Module):
 
     @property
     def reader(self) -> torch.Tensor:
-        """The clause reader as models/clause_reader.py reads it (3, C + 8), from the three buffers that keep it."""
+        """The clause reader as models/clause_reader.py reads it (3, C + 16), from the four buffers that keep it."""
         return torch.cat([self.clause_reader[:, :-1], self.clause_reader_review, self.clause_reader_lexicon,
-                          self.clause_reader[:, -1:]], dim=1)
+                          self.clause_reader_turn, self.clause_reader[:, -1:]], dim=1)
 
     def set_reader(self, reader: torch.Tensor) -> None:
-        """Keep a fitted reader (3, C + 8) (models/clause_reader.fit_clause_reader) in the three buffers."""
-        clause, review, lexicon, bias = reader.split([self.clause_reader.shape[1] - 1, len(SENTIMENTS), 1, 1], dim=1)
+        """Keep a fitted reader (3, C + 16) (models/clause_reader.fit_clause_reader) in the four buffers."""
+        clause, review, lexicon, turn, bias = reader.split(
+            [self.clause_reader.shape[1] - 1, len(SENTIMENTS), 1, TURN_FEATURES, 1], dim=1)
         self.clause_reader.copy_(torch.cat([clause, bias], dim=1))
         self.clause_reader_review.copy_(review)
         self.clause_reader_lexicon.copy_(lexicon)
+        self.clause_reader_turn.copy_(turn)
 
     def read_clauses(self, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
-                     lexicon: torch.Tensor) -> torch.Tensor:
+                     lexicon: torch.Tensor, conceded: torch.Tensor | None = None) -> torch.Tensor:
         """Clause probabilities (M, 3) as the clause reader reads each clause's pooled state in its review (M, C), its
-        calibrated probabilities and its review's (M, 3 each) and its lexicon score (M,); unchanged while the reader
-        is not fitted; a turn against the review corroborated by the lexicon where clause_guard is set."""
-        read = read_clauses(self.reader, pooled, probs, review_probs, lexicon)
+        calibrated probabilities and its review's (M, 3 each), its lexicon score (M,) and whether its writer concedes
+        it (M,); unchanged while the reader is not fitted; a turn against the review corroborated by the lexicon
+        where clause_guard is set."""
+        read = read_clauses(self.reader, pooled, probs, review_probs, lexicon, conceded)
         return corroborated(read, review_probs, lexicon) if self.clause_guard.item() else read

@@ -11,8 +11,11 @@ because how far a clause follows its review is a property of the corpus: the dem
 (on the development clauses the review's sentiment copied onto its clauses is right for most Chinese clauses, far
 fewer English ones). The lexicon score is there because the review-level model leans to the class of the reviews a
 phrase sits in: "the fabric is lovely" read neutral, and a reader that seldom says neutral made it a complaint;
-"lovely" is praise in any review. It is a convex fit of C + 8 weights per class on fixed features, so a couple of
-thousand clauses suffice and the encoder is left as trained. A reader of zeros is "not fitted": the clause keeps the
+"lovely" is praise in any review. A clause its writer concedes ("the fabric is lovely" before "but it runs small")
+gets those readings again as features of their own (`turn_features`): the review's reading is the conclusion that
+follows the concession, so a conceded clause follows it less (on the development clauses, 5-fold, accuracy 0.809 ->
+0.816, conceded clauses 0.638 -> 0.717). It is a convex fit of C + 16 weights per class on fixed features, so a
+couple of thousand clauses suffice and the encoder is left as trained. A reader of zeros is "not fitted": the clause keeps the
 model's probabilities.
 """
 
@@ -25,14 +28,20 @@ CLASSES = 3                 # negative, neutral, positive
 NEG, NEU, POS = 0, 1, 2     # classifier's; classifier imports this module, so they are not imported back
 STRENGTH = 0.1              # inverse L2 strength (scikit-learn's C); 0.01 to 1 read the demo dev clauses alike (5-fold)
 SHIFTS = np.arange(0.0, 1.51, 0.125)   # negative log-odds shifts complaint_shift chooses from
+TURN_FEATURES = 2 * CLASSES + 2        # a conceded clause's own readings again: review and clause log-probs, lexicon, 1
 
 
-def reader_features(pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
-                    lexicon: torch.Tensor) -> torch.Tensor:
-    """What the reader reads (M, C + 7): each clause's pooled state in its review (M, C), the log of the model's
-    calibrated probabilities for it (M, 3) and the log of those for its review (M, 3), and its lexicon score (M,)."""
+def reader_features(pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor, lexicon: torch.Tensor,
+                    conceded: torch.Tensor | None = None) -> torch.Tensor:
+    """What the reader reads (M, C + 15): each clause's pooled state in its review (M, C), the log of the model's
+    calibrated probabilities for it (M, 3) and the log of those for its review (M, 3), its lexicon score (M,), and
+    turn_features (M, 8) of whether its writer concedes it (M,; models/clauses.conceded; None: no clause is)."""
     lexicon = lexicon.float()[:, None].to(pooled.device)                                  # (M, 1)
-    return torch.cat([pooled.float(), _log(probs), _log(review_probs), lexicon], dim=1)
+    own = torch.cat([_log(probs), _log(review_probs), lexicon], dim=1)                    # (M, 7)
+    if conceded is None:
+        conceded = torch.zeros(len(pooled))
+    flag = conceded.float()[:, None].to(pooled.device)                                    # (M, 1)
+    return torch.cat([pooled.float(), own, flag * own, flag], dim=1)
 
 
 def _log(probs: torch.Tensor) -> torch.Tensor:
@@ -40,16 +49,18 @@ def _log(probs: torch.Tensor) -> torch.Tensor:
 
 
 def fit_clause_reader(pooled: np.ndarray, probs: np.ndarray, review_probs: np.ndarray, lexicon: np.ndarray,
-                      labels: np.ndarray, strength: float = STRENGTH, negative_shift: float = 0.0) -> torch.Tensor:
-    """The reader (3, C + 8): per class, weights over reader_features and a bias in the last column, fitted on clauses
-    with pooled states (M, C), calibrated probabilities of the clause and of its review (M, 3 each), lexicon scores
-    (M,) and hand labels (M,) in 0..2, the negative class's bias raised by negative_shift (complaint_shift). Every
-    class must occur."""
+                      labels: np.ndarray, strength: float = STRENGTH, negative_shift: float = 0.0,
+                      conceded: np.ndarray | None = None) -> torch.Tensor:
+    """The reader (3, C + 16): per class, weights over reader_features and a bias in the last column, fitted on
+    clauses with pooled states (M, C), calibrated probabilities of the clause and of its review (M, 3 each), lexicon
+    scores (M,), hand labels (M,) in 0..2 and whether each is conceded (M,), the negative class's bias raised by
+    negative_shift (complaint_shift). Every class must occur."""
     from sklearn.linear_model import LogisticRegression
 
     if set(np.unique(labels).tolist()) != set(range(CLASSES)):
         raise ValueError(f"the clause reader needs clauses of all {CLASSES} sentiments, got {sorted(set(labels.tolist()))}")
-    x = reader_features(*(torch.from_numpy(a) for a in (pooled, probs, review_probs, lexicon))).numpy()
+    x = reader_features(*(torch.from_numpy(a) for a in (pooled, probs, review_probs, lexicon)),
+                        None if conceded is None else torch.from_numpy(conceded)).numpy()
     fit = LogisticRegression(C=strength, max_iter=5_000).fit(x, labels)
     reader = np.hstack([fit.coef_, fit.intercept_[:, None]]).astype(np.float32)
     reader[NEG, -1] += negative_shift
@@ -57,14 +68,14 @@ def fit_clause_reader(pooled: np.ndarray, probs: np.ndarray, review_probs: np.nd
 
 
 def read_clauses(reader: torch.Tensor, pooled: torch.Tensor, probs: torch.Tensor, review_probs: torch.Tensor,
-                 lexicon: torch.Tensor) -> torch.Tensor:
-    """Clause probabilities (M, 3) as the reader (3, C + 8) reads them from pooled states (M, C), the model's
-    calibrated probabilities of each clause and of its review (M, 3 each) and the clauses' lexicon scores (M,); the
-    probabilities unchanged where the reader is all zeros (never fitted)."""
+                 lexicon: torch.Tensor, conceded: torch.Tensor | None = None) -> torch.Tensor:
+    """Clause probabilities (M, 3) as the reader (3, C + 16) reads them from pooled states (M, C), the model's
+    calibrated probabilities of each clause and of its review (M, 3 each), the clauses' lexicon scores (M,) and
+    whether each is conceded (M,); the probabilities unchanged where the reader is all zeros (never fitted)."""
     if not bool(reader.any()):
         return probs
-    weight, bias = reader[:, :-1].to(probs.device), reader[:, -1].to(probs.device)         # (3, C + 7), (3,)
-    return torch.softmax(reader_features(pooled, probs, review_probs, lexicon) @ weight.T + bias, dim=-1)
+    weight, bias = reader[:, :-1].to(probs.device), reader[:, -1].to(probs.device)         # (3, C + 15), (3,)
+    return torch.softmax(reader_features(pooled, probs, review_probs, lexicon, conceded) @ weight.T + bias, dim=-1)
 
 
 def corroborated(probs: torch.Tensor, review_probs: torch.Tensor, lexicon: torch.Tensor) -> torch.Tensor:
@@ -92,15 +103,18 @@ def corroborated(probs: torch.Tensor, review_probs: torch.Tensor, lexicon: torch
 
 
 def held_out_readings(pooled: np.ndarray, probs: np.ndarray, review_probs: np.ndarray, lexicon: np.ndarray,
-                      labels: np.ndarray, folds: int = 5, strength: float = STRENGTH) -> np.ndarray:
+                      labels: np.ndarray, folds: int = 5, strength: float = STRENGTH,
+                      conceded: np.ndarray | None = None) -> np.ndarray:
     """Each clause's reader probabilities (M, 3) from a reader fitted on the other folds: what the reader is worth on
     clauses it did not see, for the model card."""
     order = np.random.default_rng(0).permutation(len(labels))
     out = np.zeros((len(labels), CLASSES), dtype=np.float32)
+    conceded = np.zeros(len(labels), dtype=np.float32) if conceded is None else conceded.astype(np.float32)
     for fold in np.array_split(order, folds):
         rest = np.setdiff1d(order, fold)
-        reader = fit_clause_reader(pooled[rest], probs[rest], review_probs[rest], lexicon[rest], labels[rest], strength)
-        part = (torch.from_numpy(a[fold]) for a in (pooled, probs, review_probs, lexicon))
+        reader = fit_clause_reader(pooled[rest], probs[rest], review_probs[rest], lexicon[rest], labels[rest], strength,
+                                   conceded=conceded[rest])
+        part = (torch.from_numpy(a[fold]) for a in (pooled, probs, review_probs, lexicon, conceded))
         out[fold] = read_clauses(reader, *part).numpy()
     return out
 

@@ -43,3 +43,23 @@ def split_clauses(text: str) -> list[tuple[int, int]]:
         if e - s >= MIN_CHARS:
             out.append((s, e))
     return out
+
+
+# A clause is conceded when the next one opens with a contrast ("X, but Y": the writer concludes Y) or it opens with
+# a Chinese concessive ("虽然X，但是Y": the comma splits them; an English "Although X, Y" stays one clause, both at
+# once, and is not marked); the clause reader weighs a conceded clause's reading apart.
+_TURN_AFTER = re.compile(r"[\s,，.。!！:：;；、\-–—…]*(?:(?:but|however|yet|though|except)\b|但是|不过|可是|然而|就是|只是|但)",
+                         re.IGNORECASE)
+_CONCESSIVE = re.compile(r"虽然|虽说|尽管|虽")
+
+
+def conceded(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """Per clause span of a text, whether its writer concedes it.
+
+    >>> text = "The fabric is lovely but it runs small. Although pricey, it is great"
+    >>> conceded(text, split_clauses(text))
+    [True, False, False]
+    >>> conceded("虽然有点贵，但是质量很好", split_clauses("虽然有点贵，但是质量很好"))
+    [True, False]
+    """
+    return [bool(_TURN_AFTER.match(text, e) or _CONCESSIVE.match(text, s)) for s, e in spans]

@@ -22,7 +22,7 @@ import torch
 from reviewlens.models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
 from reviewlens.models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
 from reviewlens.models.clause_tokens import encode_with_clauses
-from reviewlens.models.clauses import split_clauses
+from reviewlens.models.clauses import conceded, split_clauses
 from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.precision import for_scoring, resolve_precision
@@ -146,7 +146,9 @@ class ReviewModel:
         owners = np.array([i for i, _, _ in clauses], dtype=np.int64)
         with torch.inference_mode():
             review_probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
-            clause_probs = self._clause_probs(c_logits, c_pooled, review_probs[owners], c_lexicon)
+            turns = np.array([flag for i, text_spans in enumerate(clause_spans) for flag in conceded(texts[i], text_spans)],
+                             dtype=np.float32)                                  # (M,) clauses their writers concede
+            clause_probs = self._clause_probs(c_logits, c_pooled, review_probs[owners], c_lexicon, turns)
             probs = np.concatenate([review_probs, clause_probs])
         ids = self.taxonomy.ids
         with_evidence, without = topic_bars(self.classifier.topic_threshold.cpu().numpy())
@@ -213,13 +215,13 @@ class ReviewModel:
             return calibrated(c_logits), c_pooled, calibrated(logits)[owners], lexicon
 
     def _clause_probs(self, logits: np.ndarray, pooled: np.ndarray, review_probs: np.ndarray,
-                      lexicon: np.ndarray) -> np.ndarray:
+                      lexicon: np.ndarray, conceded: np.ndarray) -> np.ndarray:
         """Clause probabilities (M, 3) from their raw logits (M, 3), pooled states (M, C), their reviews' calibrated
-        probabilities (M, 3) and their lexicon scores (M,): calibrated as a review's, then read by the clause reader
-        where the checkpoint has one."""
+        probabilities (M, 3), their lexicon scores (M,) and whether their writers concede them (M,): calibrated as a
+        review's, then read by the clause reader where the checkpoint has one."""
         probs = self.classifier.calibrated(torch.from_numpy(logits))
         return self.classifier.read_clauses(torch.from_numpy(pooled), probs, torch.from_numpy(review_probs),
-                                            torch.from_numpy(lexicon)).numpy()
+                                            torch.from_numpy(lexicon), torch.from_numpy(conceded)).numpy()
 
     def _predict_in_context(self, texts: list[str], clauses: list[list[tuple[int, int]]],
                             max_tokens: int | None = None) -> tuple[np.ndarray, ...]:

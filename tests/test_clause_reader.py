@@ -42,7 +42,7 @@ def tensors(*arrays: np.ndarray) -> list[torch.Tensor]:
 def test_the_reader_learns_what_a_clause_state_says_that_the_model_probabilities_do_not():
     pooled, probs, reviews, lexicon, labels = clauses_of_three_kinds()
     reader = fit_clause_reader(pooled, probs, reviews, lexicon, labels)
-    assert reader.shape == (3, pooled.shape[1] + 3 + 3 + 1 + 1)
+    assert reader.shape == (3, pooled.shape[1] + 3 + 3 + 1 + 8 + 1)
     read = read_clauses(reader, *tensors(pooled, probs, reviews, lexicon)).numpy()
     assert (read.argmax(1) == labels).mean() > 0.95
     np.testing.assert_allclose(read.sum(1), 1.0, rtol=1e-5)
@@ -113,7 +113,7 @@ def test_a_checkpoint_saved_before_the_reader_loads_without_one(tmp_path):
     assert not old.reader.any() and not old.clause_guard.item()
 
 
-@pytest.mark.parametrize("added", ["clause_reader_review", "clause_reader_lexicon"])
+@pytest.mark.parametrize("added", ["clause_reader_review", "clause_reader_lexicon", "clause_reader_turn"])
 def test_a_reader_saved_before_it_read_more_loads_and_reads_as_it_did(tmp_path, added):
     classifier, _, taxonomy = trained_looking_parts()
     pooled, probs, reviews, lexicon, labels = clauses_of_three_kinds(width=classifier.encoder.cfg.d_model)
@@ -126,6 +126,21 @@ def test_a_reader_saved_before_it_read_more_loads_and_reads_as_it_did(tmp_path, 
     load_state(old, load_tensors(tmp_path / "model.safetensors"), tmp_path / "model.safetensors")
     x = tensors(pooled, probs, np.roll(reviews, 1, axis=1), lexicon[::-1].copy())
     torch.testing.assert_close(old.read_clauses(*x), classifier.read_clauses(*x))
+
+
+def test_a_clause_its_writer_concedes_can_turn_away_from_its_review_where_other_clauses_follow_it():
+    pooled, probs, _, lexicon, labels = clauses_of_three_kinds()
+    pooled[:, 0] = np.random.default_rng(2).normal(size=len(labels))          # the clause's state says nothing
+    reviews = np.full((len(labels), 3), 0.1, dtype=np.float32)
+    review_label = np.arange(len(labels)) % 3                                 # negative, neutral, positive in turn
+    reviews[np.arange(len(labels)), review_label] = 0.8
+    conceded = (np.arange(len(labels)) % 4 < 2).astype(np.float32)          # half the clauses conceded
+    labels = np.where(conceded > 0, POS + NEG - review_label, review_label)  # a conceded clause turns (neutral stays)
+    plain = fit_clause_reader(pooled, probs, reviews, lexicon, labels)
+    turned = fit_clause_reader(pooled, probs, reviews, lexicon, labels, conceded=conceded)
+    read = lambda reader, flags: read_clauses(reader, *tensors(pooled, probs, reviews, lexicon, flags)).argmax(1).numpy()  # noqa: E731
+    assert (read(turned, conceded) == labels).mean() > 0.95
+    assert (read(plain, np.zeros_like(conceded)) == labels).mean() < 0.75
 
 
 @pytest.fixture()

@@ -25,6 +25,7 @@ import torch
 from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.models.classifier import NEG, SENTIMENTS
 from reviewlens.models.clause_reader import complaint_shift, corroborated, fit_clause_reader, held_out_readings, lean_negative
+from reviewlens.models.clauses import conceded
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.taxonomy import Taxonomy
 from reviewlens.models.verticals import shipped_taxonomy
@@ -80,18 +81,22 @@ def fit_reader(model: ReviewModel, frame: pd.DataFrame, portable: bool = False) 
     if len(labels) < MIN_CLAUSES:
         return None
     probs, pooled, review_probs, lexicon = model.clause_readings(texts, spans)
+    turns = np.array([flag for text, text_spans in zip(texts, spans) for flag in conceded(text, text_spans)],
+                     dtype=np.float32)                                  # (M,) clauses their writers concede
     if portable:
         pooled = np.zeros_like(pooled)                                  # (M, C): nothing to learn, weights stay 0
-    readings = held_out_readings(pooled, probs, review_probs, lexicon, labels)
+    readings = held_out_readings(pooled, probs, review_probs, lexicon, labels, conceded=turns)
     shift = complaint_shift(readings, labels)
     held_out = torch.from_numpy(lean_negative(readings, shift))
     if portable:
         held_out = corroborated(held_out, *(torch.from_numpy(a) for a in (review_probs, lexicon)))
     held_out = held_out.argmax(1).numpy()
-    model.classifier.set_reader(fit_clause_reader(pooled, probs, review_probs, lexicon, labels, negative_shift=shift))
+    model.classifier.set_reader(fit_clause_reader(pooled, probs, review_probs, lexicon, labels, negative_shift=shift,
+                                                  conceded=turns))
     model.classifier.clause_guard.fill_(float(portable))
     before, negative = probs.argmax(1), labels == NEG
-    return {"clauses": int(len(labels)), "reviews": len(texts), "negative_shift": shift, "portable": portable,
+    return {"clauses": int(len(labels)), "reviews": len(texts), "conceded": int(turns.sum()), "negative_shift": shift,
+            "portable": portable,
             "accuracy": {"model": float((before == labels).mean()), "reader": float((held_out == labels).mean())},
             "negative_recall": {"model": float((before[negative] == NEG).mean()),
                                 "reader": float((held_out[negative] == NEG).mean())}}
