@@ -55,9 +55,9 @@ class ReviewClassifier(nn.Module):
             # 1: the lexicon speaks on every text; 0 (a checkpoint from before): only on the share the gate takes from
             # the wide path, as its lexicon weight was fitted
             self.register_buffer("lexicon_everywhere", torch.zeros(1))
-            # which n-grams are features of their own (MARKS_*): 0 none; 1 an n-gram ending where a negator of the
-            # lexicon reaches (lexicon.negation_scope; checkpoints before 2); 2 every n-gram holding such a token;
-            # 3 as 2, and every n-gram holding a token the writer concedes (lexicon.concession_scope)
+            # which n-grams are features of their own (MARKS_*, FinetuneConfig.wide_marks): 0 none; 1 (the presets')
+            # an n-gram ending where a negator of the lexicon reaches (lexicon.negation_scope); 2 every n-gram holding
+            # such a token; 3 as 2, and every n-gram holding a token the writer concedes (lexicon.concession_scope)
             self.register_buffer("negation_marks", torch.zeros(1))
             self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
         self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
