@@ -20,11 +20,10 @@ import torch.nn as nn
 
 from reviewlens.models.clause_reader import TURN_FEATURES, corroborated, read_clauses
 from reviewlens.models.encoder import Encoder, EncoderConfig
-from reviewlens.models.lexicon import LexiconReading, concession_scope, negation_scope, read_lexicon
+from reviewlens.models.lexicon import LexiconReading, negation_scope, read_lexicon
 from reviewlens.models.ngrams import ngram_bag
 
 SENTIMENTS = ("negative", "neutral", "positive")
-MARKS_NEGATION, MARKS_WHOLE_GRAMS, MARKS_CONCESSION = 1, 2, 3      # the wide path's marking schemes (negation_marks)
 NEG, NEU, POS = range(3)
 
 
@@ -55,9 +54,7 @@ class ReviewClassifier(nn.Module):
             # 1: the lexicon speaks on every text; 0 (a checkpoint from before): only on the share the gate takes from
             # the wide path, as its lexicon weight was fitted
             self.register_buffer("lexicon_everywhere", torch.zeros(1))
-            # which n-grams are features of their own (MARKS_*, FinetuneConfig.wide_marks): 0 none; 1 (the presets')
-            # an n-gram ending where a negator of the lexicon reaches (lexicon.negation_scope); 2 every n-gram holding
-            # such a token; 3 as 2, and every n-gram holding a token the writer concedes (lexicon.concession_scope)
+            # 1: an n-gram a negator of the lexicon reaches is a feature of its own (lexicon.negation_scope)
             self.register_buffer("negation_marks", torch.zeros(1))
             self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
         self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
@@ -107,16 +104,11 @@ class ReviewClassifier(nn.Module):
     def bag(self, ids: torch.Tensor, attention_mask: torch.Tensor,
             matches: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """The n-gram buckets (B, L) the wide path reads; 0 = none. `matches`: the lexicon's, where read already."""
-        scheme = int(self.negation_marks.item())
-        if not scheme:
-            return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets)
-        if matches is None and scheme >= MARKS_CONCESSION:
-            matches = self.read_lexicon(ids, attention_mask).matches                 # read once for both scopes
-        table = (ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders, matches)
-        negated = negation_scope(*table)
-        conceded = concession_scope(*table) if scheme >= MARKS_CONCESSION else None
-        return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets, negated, conceded,
-                         whole_grams=scheme >= MARKS_WHOLE_GRAMS)
+        negated = None
+        if self.negation_marks.item():
+            negated = negation_scope(ids, attention_mask, self.lexicon_keys, self.lexicon_values, self.wide_orders,
+                                     matches)
+        return ngram_bag(ids, attention_mask, self.wide_orders, self.wide_buckets, negated)
 
     def wide_logits(self, bag: torch.Tensor) -> torch.Tensor:
         """The wide path's sentiment logits (B, 3): a linear model over each n-gram's L2-normalised tf-idf."""

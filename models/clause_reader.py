@@ -13,10 +13,10 @@ fewer English ones). The lexicon score is there because the review-level model l
 phrase sits in: "the fabric is lovely" read neutral, and a reader that seldom says neutral made it a complaint;
 "lovely" is praise in any review. A clause its writer concedes ("the fabric is lovely" before "but it runs small")
 gets those readings again as features of their own (`turn_features`): the review's reading is the conclusion that
-follows the concession, so a conceded clause follows it less (on the development clauses, 5-fold, accuracy 0.809 ->
-0.816, conceded clauses 0.638 -> 0.717). It is a convex fit of C + 16 weights per class on fixed features, so a
-couple of thousand clauses suffice and the encoder is left as trained. A reader of zeros is "not fitted": the clause keeps the
-model's probabilities.
+follows the concession, so a conceded clause follows it less (refitted on one demo model's development clauses,
+5-fold: accuracy 0.809 -> 0.816, conceded clauses 0.638 -> 0.717; development aspect accuracy of four stores level).
+It is a convex fit of C + 16 weights per class on fixed features, so a couple of thousand clauses suffice and the
+encoder is left as trained. A reader of zeros is "not fitted": the clause keeps the model's probabilities.
 """
 
 from __future__ import annotations

@@ -63,3 +63,8 @@ def conceded(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     [True, False]
     """
     return [bool(_TURN_AFTER.match(text, e) or _CONCESSIVE.match(text, s)) for s, e in spans]
+
+
+def conceded_in(texts: list[str], spans: list[list[tuple[int, int]]]) -> list[bool]:
+    """conceded for every clause of several texts (spans[i] of texts[i]), in text order: one flag per clause row."""
+    return [flag for text, text_spans in zip(texts, spans) for flag in conceded(text, text_spans)]

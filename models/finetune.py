@@ -50,7 +50,7 @@ class FinetuneConfig:
     wide_c: float = 4.0             # inverse L2 strength of the wide path's logistic regression
     wide_min_df: int = 1            # n-grams in fewer training texts get no weight (and count as unseen)
     wide_only: bool = False         # ablation: the wide path alone (deep logits weighted zero)
-    wide_marks: int = 0             # which n-grams are features of their own (classifier.MARKS_*; needs the lexicon)
+    wide_negation: bool = False     # n-grams a negator reaches are features of their own (needs the lexicon)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -230,7 +230,7 @@ def finetune(
     if cfg.wide_buckets:
         if lexicon is not None:
             model.set_lexicon(*lexicon)
-            model.negation_marks.fill_(float(cfg.wide_marks))
+            model.negation_marks.fill_(float(cfg.wide_negation))
         fit_wide(model, data, cfg)                  # on the CPU: a sparse convex fit
     dev = pick_device(device)
     model.to(dev)

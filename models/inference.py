@@ -22,7 +22,7 @@ import torch
 from reviewlens.models.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
 from reviewlens.models.classifier import NEG, POS, SENTIMENTS, ReviewClassifier
 from reviewlens.models.clause_tokens import encode_with_clauses
-from reviewlens.models.clauses import conceded, split_clauses
+from reviewlens.models.clauses import conceded_in, split_clauses
 from reviewlens.models.device import pick_device
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.precision import for_scoring, resolve_precision
@@ -146,8 +146,7 @@ class ReviewModel:
         owners = np.array([i for i, _, _ in clauses], dtype=np.int64)
         with torch.inference_mode():
             review_probs = self.classifier.calibrated(torch.from_numpy(logits)).numpy()
-            turns = np.array([flag for i, text_spans in enumerate(clause_spans) for flag in conceded(texts[i], text_spans)],
-                             dtype=np.float32)                                  # (M,) clauses their writers concede
+            turns = np.array(conceded_in(texts, clause_spans), dtype=np.float32)   # (M,) clauses their writers concede
             clause_probs = self._clause_probs(c_logits, c_pooled, review_probs[owners], c_lexicon, turns)
             probs = np.concatenate([review_probs, clause_probs])
         ids = self.taxonomy.ids

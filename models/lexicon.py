@@ -185,28 +185,6 @@ def negation_scope(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.
     return scope
 
 
-def concession_scope(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                     orders: tuple[int, ...], matches: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-    """Tokens (B, T) a writer concedes: before a contrast ("but", "但是") in their sentence, or inside an "although" /
-    "虽然" clause. What follows the contrast is what the writer concludes, so the wide path reads "great" in "great,
-    but it broke" as a feature of its own and learns from the reviews what a conceded "great" is worth."""
-    if keys.numel() == 0:
-        return torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
-    value, length = matches if matches is not None else _longest_matches(ids, attention_mask, keys, values, orders)
-    role = torch.where(value >= ROLE, value, torch.zeros_like(value))                  # (B, T) role codes, 0 = none
-    sentence = _ends_before(role == SENTENCE_END)                                      # (B, T) sentence number
-    clause = _ends_before((role == SENTENCE_END) | (role == CLAUSE_END))               # (B, T) clause number
-    _, contrast_after = _counts_around(role == CONTRAST, sentence)
-    concession_before, _ = _counts_around(role == CONCESSIVE, clause)
-    turn = (role == CONTRAST) | (role == CONCESSIVE)                                   # (B, T) a turn word ends here
-    in_turn = turn.clone()                                                             # (B, T) a token of one ("但" of "但是")
-    for k in range(1, int(length.max().item()) if length.numel() else 1):
-        in_turn[:, :-k] |= turn[:, k:] & (length[:, k:] > k)
-    conceded = (contrast_after > 0) | (concession_before > 0)
-    punctuation = (role == SENTENCE_END) | (role == CLAUSE_END)
-    return conceded & ~in_turn & ~punctuation & (ids >= FIRST_WORD_ID) & attention_mask.bool()
-
-
 def _longest_matches(ids: torch.Tensor, attention_mask: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
                      orders: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
     """The value (B, T) of the longest table entry ending at each token and its length in tokens (B, T), 0 = none;

@@ -15,7 +15,6 @@ import torch
 _MULT = 1_000_003            # odd multiplier of the rolling hash; values stay far below 2**63
 _MOD = 2_147_483_647         # 2**31 - 1
 _NEGATED = 7_919              # salt of an n-gram inside a negation's scope
-_CONCEDED = 104_729           # salt of an n-gram a writer concedes (before "but")
 
 
 def ngram_hashes(ids: torch.Tensor, attention_mask: torch.Tensor, n: int) -> torch.Tensor:
@@ -42,21 +41,8 @@ def ngram_hashes(ids: torch.Tensor, attention_mask: torch.Tensor, n: int) -> tor
     return torch.where(valid, h, torch.full_like(h, -1))
 
 
-def touches(marks: torch.Tensor, n: int) -> torch.Tensor:
-    """Whether the n-gram ending at each position (B, T) holds a marked token: "awful ." in "isn't awful." is as
-    negated as "awful" (Das & Chen mark every word up to the punctuation; an n-gram over a marked word is marked).
-
-    >>> touches(torch.tensor([[False, True, False, False]]), 2).tolist()
-    [[False, True, True, False]]
-    """
-    out = marks.clone()
-    for k in range(1, n):
-        out[:, k:] |= marks[:, : -k]
-    return out
-
-
 def hashed_ngrams(ids: torch.Tensor, attention_mask: torch.Tensor, n: int, buckets: int,
-                  negated: torch.Tensor | None = None, conceded: torch.Tensor | None = None) -> torch.Tensor:
+                  negated: torch.Tensor | None = None) -> torch.Tensor:
     """Bucket (B, T) of the n-gram that ends at each position; 0 where it would reach before the text or into padding.
     Where `negated` (B, T) marks the position, the n-gram is another feature (NOT_good, Das & Chen 2001): "不太好"
     then no longer teaches that "太好" is a complaint.
@@ -74,20 +60,13 @@ def hashed_ngrams(ids: torch.Tensor, attention_mask: torch.Tensor, n: int, bucke
     h = ngram_hashes(ids, attention_mask, n)
     if negated is not None:
         h = torch.where(negated & (h >= 0), (h * _MULT + _NEGATED) % _MOD, h)
-    if conceded is not None:
-        h = torch.where(conceded & (h >= 0), (h * _MULT + _CONCEDED) % _MOD, h)
     return torch.where(h >= 0, 1 + h % (buckets - 1), torch.zeros_like(h))
 
 
 def ngram_bag(ids: torch.Tensor, attention_mask: torch.Tensor, orders: tuple[int, ...], buckets: int,
-              negated: torch.Tensor | None = None, conceded: torch.Tensor | None = None,
-              whole_grams: bool = False) -> torch.Tensor:
-    """Buckets (B, T * len(orders)) of every n-gram of the given orders: the input of a wide (bag) path. Marks
-    (B, T) salt the n-gram ending at a marked token, or with `whole_grams` every n-gram that holds one (touches)."""
-    def at(marks: torch.Tensor | None, n: int) -> torch.Tensor | None:
-        return touches(marks, n) if marks is not None and whole_grams else marks
-    return torch.cat([hashed_ngrams(ids, attention_mask, n, buckets, at(negated, n), at(conceded, n)) for n in orders],
-                     dim=1)
+              negated: torch.Tensor | None = None) -> torch.Tensor:
+    """Buckets (B, T * len(orders)) of every n-gram of the given orders: the input of a wide (bag) path."""
+    return torch.cat([hashed_ngrams(ids, attention_mask, n, buckets, negated) for n in orders], dim=1)
 
 
 def document_frequency_idf(sequences: list[list[int]], bag: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],

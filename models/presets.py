@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from reviewlens.models.classifier import MARKS_NEGATION
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig
 from reviewlens.models.pretrain import PretrainConfig
@@ -34,11 +33,8 @@ NGRAM_ENCODER = EncoderConfig(d_model=128, n_layers=2, n_heads=4, d_ff=512, max_
 # enters the fit at full scale: entering those without a sentiment word at 0.3, meant to carry to other verticals,
 # made the wide path alone worse on the demo's validation reviews and on drug reviews and Rotten Tomatoes snippets too.
 # An n-gram a negator reaches is a feature of its own ("不太好" taught that "太好" is a complaint): English negative
-# recall on validation 0.566 -> 0.617 with the wide path refitted on one trained model, accuracy and macro-F1 level.
-# Marking every n-gram over a negated word, and those over words conceded before "but" (MARKS_CONCESSION; the sweep's
-# demo_marks_whole_concession), made the wide path alone better on three stores it never saw and the behavioural
-# suite 3 points better, but the mixed model no better there at an equal bias and worse as calibrated (2 seeds).
-WIDE = dict(wide_buckets=2_097_152, wide_orders=(1, 2, 3), wide_c=4.0, wide_min_df=2, wide_marks=MARKS_NEGATION)
+# recall on validation 0.566 -> 0.617 with the wide path refitted on one trained model, accuracy and macro-F1 level
+WIDE = dict(wide_buckets=2_097_152, wide_orders=(1, 2, 3), wide_c=4.0, wide_min_df=2, wide_negation=True)
 
 PRESETS: dict[str, Preset] = {
     # whole train flow within 8 minutes on 2 cores (cross_vertical.py prints the time it took)

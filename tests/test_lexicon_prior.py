@@ -9,8 +9,7 @@ import torch
 from reviewlens.models.classifier import NEG, POS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig, Labelled, finetune
-from reviewlens.models.classifier import MARKS_CONCESSION, MARKS_NEGATION, MARKS_WHOLE_GRAMS
-from reviewlens.models.lexicon import NEGATION_SCALE, concession_scope, entry_ids, lexicon_table, negation_scope
+from reviewlens.models.lexicon import NEGATION_SCALE, entry_ids, lexicon_table, negation_scope
 
 BUCKETS, ORDERS = 4_096, (1, 2, 3)
 VOCAB = {"good": 10, "broken": 11, "not": 12, "dress": 13, "charger": 14, "cable": 15, "fit": 16, "but": 17, "very": 18,
@@ -114,47 +113,12 @@ def test_a_negator_reaches_the_words_after_it_in_its_clause_up_to_a_contrast():
     assert negated_words("good dress") == []
 
 
-def conceded_words(text: str) -> list[str]:
-    """The words of a text its writer concedes (before "but", inside "although")."""
-    model, row = lexicon_model(), torch.tensor(spell([text]))
-    scope = concession_scope(row, torch.ones_like(row), model.lexicon_keys, model.lexicon_values, ORDERS)[0].tolist()
-    return [w for w, conceded in zip(text.split() if text.isascii() else list(text), scope) if conceded]
-
-
-def test_the_words_before_but_in_their_sentence_and_inside_an_although_clause_are_conceded():
-    assert conceded_words("good dress but broken") == ["good", "dress"]
-    assert conceded_words("good . dress but broken") == ["dress"]                   # its sentence only
-    assert conceded_words("although good , broken") == ["good"]
-    assert conceded_words("好不过不好") == ["好"]                                      # 不过 is the turn, not a word
-    assert conceded_words("good dress") == []
-
-
-def shared_grams(scheme: int, text: str, other: str) -> set[int]:
-    """Buckets the wide path reads in both texts under a marking scheme."""
-    model = lexicon_model()
-    model.negation_marks.fill_(float(scheme))
-    bags = [set(model.bag(row, torch.ones_like(row))[0].tolist()) - {0} for row in map(torch.tensor, (spell([text]), spell([other])))]
-    return bags[0] & bags[1]
-
-
-def test_every_ngram_over_a_negated_word_is_a_feature_of_its_own_not_only_the_one_ending_on_it():
-    assert len(shared_grams(MARKS_WHOLE_GRAMS, "not good .", "good .")) == 1            # "." alone
-    assert len(shared_grams(MARKS_NEGATION, "not good .", "good .")) == 2               # a checkpoint before: "good ." too
-
-
-def test_with_concession_marks_good_before_but_is_not_the_good_of_a_plain_review():
-    assert len(shared_grams(MARKS_CONCESSION, "good but broken", "good")) == 0
-    assert len(shared_grams(MARKS_CONCESSION, "good but broken", "broken")) == 1
-    assert len(shared_grams(MARKS_WHOLE_GRAMS, "good but broken", "good")) == 1
-
-
 def praise_for_good(negation_marks: bool) -> float:
     """The positive-minus-negative weight a wide path fitted with or without negation marks gives "good" alone."""
     texts = ["dress good"] * 20 + ["not good dress"] * 40 + ["dress broken"] * 20 + ["very good fit"] * 10
     labels = [POS] * 20 + [NEG] * 40 + [NEG] * 20 + [POS] * 10
     data = Labelled(spell(texts), np.array(labels), np.zeros(len(texts), bool), np.zeros((len(texts), 2), np.float32))
-    cfg = FinetuneConfig(wide_buckets=BUCKETS, wide_orders=ORDERS, wide_only=True,
-                         wide_marks=MARKS_NEGATION if negation_marks else 0)
+    cfg = FinetuneConfig(wide_buckets=BUCKETS, wide_orders=ORDERS, wide_only=True, wide_negation=negation_marks)
     model = finetune(data, EncoderConfig(vocab_size=32, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=16), cfg,
                      n_topics=2, device="cpu", lexicon=lexicon_table(entry_ids({"broken": -0.6}, spell), ORDERS))
     good = model.bag(torch.tensor([[10]]), torch.ones(1, 1, dtype=torch.long))[0, 0]

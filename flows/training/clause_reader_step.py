@@ -25,7 +25,7 @@ import torch
 from reviewlens.flows.training.base_corpora import BASE_ID_PREFIX
 from reviewlens.models.classifier import NEG, SENTIMENTS
 from reviewlens.models.clause_reader import complaint_shift, corroborated, fit_clause_reader, held_out_readings, lean_negative
-from reviewlens.models.clauses import conceded
+from reviewlens.models.clauses import conceded_in
 from reviewlens.models.inference import ReviewModel
 from reviewlens.models.taxonomy import Taxonomy
 from reviewlens.models.verticals import shipped_taxonomy
@@ -81,8 +81,7 @@ def fit_reader(model: ReviewModel, frame: pd.DataFrame, portable: bool = False) 
     if len(labels) < MIN_CLAUSES:
         return None
     probs, pooled, review_probs, lexicon = model.clause_readings(texts, spans)
-    turns = np.array([flag for text, text_spans in zip(texts, spans) for flag in conceded(text, text_spans)],
-                     dtype=np.float32)                                  # (M,) clauses their writers concede
+    turns = np.array(conceded_in(texts, spans), dtype=np.float32)      # (M,) clauses their writers concede
     if portable:
         pooled = np.zeros_like(pooled)                                  # (M, C): nothing to learn, weights stay 0
     readings = held_out_readings(pooled, probs, review_probs, lexicon, labels, conceded=turns)

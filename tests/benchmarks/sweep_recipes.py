@@ -31,7 +31,6 @@ from reviewlens.flows.training.finetune_step import evaluate, figures, labelled,
 from reviewlens.flows.training.flow import lexicon_table
 from reviewlens.flows.training.pretrain_step import training_corpus
 from reviewlens.flows.training.topic_gold import evaluate_topics
-from reviewlens.models.classifier import MARKS_CONCESSION
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.finetune import FinetuneConfig
 from reviewlens.models.inference import ReviewModel, reads_clauses_in_context
@@ -59,9 +58,6 @@ def recipes() -> dict[str, Recipe]:
         "demo_wide_only": Recipe(demo.encoder, replace(demo.finetune, wide_only=True), note="the demo preset's wide n-gram path alone"),
         "demo_encoder_only": Recipe(demo.encoder, replace(demo.finetune, wide_buckets=0), note="the demo preset's encoder alone (no wide path, no lexicon)"),
         "full": Recipe(full.encoder, full.finetune, note="the full preset: 3 epochs, clause-level topics and MIL clause sentiment"),
-        "demo_marks_whole_concession": Recipe(demo.encoder, replace(demo.finetune, wide_marks=MARKS_CONCESSION),
-                                              note="the demo preset, its wide path marking every n-gram over a negated "
-                                                   "word and over words conceded before 'but'"),
         "demo_mlm40": Recipe(demo.encoder, demo.finetune, PretrainConfig(steps=150, max_tokens=8_192, lr=1e-3, warmup_steps=15,
                                                                          masking=MaskingConfig(rate=0.4)),
                              note="the demo preset after 150 steps of MLM pretraining at a 40% mask rate"),
