@@ -97,6 +97,7 @@ class ReviewModel:
         self.scorer = for_scoring(self.classifier, self.precision)      # the classifier itself for fp32
         self.phrases = PolarityPhrases(taxonomy)
         self.seeds = SeedLabeller(taxonomy)
+        self.clause_seeds = SeedLabeller(taxonomy, clauses=True)
 
     @classmethod
     def load(cls, folder: Path, device: str = "cpu", options: ScoringOptions | None = None, **fields) -> "ReviewModel":
@@ -161,9 +162,9 @@ class ReviewModel:
         for (owner, _, _), found in zip(clauses, in_clause):
             by_owner.setdefault(owner, []).append(found)
 
-        def evidence(row: int, text: str, phrased: dict[int, str]) -> set[int]:
+        def evidence(row: int, text: str, phrased: dict[int, str], seeds: SeedLabeller = self.seeds) -> set[int]:
             """Topics a text (row of the head's outputs) gives evidence for: a phrase's, a possible one's seed words."""
-            return phrased.keys() | {k for k in self.seeds.topics_in(text) if possible[row][k]}
+            return phrased.keys() | {k for k in seeds.topics_in(text) if possible[row][k]}
 
         out = []
         for i, row in enumerate(topic_probs[: len(texts)].tolist()):
@@ -176,7 +177,8 @@ class ReviewModel:
             if aspects and len(spans[i]) == 1:
                 s, e = spans[i][0]
                 out[i].aspects = [self._aspect(0, s, e, k, phrased, labels[i], scores[i]) for k in topics]
-        in_text = [evidence(len(texts) + j, text, found) for j, (text, found) in enumerate(zip(clause_texts, in_clause))]
+        in_text = [evidence(len(texts) + j, text, found, self.clause_seeds)
+                   for j, (text, found) in enumerate(zip(clause_texts, in_clause))]
         in_review: dict[int, set[int]] = {}
         for (owner, _, _), found in zip(clauses, in_text):
             in_review.setdefault(owner, set()).update(found)

@@ -20,6 +20,7 @@ class Topic:
     zh: tuple[str, ...]
     negative: tuple[str, ...] = ()      # phrases that say the topic is bad, either language ("runs small", "偏小")
     positive: tuple[str, ...] = ()      # phrases that say it is good ("true to size"); a negative one negated counts too
+    context: tuple[str, ...] = ()       # seeds that name the topic in a review, not in a clause (the pain a drug treats)
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ def parse_taxonomy(text: str) -> Taxonomy:
     for topic_id, entry in data.items():
         if not isinstance(entry, dict) or not (entry.get("en") or entry.get("zh")):
             raise TaxonomyError(f"topic {topic_id!r} in topics.toml needs seed words under en = [...] or zh = [...].")
-        phrases = {key: entry.get(key, []) for key in ("negative", "positive")}
+        phrases = {key: entry.get(key, []) for key in ("negative", "positive", "context")}
         for key, value in phrases.items():
             if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
                 raise TaxonomyError(f"topic {topic_id!r} in topics.toml: {key} must be a list of phrases, {key} = [\"...\"].")
         topics.append(Topic(topic_id, entry.get("description", ""), tuple(entry.get("en", ())), tuple(entry.get("zh", ())),
-                            tuple(phrases["negative"]), tuple(phrases["positive"])))
+                            tuple(phrases["negative"]), tuple(phrases["positive"]), tuple(phrases["context"])))
     if not topics:
         raise TaxonomyError("topics.toml defines no topics.")
     return Taxonomy(tuple(topics), text)
@@ -69,22 +70,25 @@ class SeedLabeller:
 
     SeedLabeller(tax).labels(["Runs small, fabric is thin"]) -> 1 for size_fit and material, 0 elsewhere.
     English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings, except one
-    without a Chinese character, which matches as an English word.
+    without a Chinese character, which matches as an English word. A topic's context words count as seeds of a review
+    and not of a clause (clauses=True): in a pharmacy, "I was in a lot of pain" says what the drug treats, so the review
+    is about effectiveness, but that clause does not judge it.
     Set lookups indexed by word, not one big regex: scoring reads every review and clause with it (a topic needs
     evidence, models/inference.py), 18k clauses of food reviews in about a third of a second.
     """
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, clauses: bool = False) -> None:
         self.taxonomy = taxonomy
         self.by_word: dict[str, set[int]] = {}
+        seeds = [(k, (*t.en, *t.zh, *(() if clauses else t.context))) for k, t in enumerate(taxonomy.topics)]
         # a Chinese list's seed with no Chinese character ("app", "wifi") is a word: as a substring, "app" was found in
         # "happening" and "approval", and a lender's reviews got the topic `online` from them
-        words = [(k, w) for k, t in enumerate(taxonomy.topics) for w in (*t.en, *(z for z in t.zh if not _CJK.search(z)))]
+        words = [(k, w) for k, topic_seeds in seeds for w in topic_seeds if not _CJK.search(w)]
         for k, word in words:
             if " " not in word:
                 self.by_word.setdefault(word.lower(), set()).add(k)
         self.phrases = [(k, f" {w.lower()} ") for k, w in words if " " in w]
-        self.zh = [(k, z) for k, t in enumerate(taxonomy.topics) for z in t.zh if _CJK.search(z)]
+        self.zh = [(k, z) for k, topic_seeds in seeds for z in topic_seeds if _CJK.search(z)]
         self.cjk_only = all(_CJK.search(z) for _, z in self.zh)     # then a text without CJK has no Chinese seed
 
     def topics_in(self, text: str) -> list[int]:
@@ -92,6 +96,7 @@ class SeedLabeller:
         words = _WORD.findall(text.lower())
         vocabulary = set(words)
         vocabulary |= {w[:-1] for w in words if w.endswith("s")} | {w[:-2] for w in words if w.endswith("es")}
+        vocabulary |= {m.group(1) for m in map(_UNIT.fullmatch, words) if m}          # "100mg" holds the seed "mg"
         found = {k for w in vocabulary if w in self.by_word for k in self.by_word[w]}
         joined = " " + " ".join(words) + " "
         found.update(k for k, p in self.phrases if k not in found and p in joined)
@@ -193,6 +198,7 @@ def _negated(before: list[str]) -> bool:
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-']*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_UNIT = re.compile(r"\d[\d.]*([a-z]+)")        # a quantity written as one word: its unit
 _EN_NEGATIONS = {"not", "never", "no", "nt", "hardly", "without"}
 _INTENSIFIERS = {"very", "so", "that", "too", "really", "super", "overly", "particularly", "quite", "all", "as", "at"}
 _DEGREE = {"a", "bit", "little", "tad", "touch", "slightly", "somewhat", "fairly", "rather", "pretty", "quite", "very",

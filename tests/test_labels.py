@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -44,6 +46,21 @@ def test_a_latin_seed_in_a_chinese_list_matches_as_a_word_not_inside_one():
     labeller = SeedLabeller(taxonomy)
     assert labeller.labels(["The pre-approval process was easy", "what was happening"]).sum() == 0
     assert labeller.labels(["I used the app", "用app下单", "网站打不开"]).sum() == 3
+
+
+def test_a_quantity_written_as_one_word_holds_its_unit_as_a_seed():
+    labeller = SeedLabeller(load_taxonomy(Path(__file__).parents[1] / "models" / "taxonomies" / "health.toml"))
+    dosage = labeller.taxonomy.ids.index("dosage")
+    assert [dosage in labeller.topics_in(t) for t in ("I take 25mg twice", "put me on 0.5mg", "25 mg", "I am 25")] == [
+        True, True, True, False]
+
+
+def test_a_context_word_names_its_topic_for_a_review_but_not_for_a_clause():
+    taxonomy = parse_taxonomy('[effectiveness]\nen = ["it works"]\nzh = ["有效"]\ncontext = ["pain", "症状"]\n')
+    review, clause = SeedLabeller(taxonomy), SeedLabeller(taxonomy, clauses=True)
+    texts = ["I was in a lot of pain", "症状很重", "it works"]
+    assert review.labels(texts)[:, 0].tolist() == [1, 1, 1]
+    assert clause.labels(texts)[:, 0].tolist() == [0, 0, 1]
 
 
 def test_a_taxonomy_without_seed_words_is_refused():

@@ -14,7 +14,7 @@ from reviewlens.models.classifier import ReviewClassifier
 from reviewlens.models.clauses import split_clauses
 from reviewlens.models.encoder import EncoderConfig
 from reviewlens.models.inference import EVIDENCE_ODDS, ReviewModel, topic_bars
-from reviewlens.models.taxonomy import PolarityPhrases, SeedLabeller, load_taxonomy
+from reviewlens.models.taxonomy import PolarityPhrases, SeedLabeller, load_taxonomy, parse_taxonomy
 from reviewlens.models.tokenizer import train_tokenizer
 
 TAXONOMY = load_taxonomy()
@@ -68,6 +68,21 @@ def test_a_clause_names_a_topic_only_where_the_clause_itself_has_the_evidence(to
     scored = head_says(tokenizer, 0.9).score(["The fabric is soft but the coffee tastes rich"])[0]
     assert scored.topics == ["material"]
     assert clause_topics(scored) == {0: ["material"]}       # "but the coffee tastes rich" names nothing
+
+
+def test_a_context_word_names_its_topic_for_the_review_and_the_review_gives_it_its_sentiment(tokenizer):
+    taxonomy = parse_taxonomy('[effectiveness]\nen = ["works"]\ncontext = ["coffee"]\n[material]\nen = ["fabric"]\n')
+    model = head_says(tokenizer, 0.9)
+    model.taxonomy, model.seeds = taxonomy, SeedLabeller(taxonomy)
+    model.clause_seeds, model.phrases = SeedLabeller(taxonomy, clauses=True), PolarityPhrases(taxonomy)
+    with torch.no_grad():
+        model.classifier.topics = torch.nn.Linear(16, 2)            # the two topics, every one at 0.9 as above
+        model.classifier.topics.weight.zero_(), model.classifier.topics.bias.fill_(math.log(9))
+        model.classifier.topic_threshold = torch.full((2,), 0.5)
+    scored = model.score(["The coffee tastes rich but the fabric is soft"])[0]
+    assert scored.topics == ["effectiveness", "material"]
+    assert clause_topics(scored) == {1: ["material"]}              # the coffee clause names no topic of its own
+    assert scored.topic_sentiments()["effectiveness"] == scored.sentiment
 
 
 def test_a_head_far_surer_than_its_threshold_names_a_topic_without_evidence(tokenizer):

@@ -24,12 +24,14 @@ LANGUAGES = ("zh", "en")                   # the languages sentiment figures are
 
 
 def labelled(frame: pd.DataFrame, tokenizer, labeller: SeedLabeller, max_len: int) -> Labelled:
-    """Reviews with their targets, and the clauses of multi-clause reviews with seed labels of their own."""
+    """Reviews with their targets, and the clauses of multi-clause reviews with seed labels of their own (a topic's
+    context words label a review, not a clause: models/taxonomy.SeedLabeller)."""
     bodies = frame["body"].tolist()
     sentiment, binary = targets(frame)
     clause_texts, owner = review_clauses(bodies, max_len)
     return Labelled(encode(tokenizer, bodies, max_len), sentiment, binary, labeller.labels(bodies),
-                    encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64), labeller.labels(clause_texts),
+                    encode(tokenizer, clause_texts, max_len), np.array(owner, dtype=np.int64),
+                    SeedLabeller(labeller.taxonomy, clauses=True).labels(clause_texts),
                     is_base(frame["source"]).to_numpy())
 
 
