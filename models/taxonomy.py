@@ -21,6 +21,7 @@ class Topic:
     negative: tuple[str, ...] = ()      # phrases that say the topic is bad, either language ("runs small", "偏小")
     positive: tuple[str, ...] = ()      # phrases that say it is good ("true to size"); a negative one negated counts too
     context: tuple[str, ...] = ()       # seeds that name the topic in a review, not in a clause (the pain a drug treats)
+    everyday: tuple[str, ...] = ()      # seeds any store's reviews use ("he": a lender's loan officer), not for the pick
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,13 @@ def parse_taxonomy(text: str) -> Taxonomy:
     for topic_id, entry in data.items():
         if not isinstance(entry, dict) or not (entry.get("en") or entry.get("zh")):
             raise TaxonomyError(f"topic {topic_id!r} in topics.toml needs seed words under en = [...] or zh = [...].")
-        phrases = {key: entry.get(key, []) for key in ("negative", "positive", "context")}
+        phrases = {key: entry.get(key, []) for key in ("negative", "positive", "context", "everyday")}
         for key, value in phrases.items():
             if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
                 raise TaxonomyError(f"topic {topic_id!r} in topics.toml: {key} must be a list of phrases, {key} = [\"...\"].")
         topics.append(Topic(topic_id, entry.get("description", ""), tuple(entry.get("en", ())), tuple(entry.get("zh", ())),
-                            tuple(phrases["negative"]), tuple(phrases["positive"]), tuple(phrases["context"])))
+                            tuple(phrases["negative"]), tuple(phrases["positive"]), tuple(phrases["context"]),
+                            tuple(phrases["everyday"])))
     if not topics:
         raise TaxonomyError("topics.toml defines no topics.")
     return Taxonomy(tuple(topics), text)
@@ -72,15 +74,18 @@ class SeedLabeller:
     English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings, except one
     without a Chinese character, which matches as an English word. A topic's context words count as seeds of a review
     and not of a clause (clauses=True): in a pharmacy, "I was in a lot of pain" says what the drug treats, so the review
-    is about effectiveness, but that clause does not judge it.
+    is about effectiveness, but that clause does not judge it. Its everyday words are seeds too, except where a topic
+    set is picked for a store (everyday=False): "he" and "she" are the loan officer in a lender's reviews, and in every
+    store's reviews someone.
     Set lookups indexed by word, not one big regex: scoring reads every review and clause with it (a topic needs
     evidence, models/inference.py), 18k clauses of food reviews in about a third of a second.
     """
 
-    def __init__(self, taxonomy: Taxonomy, clauses: bool = False) -> None:
+    def __init__(self, taxonomy: Taxonomy, clauses: bool = False, everyday: bool = True) -> None:
         self.taxonomy = taxonomy
         self.by_word: dict[str, set[int]] = {}
-        seeds = [(k, (*t.en, *t.zh, *(() if clauses else t.context))) for k, t in enumerate(taxonomy.topics)]
+        seeds = [(k, (*t.en, *t.zh, *(() if clauses else t.context), *(t.everyday if everyday else ())))
+                 for k, t in enumerate(taxonomy.topics)]
         # a Chinese list's seed with no Chinese character ("app", "wifi") is a word: as a substring, "app" was found in
         # "happening" and "approval", and a lender's reviews got the topic `online` from them
         words = [(k, w) for k, topic_seeds in seeds for w in topic_seeds if not _CJK.search(w)]

@@ -25,7 +25,7 @@ def seed_fit(taxonomy: Taxonomy, texts: list[str]) -> tuple[float, float]:
     names; (0, 0) for no texts."""
     if not texts:
         return 0.0, 0.0
-    labeller = SeedLabeller(taxonomy)
+    labeller = SeedLabeller(taxonomy, everyday=False)
     named = [len(labeller.topics_in(t)) for t in texts]
     return sum(n > 0 for n in named) / len(texts), sum(named) / len(texts)
 

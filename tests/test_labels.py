@@ -63,6 +63,13 @@ def test_a_context_word_names_its_topic_for_a_review_but_not_for_a_clause():
     assert clause.labels(texts)[:, 0].tolist() == [0, 0, 1]
 
 
+def test_an_everyday_word_names_its_topic_but_does_not_count_where_a_topic_set_is_picked():
+    taxonomy = parse_taxonomy('[staff]\nen = ["officer"]\neveryday = ["she"]\n')
+    texts = ["She answered every question", "The officer was kind", "Great rate"]
+    assert SeedLabeller(taxonomy).labels(texts)[:, 0].tolist() == [1, 1, 0]
+    assert SeedLabeller(taxonomy, everyday=False).labels(texts)[:, 0].tolist() == [0, 1, 0]
+
+
 def test_a_taxonomy_without_seed_words_is_refused():
     with pytest.raises(TaxonomyError, match="needs seed words"):
         parse_taxonomy('[fit]\ndescription = "no seeds"\n')
