@@ -72,7 +72,7 @@ class SeedLabeller:
 
     SeedLabeller(tax).labels(["Runs small, fabric is thin"]) -> 1 for size_fit and material, 0 elsewhere.
     English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings, except one
-    without a Chinese character, which matches as an English word. A topic's context words count as seeds of a review
+    without a Chinese character, which matches as an English word; a seed of signs alone ("$") matches before a number. A topic's context words count as seeds of a review
     and not of a clause (clauses=True): in a pharmacy, "I was in a lot of pain" says what the drug treats, so the review
     is about effectiveness, but that clause does not judge it. Its everyday words are seeds too, except where a topic
     set is picked for a store (everyday=False): "he" and "she" are the loan officer in a lender's reviews, and in every
@@ -90,9 +90,10 @@ class SeedLabeller:
         # "happening" and "approval", and a lender's reviews got the topic `online` from them
         words = [(k, w) for k, topic_seeds in seeds for w in topic_seeds if not _CJK.search(w)]
         for k, word in words:
-            if " " not in word:
+            if " " not in word and _SYMBOL.fullmatch(word) is None:
                 self.by_word.setdefault(word.lower(), set()).add(k)
         self.phrases = [(k, f" {w.lower()} ") for k, w in words if " " in w]
+        self.symbols = [(k, re.compile(re.escape(w) + r"\s?\d")) for k, w in words if _SYMBOL.fullmatch(w)]
         self.zh = [(k, z) for k, topic_seeds in seeds for z in topic_seeds if _CJK.search(z)]
         self.cjk_only = all(_CJK.search(z) for _, z in self.zh)     # then a text without CJK has no Chinese seed
 
@@ -105,6 +106,7 @@ class SeedLabeller:
         found = {k for w in vocabulary if w in self.by_word for k in self.by_word[w]}
         joined = " " + " ".join(words) + " "
         found.update(k for k, p in self.phrases if k not in found and p in joined)
+        found.update(k for k, amount in self.symbols if k not in found and amount.search(text))
         if not self.cjk_only or _CJK.search(text):
             found.update(k for k, z in self.zh if k not in found and z in text)
         return sorted(found)
@@ -203,6 +205,7 @@ def _negated(before: list[str]) -> bool:
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-']*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_SYMBOL = re.compile(r"[^\w\s]+")    # a seed of signs alone ("$"): it names its topic before an amount ("$15")
 _UNIT = re.compile(r"\d[\d.]*([a-z]+)")        # a quantity written as one word: its unit
 _EN_NEGATIONS = {"not", "never", "no", "nt", "hardly", "without"}
 _INTENSIFIERS = {"very", "so", "that", "too", "really", "super", "overly", "particularly", "quite", "all", "as", "at"}

@@ -31,6 +31,9 @@ def labeller():
     ("性价比高，客服态度好", {"price_value", "service"}),
     ("这本书的作者写得很好", {"content"}),
     ("Nice.", set()),
+    ("Paid $15 and it fell apart", {"price_value"}),
+    ("£ 9.99 well spent", {"price_value"}),
+    ("Rated it $$$ out of habit", set()),
 ])
 def test_seed_labeller_finds_known_topics(labeller, text, topics):
     ids = labeller.taxonomy.ids
