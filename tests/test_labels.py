@@ -31,7 +31,7 @@ def labeller():
     ("性价比高，客服态度好", {"price_value", "service"}),
     ("这本书的作者写得很好", {"content"}),
     ("Nice.", set()),
-    ("Paid $15 and it fell apart", {"price_value"}),
+    ("Paid $15 for it", {"price_value"}),
     ("£ 9.99 well spent", {"price_value"}),
     ("Rated it $$$ out of habit", set()),
 ])
