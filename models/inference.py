@@ -61,10 +61,12 @@ class Scored:
 
     def topic_sentiments(self) -> dict[str, str]:
         """The sentiment toward each topic named, as v_review_topics gives it: the clause with the largest |score|
-        where a clause names the topic, else the review's own sentiment."""
+        where a clause names the topic (of equals, a negative one: two polarity phrases that disagree are a
+        complaint an operator must see; then the first), else the review's own sentiment."""
         strongest: dict[str, Aspect] = {}
+        weight = lambda a: (abs(a.score), a.sentiment == "negative", -a.start)      # noqa: E731
         for a in self.aspects:
-            if a.topic not in strongest or abs(a.score) > abs(strongest[a.topic].score):
+            if a.topic not in strongest or weight(a) > weight(strongest[a.topic]):
                 strongest[a.topic] = a
         return {t: self.sentiment for t in self.topics} | {t: a.sentiment for t, a in strongest.items()}
 

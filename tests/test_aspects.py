@@ -52,6 +52,12 @@ def test_the_topic_sentiment_is_the_strongest_clause_naming_it_else_the_review_o
     assert scored.topic_sentiments() == {"appearance": "positive", "size_fit": "negative", "material": "neutral"}
 
 
+def test_of_two_equally_strong_clauses_that_disagree_the_topic_takes_the_complaint():
+    scored = Scored("positive", np.array([0.1, 0.1, 0.8]), {}, ["taste"], aspects=[
+        Aspect(0, 0, 12, "taste", "positive", 1.0), Aspect(1, 14, 26, "taste", "negative", -1.0)])
+    assert scored.topic_sentiments() == {"taste": "negative"}
+
+
 def test_eval_prints_the_aspect_figure_beside_copying_the_review_sentiment():
     entry = {"pairs": 4, "accuracy": 0.75, "negative_pairs": 2, "negative_found": 1, "negative_recall": 0.5}
     topics = {"model": {"n": 3, "micro_f1": 0.8, "macro_f1": 0.7}, "seed_words": {"n": 3, "micro_f1": 0.81, "macro_f1": 0.7},

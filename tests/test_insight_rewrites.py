@@ -19,7 +19,8 @@ RUN = date(2026, 11, 28)
 
 PLAIN_REVIEW_TOPICS = """
 WITH aspect AS (
-    SELECT a.review_id, a.topic, arg_max(a.sentiment, abs(a.score)) AS sentiment, arg_max(a.score, abs(a.score)) AS score
+    SELECT a.review_id, a.topic, arg_max(a.sentiment, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS sentiment,
+           arg_max(a.score, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS score
     FROM review_aspects a WHERE a.model_version = active_model() GROUP BY ALL
 ), review_level AS (
     SELECT v.review_id, unnest(v.topics) AS topic, v.sentiment, v.sentiment_score AS score FROM v_reviews_scored v
@@ -106,3 +107,17 @@ def test_topic_examples_equal_their_plain_definition(awkward_store):
     assert len(fast) >= 10
     plain = rows(awkward_store, PLAIN_TOPIC_EXAMPLES, {"run_date": RUN, "examples_per_topic": 3})
     assert fast == plain
+
+
+def test_of_two_equally_strong_clauses_that_disagree_the_topic_takes_the_complaint(con):
+    con.execute("INSERT INTO model_registry VALUES ('m1', now(), 't', '{}', 'f', '{}', '/x', true)")
+    con.execute("INSERT INTO reviews BY NAME SELECT 'r1' AS review_id, 'p' AS product_id, 5 AS rating, "
+                "'Tastes great. Tastes awful.' AS body, 'en' AS language, TIMESTAMP '2026-11-28 12:00:00' AS created_at, "
+                "'test' AS source, now() AS ingested_at")
+    con.execute("INSERT INTO review_scores BY NAME SELECT 'r1' AS review_id, 'm1' AS model_version, 'positive' AS sentiment, "
+                "0.1::REAL AS p_negative, 0.1::REAL AS p_neutral, 0.8::REAL AS p_positive, 0.7::REAL AS sentiment_score, "
+                "['taste'] AS topics, now() AS scored_at")
+    con.execute("INSERT INTO review_aspects BY NAME SELECT 'r1' AS review_id, 'm1' AS model_version, c AS clause_no, "
+                "s AS char_start, s + 12 AS char_end, 'taste' AS topic, t AS sentiment, x::REAL AS score "
+                "FROM (VALUES (0, 0, 'positive', 1.0), (1, 14, 'negative', -1.0)) v(c, s, t, x)")
+    assert con.execute("SELECT sentiment, score FROM v_review_topics").fetchall() == [("negative", -1.0)]

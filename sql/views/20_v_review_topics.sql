@@ -1,11 +1,13 @@
 -- Analyst view: one row per review and topic it mentions, with the sentiment toward that topic: the aspect
--- sentiment of the strongest clause mentioning it, else the review's own sentiment. Needs v_reviews_scored.
+-- sentiment of the strongest clause mentioning it (of equals, a negative one, then the first), else the review's own
+-- sentiment. Needs v_reviews_scored.
 -- A topic is mentioned when the review's topics list names it or a clause names it: a full join of the two on
 -- (review, topic) gives each pair once (no UNION and no window to pick one row per pair: both were most of
 -- the insight rebuild's time).
 CREATE OR REPLACE VIEW v_review_topics AS
 WITH aspect AS (
-    SELECT a.review_id, a.topic, arg_max(a.sentiment, abs(a.score)) AS sentiment, arg_max(a.score, abs(a.score)) AS score
+    SELECT a.review_id, a.topic, arg_max(a.sentiment, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS sentiment,
+           arg_max(a.score, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS score
     FROM review_aspects a
     WHERE a.model_version = active_model()
     GROUP BY ALL
