@@ -22,6 +22,7 @@ LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=44, t=48, b=40), heig
 DAY_MIN_REVIEWS = 10          # a day with fewer reviews is drawn faint: one review swings net sentiment by 100
 WINDOW_MIN_REVIEWS = 30       # the 7-day line is drawn where its window holds at least this many reviews
 CELL_MENTIONS = 5             # fewer mentions of a topic in a category in 4 weeks leave its heatmap cell blank
+DAY_BAR_MS = 0.8 * 86_400_000  # a day's bar on a date axis: plotly's own width for a lone bar is a millisecond
 LABEL_CHARS = 28              # a category's label on an axis or in a legend; the full name is in the hover
 
 _PATH = re.compile(r"\s*>\s*|,(?!\s)")          # "A > B > C" or Amazon's "Electronics,iPad & Tablets,All Tablets"
@@ -59,6 +60,22 @@ def short_labels(names, width: int = LABEL_CHARS) -> dict[str, str]:
 def hover_text(text: str, width: int = 60) -> str:
     """Text for a hover label, escaped and wrapped, so a 790-character category is a readable block."""
     return "<br>".join(escape(line) for line in textwrap.wrap(str(text), width)) or escape(str(text))
+
+
+def day_axis(days) -> dict:
+    """An x axis of whole days at least a week wide, ending on the last day: on a store whose reviews all carry one
+    date, plotly's own range was a millisecond either side of midnight, ticked "23:59:59.999" to "00:00:00.001".
+
+    >>> day_axis([date(2026, 12, 1)])["range"]
+    ['2026-11-24 12:00', '2026-12-01 12:00']
+    """
+    days = pd.to_datetime(pd.Series(list(days))).dropna()
+    if days.empty:
+        return {}
+    last = days.max().normalize()
+    first = min(days.min().normalize(), last - pd.Timedelta(days=6))
+    return dict(type="date", range=[(first - pd.Timedelta(hours=12)).strftime("%Y-%m-%d %H:%M"),
+                                    (last + pd.Timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")])
 
 
 def _layout(title: str, **overrides) -> dict:
@@ -103,7 +120,8 @@ def sentiment_trend(daily: pd.DataFrame, top_categories: int = 5) -> go.Figure:
                         customdata=[[0 if pd.isna(t) else int(t), hover_text(name)] for t in rolled.reviews],
                         hovertemplate="%{customdata[1]}<br>7 days to %{x|%Y-%m-%d}: net %{y:.1f}"
                                       "<br>%{customdata[0]:,} reviews<extra></extra>")
-    fig.update_layout(**_layout("Net sentiment over time"), yaxis_title="net sentiment (−100…100)")
+    fig.update_layout(**_layout("Net sentiment over time"), yaxis_title="net sentiment (−100…100)",
+                      xaxis=day_axis(overall["day"]))
     return fig
 
 
@@ -128,8 +146,9 @@ def volume_trend(daily: pd.DataFrame) -> go.Figure:
         return _empty(fig, "No scored reviews yet")
     overall = daily.groupby("day", as_index=False)[["negative", "neutral", "positive"]].sum()
     for column, colour in (("negative", NEGATIVE), ("neutral", NEUTRAL), ("positive", POSITIVE)):
-        fig.add_bar(x=overall["day"], y=overall[column], name=column, marker_color=colour)
-    fig.update_layout(**_layout("Reviews per day by sentiment"), barmode="stack", yaxis_title="reviews")
+        fig.add_bar(x=overall["day"], y=overall[column], name=column, marker_color=colour, width=DAY_BAR_MS)
+    fig.update_layout(**_layout("Reviews per day by sentiment"), barmode="stack", yaxis_title="reviews",
+                      xaxis=day_axis(overall["day"]))
     return fig
 
 

@@ -84,6 +84,20 @@ def test_volume_trend_stacks_the_three_sentiments(daily):
     assert list(fig.data[0].y) == [8, 3]
 
 
+def test_a_store_of_one_day_gets_day_charts_a_week_wide_not_milliseconds_around_midnight():
+    one_day = busy_days(n=1)
+    for fig in (figures.sentiment_trend(one_day), figures.volume_trend(one_day)):
+        start, end = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+        assert fig.layout.xaxis.type == "date" and end - start == pd.Timedelta(days=7)
+        assert end == pd.Timestamp("2026-11-01 12:00")
+    assert all(bar.width == 0.8 * 86_400_000 for bar in figures.volume_trend(one_day).data)     # a lone bar shows
+
+
+def test_a_long_history_keeps_its_whole_range_on_the_day_charts():
+    fig = figures.volume_trend(busy_days(n=30))
+    assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp("2026-10-31 12:00"), pd.Timestamp("2026-11-30 12:00")]
+
+
 def test_topic_map_weights_net_sentiment_by_mentions(topics):
     fig = figures.topic_map(topics)
     points = dict(zip(fig.data[0].y, zip(fig.data[0].customdata, fig.data[0].x)))
