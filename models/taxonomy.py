@@ -51,13 +51,12 @@ def parse_taxonomy(text: str) -> Taxonomy:
     for topic_id, entry in data.items():
         if not isinstance(entry, dict) or not (entry.get("en") or entry.get("zh")):
             raise TaxonomyError(f"topic {topic_id!r} in topics.toml needs seed words under en = [...] or zh = [...].")
-        phrases = {key: entry.get(key, []) for key in ("negative", "positive", "context", "everyday")}
-        for key, value in phrases.items():
+        lists = {key: entry.get(key, []) for key in ("negative", "positive", "context", "everyday")}
+        for key, value in lists.items():
             if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
                 raise TaxonomyError(f"topic {topic_id!r} in topics.toml: {key} must be a list of phrases, {key} = [\"...\"].")
         topics.append(Topic(topic_id, entry.get("description", ""), tuple(entry.get("en", ())), tuple(entry.get("zh", ())),
-                            tuple(phrases["negative"]), tuple(phrases["positive"]), tuple(phrases["context"]),
-                            tuple(phrases["everyday"])))
+                            *(tuple(lists[key]) for key in ("negative", "positive", "context", "everyday"))))
     if not topics:
         raise TaxonomyError("topics.toml defines no topics.")
     return Taxonomy(tuple(topics), text)
@@ -72,11 +71,11 @@ class SeedLabeller:
 
     SeedLabeller(tax).labels(["Runs small, fabric is thin"]) -> 1 for size_fit and material, 0 elsewhere.
     English seeds match whole words (and a plural 's'/'es'); Chinese seeds match as substrings, except one
-    without a Chinese character, which matches as an English word; a seed of signs alone ("$") matches before a number. A topic's context words count as seeds of a review
-    and not of a clause (clauses=True): in a pharmacy, "I was in a lot of pain" says what the drug treats, so the review
-    is about effectiveness, but that clause does not judge it. Its everyday words are seeds too, except where a topic
-    set is picked for a store (everyday=False): "he" and "she" are the loan officer in a lender's reviews, and in every
-    store's reviews someone.
+    without a Chinese character, which matches as an English word; a seed of signs alone ("$") matches before a
+    number. A topic's context words count as seeds of a review and not of a clause (clauses=True): in a pharmacy, "I
+    was in a lot of pain" says what the drug treats, so the review is about effectiveness, but that clause does not
+    judge it. Its everyday words are seeds too, except where a topic set is picked for a store (everyday=False): "he"
+    and "she" are the loan officer in a lender's reviews, and in every store's reviews someone.
     Set lookups indexed by word, not one big regex: scoring reads every review and clause with it (a topic needs
     evidence, models/inference.py), 18k clauses of food reviews in about a third of a second.
     """

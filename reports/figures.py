@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterable
 from datetime import date
 from html import escape
 
@@ -62,7 +63,7 @@ def hover_text(text: str, width: int = 60) -> str:
     return "<br>".join(escape(line) for line in textwrap.wrap(str(text), width)) or escape(str(text))
 
 
-def day_axis(days) -> dict:
+def day_axis(days: Iterable) -> dict:
     """An x axis of whole days at least a week wide, ending on the last day: on a store whose reviews all carry one
     date, plotly's own range was a millisecond either side of midnight, ticked "23:59:59.999" to "00:00:00.001".
 

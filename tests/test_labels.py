@@ -73,6 +73,12 @@ def test_an_everyday_word_names_its_topic_but_does_not_count_where_a_topic_set_i
     assert SeedLabeller(taxonomy, everyday=False).labels(texts)[:, 0].tolist() == [0, 1, 0]
 
 
+def test_a_context_or_everyday_entry_that_is_not_a_list_is_refused_with_its_fix():
+    for key in ("context", "everyday"):
+        with pytest.raises(TaxonomyError, match=f"{key} must be a list"):
+            parse_taxonomy(f'[staff]\nen = ["officer"]\n{key} = "she"\n')
+
+
 def test_a_taxonomy_without_seed_words_is_refused():
     with pytest.raises(TaxonomyError, match="needs seed words"):
         parse_taxonomy('[fit]\ndescription = "no seeds"\n')
