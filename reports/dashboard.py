@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from reviewlens.reports import figures
 from reviewlens.reports.behaviour_floor import BEHAVIOUR_FLOOR, mft_pass_rate
+from reviewlens.reports.unjudged import unjudged_line
 
 PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
 
@@ -201,7 +202,8 @@ def model_card(model: pd.DataFrame) -> dict | None:
     # a store that learned beside the base corpora: its own test reviews apart (the split's figures are mostly theirs)
     own = [_card_row(language, entry) for language, entry in metrics.get("store", {}).items()]
     return {"version": row.model_version, "created": str(row.created_at)[:16], "preset": row.preset,
-            "languages": languages, "own": own, "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
+            "languages": languages, "own": own, "unjudged": unjudged_line(metrics.get("store_unjudged")),
+            "ablations": ablations, "baseline_calibrated": "baseline_calibration" in metrics,
             "confusions": confusions, "cross_domain": metrics.get("cross_domain"),
             "behaviour": behaviour_card(metrics.get("behaviour")), "behaviour_floor": BEHAVIOUR_FLOOR,
             "topics": topic_card(metrics.get("topics"))}

@@ -63,8 +63,21 @@ def test_a_split_that_holds_base_corpora_reports_the_store_own_reviews_apart():
         assert own["en"]["model"][key] == alone["en"]["model"][key]
     assert own["en"]["model"]["ece"] == pytest.approx(alone["en"]["model"]["ece"])
     assert set(held_out_figures(model, split[split["source"] == "lender.csv"], None)) == {"sentiment"}   # nothing apart
-    assert set(held_out_figures(model, split.assign(rating=[5, 1, 3, None, None, None]), None)) == {"sentiment"}   # no own labels
+    unlabelled = held_out_figures(model, split.assign(rating=[5, 1, 3, None, None, None]), None)
+    assert set(unlabelled) == {"sentiment", "store_unjudged"} and unlabelled["store_unjudged"] == 3      # no own labels
     out = Console(record=True, width=120)
     print_evaluation(out, {"sentiment": {"en": entry(0.02, 0.02)}, "store": {"en": entry(0.03, 0.03)}})
     said = " ".join(out.export_text().split())                                # a table title wraps at its table's width
     assert "sentiment on the store's own reviews in the fixed test split (base corpora left out)" in said
+
+
+def test_figures_of_the_base_corpora_alone_are_said_to_be_not_the_store_own():
+    out = Console(record=True, width=120)
+    print_evaluation(out, {"sentiment": {"en": entry(0.02, 0.02)}, "store_unjudged": 97})
+    said = " ".join(out.export_text().split())
+    assert ("warning: every sentiment figure on the fixed test split is the base corpora's (clothing and Chinese shopping "
+            "reviews): the store's 97 reviews there carry no rating or label") in said
+    assert "`reviewlens eval --input FILE` measures it" in said
+    quiet = Console(record=True, width=120)
+    print_evaluation(quiet, {"sentiment": {"en": entry(0.02, 0.02)}})
+    assert "base corpora's" not in quiet.export_text()

@@ -66,3 +66,10 @@ def test_a_store_that_learned_beside_the_base_corpora_sees_its_own_test_reviews_
                   "store": {"en": {"model": mine, "baseline": FIGURES}}})
     assert [(row["language"], row["n"], row["accuracy"]) for row in shown["own"]] == [("en", 36, 0.972)]
     assert card({"sentiment": {"en": {"model": FIGURES}}})["own"] == []             # the store's rows are the split
+
+
+def test_a_store_whose_test_reviews_carry_no_label_is_told_the_figures_are_the_base_corpora():
+    shown = card({"sentiment": {"en": {"model": FIGURES, "baseline": FIGURES}}, "store_unjudged": 120})
+    assert shown["unjudged"].startswith("every sentiment figure on the fixed test split is the base corpora's")
+    assert "the store's 120 reviews there carry no rating or label" in shown["unjudged"]
+    assert card({"sentiment": {"en": {"model": FIGURES, "baseline": FIGURES}}})["unjudged"] is None

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from reviewlens.models.sentiment_report import concerns
 from reviewlens.reports.behaviour_floor import BEHAVIOUR_FLOOR, below_floor, mft_pass_rate
+from reviewlens.reports.unjudged import unjudged_line
 
 ABLATIONS = {"wide_only": "wide path alone", "random_init": "random-init encoder"}
 WHO = {"model": "model", "baseline": "TF-IDF + LR baseline"}
@@ -31,6 +32,8 @@ def print_evaluation(out: Console, metrics: dict, where: str = "the fixed test s
         out.print(_summary({"sentiment": store}, own))
         for language, entry in store.items():
             out.print(_per_class(language, entry, own))
+    if (line := unjudged_line(metrics.get("store_unjudged"), where)) is not None:
+        out.print(f"warning: {line}", style="yellow", markup=False, highlight=False, soft_wrap=True)
     for line in topic_lines(metrics.get("topics") or {}) + reader_lines(metrics.get("clause_reader")):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     pre = metrics.get("pretrain", {})

@@ -111,13 +111,18 @@ def evaluate(model: ReviewModel, rows: pd.DataFrame, baseline: Baseline | None =
 def held_out_figures(model: ReviewModel, split: pd.DataFrame, baseline: Baseline | None) -> dict:
     """The metrics entries of a held-out split: {"sentiment": evaluate() on it}, and "store": the same on the store's
     own rows of it where it also holds base-corpus rows and the store has labelled rows in it: on a small store the
-    split's figures are mostly the base corpora's, and a user wants to see their own reviews'. Each row is scored
-    once for both."""
+    split's figures are mostly the base corpora's, and a user wants to see their own reviews'. Where none of the
+    store's rows there carry a label, "store_unjudged" counts them instead: every figure is then the base corpora's,
+    and the report must say so (a store of drug reviews was shown 0.83 accuracy, its clothing test rows', where drug
+    reviews read at macro-F1 0.43). Each row is scored once for both."""
     probs = _probabilities(model, split, baseline)
     out = {"sentiment": _figures_of(split, probs, baseline)}
     own = ~is_base(split["source"]).to_numpy()
-    if not own.all() and (mine := _figures_of(split[own], {name: p[own] for name, p in probs.items()}, baseline)):
-        out["store"] = mine                     # none where the store's rows of the split carry no label
+    if not own.all():
+        if mine := _figures_of(split[own], {name: p[own] for name, p in probs.items()}, baseline):
+            out["store"] = mine
+        else:
+            out["store_unjudged"] = int(own.sum())      # the store's rows of the split, none of them labelled
     return out
 
 
