@@ -7,12 +7,15 @@ import re
 # Sentence ends and semicolons in both scripts; commas only before a contrast word, or a Chinese comma
 # (Chinese reviews chain independent clauses with ，). A contrast word starts a clause only when words follow it:
 # "Runs small though" stays one clause, never "Runs small" | "though".
+# The contrast words: what follows them is what the writer concludes. "yet" after no comma is time ("not yet here").
+_TURNS = "but|however|though|except"
+_TURNS_ZH = "但是|不过|可是|然而|就是|只是|但"
 _OPENS = r"(?=\s*[,，]?\s*\w)"
 _BOUNDARY = re.compile(
     r"[.!?;。！？；\n]+\s*"
-    rf"|[,，]\s*(?=(?:but|however|although|though|except|yet)\b{_OPENS})"
-    rf"|\s+(?=(?:but|however|although|though|except)\b{_OPENS})"
-    r"|[，,]?(?=但是|不过|可是|然而|就是|只是|但)"
+    rf"|[,，]\s*(?=(?:{_TURNS}|although|yet)\b{_OPENS})"
+    rf"|\s+(?=(?:{_TURNS}|although)\b{_OPENS})"
+    rf"|[，,]?(?={_TURNS_ZH})"
     r"|，",
     re.IGNORECASE,
 )
@@ -48,8 +51,7 @@ def split_clauses(text: str) -> list[tuple[int, int]]:
 # A clause is conceded when the next one opens with a contrast ("X, but Y": the writer concludes Y) or it opens with
 # a Chinese concessive ("虽然X，但是Y": the comma splits them; an English "Although X, Y" stays one clause, both at
 # once, and is not marked); the clause reader weighs a conceded clause's reading apart.
-_TURN_AFTER = re.compile(r"[\s,，.。!！:：;；、\-–—…]*(?:(?:but|however|yet|though|except)\b|但是|不过|可是|然而|就是|只是|但)",
-                         re.IGNORECASE)
+_TURN_AFTER = re.compile(rf"[\s,，.。!！:：;；、\-–—…]*(?:(?:{_TURNS}|yet)\b|{_TURNS_ZH})", re.IGNORECASE)
 _CONCESSIVE = re.compile(r"虽然|虽说|尽管|虽")
 
 
