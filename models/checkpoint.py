@@ -85,7 +85,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 # Buffers later versions added whose zero default means "not there": a checkpoint saved before them still loads.
 ADDED_SINCE_V1 = ("lexicon_keys", "lexicon_values", "lexicon_weight", "coverage_gate", "lexicon_everywhere",
-                  "clause_reader", "negation_marks", "clause_guard", "clause_reader_turn")
+                  "clause_reader", "negation_marks", "clause_guard", "clause_reader_turn", "wide_sublinear")
 # Buffers later versions dropped: a checkpoint that has them still loads without them. The lexicon folded into the
 # wide path's buckets read chance collisions as words; such a model loads with no lexicon (its weight then adds 0).
 DROPPED = ("lexicon_valence",)

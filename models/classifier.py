@@ -56,6 +56,9 @@ class ReviewClassifier(nn.Module):
             self.register_buffer("lexicon_everywhere", torch.zeros(1))
             # 1: an n-gram a negator of the lexicon reaches is a feature of its own (lexicon.negation_scope)
             self.register_buffer("negation_marks", torch.zeros(1))
+            # 1: an n-gram's term frequency enters as 1 + log(tf), as the baseline's (TfidfVectorizer(sublinear_tf=True));
+            # 0 (a checkpoint from before): raw counts
+            self.register_buffer("wide_sublinear", torch.zeros(1))
             self._seen: tuple[int, torch.Tensor] | None = None      # (weight version, buckets the wide fit saw)
         self.register_buffer("mix", torch.ones(2))                  # weights of the deep and wide sentiment logits
         self.register_buffer("sentiment_bias", torch.zeros(len(SENTIMENTS)))
@@ -115,9 +118,20 @@ class ReviewClassifier(nn.Module):
         return self.wide(bag, per_sample_weights=self.wide_weights(bag)) + self.wide_intercept.masked_fill(self.never_seen < 0, 0.0)
 
     def wide_weights(self, bag: torch.Tensor) -> torch.Tensor:
-        """Each n-gram's L2-normalised tf-idf (B, L): the wide path's input, in training and scoring alike."""
-        weight = self.wide_idf[bag]                                                # (B, L) idf, 0 for bucket 0
-        return weight / weight.norm(dim=1, keepdim=True).clamp(min=1e-6)
+        """Each n-gram occurrence's share (B, L) of its text's L2-normalised tf-idf: the wide path's input, in training
+        and scoring alike (the occurrences of one n-gram sum to its tf-idf). With sublinear term frequency an n-gram
+        said five times weighs 1 + log 5, not 5: a review that tells its story ("the pain", "the film") five times
+        is not pushed by those words five times as hard. Fitted on raw counts, the wide path alone leaned to
+        negative on stores of other verticals (docs/model.md, "wide only")."""
+        idf = self.wide_idf[bag]                                                   # (B, L) idf, 0 for bucket 0
+        if not self.wide_sublinear.item():
+            return idf / idf.norm(dim=1, keepdim=True).clamp(min=1e-6)
+        rows = torch.arange(bag.shape[0], device=bag.device)[:, None]
+        _, where, counts = torch.unique(rows * self.wide_buckets + bag, return_inverse=True, return_counts=True)
+        tf = counts[where].to(idf.dtype)                                           # (B, L) the n-gram's count in its text
+        share = idf * (1 + torch.log(tf)) / tf                                     # (B, L) summing to idf * (1 + log tf)
+        norm = (share.pow(2) * tf).sum(dim=1, keepdim=True).sqrt()                 # (B, 1) the L2 norm over distinct n-grams
+        return share / norm.clamp(min=1e-6)
 
     @property
     def never_seen(self) -> torch.Tensor:

@@ -51,6 +51,7 @@ class FinetuneConfig:
     wide_min_df: int = 1            # n-grams in fewer training texts get no weight (and count as unseen)
     wide_only: bool = False         # ablation: the wide path alone (deep logits weighted zero)
     wide_negation: bool = False     # n-grams a negator reaches are features of their own (needs the lexicon)
+    wide_sublinear: bool = True     # term frequency as 1 + log(tf), as the baseline's (ReviewClassifier.wide_weights)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -228,6 +229,7 @@ def finetune(
         own = {k.removeprefix("encoder."): v for k, v in encoder_state.items() if k.startswith("encoder.")}
         model.encoder.load_state_dict(own, strict=True)
     if cfg.wide_buckets:
+        model.wide_sublinear.fill_(float(cfg.wide_sublinear))
         if lexicon is not None:
             model.set_lexicon(*lexicon)
             model.negation_marks.fill_(float(cfg.wide_negation))
