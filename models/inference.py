@@ -64,7 +64,7 @@ class Scored:
         where a clause names the topic (of equals, a negative one: two polarity phrases that disagree are a
         complaint an operator must see; then the first), else the review's own sentiment."""
         strongest: dict[str, Aspect] = {}
-        weight = lambda a: (abs(a.score), a.sentiment == "negative", -a.start)      # noqa: E731
+        weight = lambda a: (abs(a.score), a.sentiment == "negative", -a.start)      # noqa: E731 (the order of sql/macros.sql aspect_strength)
         for a in self.aspects:
             if a.topic not in strongest or weight(a) > weight(strongest[a.topic]):
                 strongest[a.topic] = a

@@ -19,6 +19,10 @@ CREATE OR REPLACE MACRO active_model() AS
     (SELECT model_version FROM model_registry WHERE active);
 COMMENT ON MACRO active_model IS 'model_version of the active model, the one the nightly run scores with (null before one is registered).';
 
+CREATE OR REPLACE MACRO aspect_strength(score, sentiment, char_start) AS
+    (abs(score), sentiment = 'negative', -char_start);
+COMMENT ON MACRO aspect_strength IS 'The order in which one clause speaks for its topic over another of the same review, for arg_max: the surer one (|score|), of equals a negative one (two polarity phrases that disagree are a complaint an operator must see), then the first. models/inference.Scored.topic_sentiments orders them the same way.';
+
 CREATE OR REPLACE MACRO two_proportion_z(x1, n1, x0, n0) AS
     CASE WHEN n1 > 0 AND n0 > 0 THEN
         (x1 / n1 - x0 / n0)

@@ -31,6 +31,7 @@ def test_every_insert_names_its_columns():
     ("net sentiment", r"positive[^;\n]*-[^;\n]*negative[^;\n]*\*\s*100"),
     ("review age", r"date_diff\(\s*'day'"),
     ("active model", r"FROM\s+model_registry\s+WHERE\s+active\s*\)"),
+    ("which clause speaks for a topic", r"arg_max\([^)]*abs\(|sentiment\s*=\s*'negative'\s*,\s*-"),
 ])
 def test_each_shared_rule_is_written_once_in_the_macros(rule, pattern):
     written = [path for path, text in sql_sources().items() if re.search(pattern, text, flags=re.I)]

@@ -29,8 +29,8 @@ WITH alert AS (
     SELECT * FROM distinct_text
     QUALIFY row_number() OVER (PARTITION BY scope, scope_id ORDER BY p_negative DESC, review_id) <= 3
 ), clause AS (                            -- only the picked reviews' aspects, not every aspect in the store
-    SELECT a.review_id, a.topic, arg_max(a.char_start, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS char_start,
-           arg_max(a.char_end, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS char_end
+    SELECT a.review_id, a.topic, arg_max(a.char_start, aspect_strength(a.score, a.sentiment, a.char_start)) AS char_start,
+           arg_max(a.char_end, aspect_strength(a.score, a.sentiment, a.char_start)) AS char_end
     FROM review_aspects a
     SEMI JOIN picked p ON p.review_id = a.review_id AND p.topic = a.topic
     WHERE a.model_version = active_model()

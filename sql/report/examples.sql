@@ -5,8 +5,8 @@ WITH picked AS (
     FROM topic_examples e
     JOIN v_reviews_scored v USING (review_id)
 ), clause AS (
-    SELECT a.review_id, a.topic, arg_max(a.char_start, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS char_start,
-           arg_max(a.char_end, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS char_end
+    SELECT a.review_id, a.topic, arg_max(a.char_start, aspect_strength(a.score, a.sentiment, a.char_start)) AS char_start,
+           arg_max(a.char_end, aspect_strength(a.score, a.sentiment, a.char_start)) AS char_end
     FROM review_aspects a
     SEMI JOIN picked p ON p.review_id = a.review_id AND p.topic = a.topic
     WHERE a.model_version = active_model()

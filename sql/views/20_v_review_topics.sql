@@ -6,8 +6,8 @@
 -- the insight rebuild's time).
 CREATE OR REPLACE VIEW v_review_topics AS
 WITH aspect AS (
-    SELECT a.review_id, a.topic, arg_max(a.sentiment, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS sentiment,
-           arg_max(a.score, (abs(a.score), a.sentiment = 'negative', -a.char_start)) AS score
+    SELECT a.review_id, a.topic, arg_max(a.sentiment, aspect_strength(a.score, a.sentiment, a.char_start)) AS sentiment,
+           arg_max(a.score, aspect_strength(a.score, a.sentiment, a.char_start)) AS score
     FROM review_aspects a
     WHERE a.model_version = active_model()
     GROUP BY ALL
