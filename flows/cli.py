@@ -56,12 +56,14 @@ def _workspace() -> Settings:
 
 
 def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], fmt: Optional[str],
-                  date_format: Optional[str] = None) -> None:
+                  date_format: Optional[str] = None, rating_scale: Optional[str] = None) -> None:
     from reviewlens.flows.ingest.files import ingest_file, parse_mapping
+    from reviewlens.flows.ingest.rating_scale import parse_rating_scale
     from reviewlens.flows.store.connection import connect
 
     settings = _workspace()
     mapping = parse_mapping(columns)
+    scale = parse_rating_scale(rating_scale)
     con = connect(settings.db_path, settings=settings)
     stages = ("reading", "validating", "writing", "done")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -70,7 +72,8 @@ def _ingest_paths(paths: list[Path], columns: list[str], source: Optional[str], 
             task = progress.add_task(f"{path.name}: reading", total=len(stages) - 1)
             def step(stage: str, task=task, path=path) -> None:
                 progress.update(task, completed=stages.index(stage), description=f"{path.name}: {stage}")
-            summary = ingest_file(con, path, mapping, source, fmt, step=step, settings=settings, date_format=date_format)
+            summary = ingest_file(con, path, mapping, source, fmt, step=step, settings=settings, date_format=date_format,
+                                  rating_scale=scale)
             progress.update(task, completed=len(stages) - 1)
             _print_summary(summary)
             if summary.rejected:
@@ -105,9 +108,12 @@ def ingest(
     fmt: Annotated[Optional[str], typer.Option("--format", help="csv, parquet or jsonl (default: from the extension).")] = None,
     date_format: Annotated[Optional[str], typer.Option(
         "--date-format", help="created_at's layout in strptime codes, e.g. '%m/%d/%Y' (default: ISO 8601).")] = None,
+    rating_scale: Annotated[Optional[str], typer.Option(
+        "--rating-scale", help="The scale the ratings are on, LOW-HIGH (default 1-5 stars): 1-10, 0-100. Each rating "
+                               "is stored as the star at the same place on 1 to 5.")] = None,
 ) -> None:
     """Load review files into the store; invalid rows go to reviews_rejected with the reason."""
-    _ingest_paths(paths, column, source, fmt, date_format)
+    _ingest_paths(paths, column, source, fmt, date_format, rating_scale)
 
 
 WORKERS_HELP = ("Score on a local Dask cluster of N worker processes (each gets cores/N torch threads); 0 = in this "
@@ -284,18 +290,22 @@ def eval_(
                                                "extension).")] = None,
     date_format: Annotated[Optional[str], typer.Option("--date-format", help="With --input: created_at's layout, as "
                                                        "for ingest.")] = None,
+    rating_scale: Annotated[Optional[str], typer.Option("--rating-scale", help="With --input: the scale its ratings "
+                                                        "are on, as for ingest (default 1-5).")] = None,
 ) -> None:
     """Evaluate a model on the fixed test split, or on a labelled review file, with the TF-IDF baseline beside it."""
     from reviewlens.flows.training.eval_report import print_evaluation, print_input_counts
+    from reviewlens.flows.ingest.rating_scale import parse_rating_scale
     from reviewlens.flows.training.evaluation import evaluate_file, evaluate_version
 
-    if input is None and (column or fmt or date_format):
-        raise UserError("--column, --format and --date-format describe an --input file; pass --input FILE or leave them out.")
+    if input is None and (column or fmt or date_format or rating_scale):
+        raise UserError("--column, --format, --date-format and --rating-scale describe an --input file; pass --input FILE "
+                        "or leave them out.")
     settings = load_settings()
     if input is None:
         print_evaluation(out, evaluate_version(settings, model), warn=True)
         return
-    metrics = evaluate_file(settings, input, column, fmt, model, date_format)
+    metrics = evaluate_file(settings, input, column, fmt, model, date_format, parse_rating_scale(rating_scale))
     print_input_counts(out, input.name, metrics["input"])
     print_evaluation(out, metrics, where=input.name, warn=True)
 

@@ -27,7 +27,7 @@ COMMENT ON TABLE reviews IS 'Customer reviews, one row per review_id; loaded by 
 COMMENT ON COLUMN reviews.review_id IS 'The source''s own review identifier.';
 COMMENT ON COLUMN reviews.product_id IS 'Product the review is about.';
 COMMENT ON COLUMN reviews.category IS 'Product category, when the source has one.';
-COMMENT ON COLUMN reviews.rating IS 'Star rating 1..5, or null; gives weak sentiment labels (1-2 negative, 3 neutral, 4-5 positive).';
+COMMENT ON COLUMN reviews.rating IS 'Star rating 1..5, or null; gives weak sentiment labels (1-2 negative, 3 neutral, 4-5 positive). A file rated on another scale (ingest --rating-scale 1-10) is stored as the star at the same place on 1..5; half stars round up.';
 COMMENT ON COLUMN reviews.title IS 'Review title, when the source has one.';
 COMMENT ON COLUMN reviews.body IS 'Review text, verbatim (never trimmed or escaped in storage).';
 COMMENT ON COLUMN reviews.language IS 'zh, en or other: given by the source or detected at ingest.';

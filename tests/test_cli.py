@@ -329,7 +329,7 @@ def test_eval_input_judges_the_model_and_the_baseline_on_a_file_it_never_ingests
         ("x2", "p", "2026-11-01", "Cheaply made, the zipper broke, returned it", "1"),
         ("x3", "p", "2026-11-01", "It is okay, nothing special", "3"),
         ("x4", "p", "2026-11-01", "So cute and flattering, love it", ""),         # no stars: skipped
-        ("x5", "p", "2026-11-01", "Gorgeous style, true to size", "7"),           # ingest would reject it
+        ("x5", "p", "2026-11-01", "Gorgeous style, true to size", "0"),           # ingest would reject it
         ("x6", "p", "2026-11-01", "", "4"),                                        # and this one
     ])
     before = stored_rows(settings)
@@ -361,8 +361,10 @@ def test_eval_warns_in_words_when_the_model_never_gets_a_sentiment_right(trained
     (["--input", "{missing}"], "{missing} does not exist; check the path."),
     (["--input", "{unrated}"], "unrated.csv has no English or Chinese review with a label or a rating to judge "
                                "against; map yours with --column label=YOUR_COLUMN or --column rating=YOUR_COLUMN."),
-    (["--column", "rating=stars"], "--column, --format and --date-format describe an --input file; pass --input FILE or "
-                                   "leave them out."),
+    (["--column", "rating=stars"], "--column, --format, --date-format and --rating-scale describe an --input file; pass "
+                                   "--input FILE or leave them out."),
+    (["--input", "{unrated}", "--rating-scale", "ten"], "--rating-scale 'ten' is not LOW-HIGH with LOW below HIGH; say, "
+                                                        "for example, 1-10 or 0-100."),
 ])
 def test_eval_input_errors_are_one_sentence(tmp_path, args, message):
     unrated = tmp_path / "unrated.csv"

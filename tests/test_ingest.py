@@ -90,7 +90,7 @@ def test_mapping_to_a_column_the_file_lacks_names_the_columns_found(con, tmp_pat
     ("r9,p1,,5,,text,", "invalid_created_at"),
     ("r9,p1,,six,,text,2026-10-01", "invalid_rating"),
     ("r9,p1,,0,,text,2026-10-01", "invalid_rating"),
-    ("r9,p1,,4.5,,text,2026-10-01", "invalid_rating"),
+    ("r9,p1,,-2,,text,2026-10-01", "invalid_rating"),
 ])
 def test_each_invalid_row_is_rejected_with_its_reason_and_the_rest_load(con, tmp_path, row, reason):
     path = write_csv(tmp_path / "mixed.csv", [GOOD[0], row, GOOD[1]])

@@ -23,6 +23,7 @@ from reviewlens.flows.config import Settings, load_settings
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.ingest import written_text
 from reviewlens.flows.ingest.language import CHARS, english_or_other
+from reviewlens.flows.ingest.rating_scale import STARS, RatingScale, refusal
 from reviewlens.flows.ingest.rejections import explain, failed_value
 from reviewlens.flows.store.connection import query, quote_ident, run_script, sql_text, transaction
 
@@ -396,10 +397,12 @@ def ingest_file(
     step: Callable[[str], None] = lambda _stage: None,
     settings: Settings | None = None,
     date_format: str | None = None,
+    rating_scale: RatingScale | None = None,
 ) -> IngestSummary:
     """Load one file as one transaction: a file that cannot be read at all changes nothing. `settings` (default:
     load_settings()) gives created_at_floor, and db_memory_limit for the message when DuckDB runs out of memory;
-    `date_format` (strptime codes) reads created_at by that layout instead of ISO 8601."""
+    `date_format` (strptime codes) reads created_at by that layout instead of ISO 8601; `rating_scale` is the one its
+    ratings are on (None: stars 1 to 5, and a file whose ratings plainly run above 5 is refused, rating_scale.py)."""
     started = time.perf_counter()
     if not path.exists():
         raise IngestError(f"{path} does not exist; check the path.")
@@ -411,11 +414,13 @@ def ingest_file(
     summary = IngestSummary(file=str(path))
     floor = date.fromisoformat(settings.created_at_floor)
     _check_date_format(con, date_format)
+    scale = rating_scale or STARS
     params = {"file": str(path), "source": source or path.name, "now": clock.utc_now(), "floor": floor,
-              "date_format": date_format}
+              "date_format": date_format, "rating_low": scale.low, "rating_high": scale.high}
     try:
         with _readable(path, long) as readable, transaction(con):
-            chosen = _ingest(con, path, readable, fmt, mapping or {}, settings, params, summary, step)
+            chosen = _ingest(con, path, readable, fmt, mapping or {}, settings, params, summary, step,
+                             check_scale=rating_scale is None)
             if summary.rejected["record_too_long"] < len(long):  # a LONG_LINE read as part of a quoted field
                 raise IngestError(f"{path} has a line over {MAX_RECORD_BYTES // 1_000_000} MB, the most reviewlens "
                                   "reads as one record, inside a quoted field, so it cannot be rejected on its own and "
@@ -432,9 +437,11 @@ def ingest_file(
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str, mapping: dict[str, str],
-            settings: Settings, params: dict, summary: IngestSummary, step: Callable[[str], None]) -> dict[str, str | None]:
+            settings: Settings, params: dict, summary: IngestSummary, step: Callable[[str], None],
+            check_scale: bool = True) -> dict[str, str | None]:
     """ingest_file's steps inside its transaction, reading `readable` (see _readable) and counting into `summary`;
-    returns the file column behind each contract column (_map_columns)."""
+    returns the file column behind each contract column (_map_columns). `check_scale`: refuse a file whose ratings
+    run above the scale (no scale was named)."""
     step("reading")
     columns = _read_raw(con, readable, fmt, settings)
     chosen = _map_columns(con, path, columns, mapping)
@@ -444,6 +451,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, readable: Path, fmt: str
         step("validating")
         written_text.register(con)
         run_script(con, "ingest/01_stage.sql", params)
+        if check_scale and (why := refusal(path.name, *query(con, "ingest/01_rating_range.sql", params).iloc[0])):
+            raise IngestError(why)
         _detect_languages(con)
         run_script(con, "ingest/02_plan.sql", params)
         step("writing")

@@ -10,8 +10,8 @@ FIXES = {
     "invalid_created_at": f"is not a date reviewlens reads: give {ISO_DATES}, or name the file's layout with "
                           "--date-format (strptime codes: '%m/%d/%Y', '%d.%m.%Y %H:%M', '%Y' for a year alone)",
     "future_created_at": "is more than a day after now: check the column's time zone or layout (--date-format)",
-    "invalid_rating": "is not a whole number of stars from 1 to 5: map another column with --column rating=COLUMN, "
-                      "or rescale the ratings first",
+    "invalid_rating": "is not a number on the rating scale (stars 1 to 5 unless --rating-scale names another, "
+                      "such as 1-10): name the file's scale, or map another column with --column rating=COLUMN",
     "invalid_label": "is not one of negative, neutral, positive",
     "missing_review_id": "has no review id: map one with --column review_id=COLUMN, or leave review_id unmapped to "
                          "derive ids from each row's content",

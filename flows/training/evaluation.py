@@ -15,6 +15,7 @@ from reviewlens.flows.config import Settings
 from reviewlens.flows.errors import UserError
 from reviewlens.flows.ingest.demo_data import DemoDataError
 from reviewlens.flows.ingest.files import ingest_file, parse_mapping
+from reviewlens.flows.ingest.rating_scale import RatingScale
 from reviewlens.flows.training.behaviour import generate_cases
 from reviewlens.flows.training.behaviour_report import behaviour_report
 from reviewlens.flows.training.cross_domain import ROTTEN_TOMATOES_SOURCE, fetch_snippets, read_snippets
@@ -67,11 +68,12 @@ def evaluate_version(settings: Settings, version: str | None) -> dict:
 
 
 def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str | None, version: str | None,
-                  date_format: str | None = None) -> dict:
+                  date_format: str | None = None, rating_scale: RatingScale | None = None) -> dict:
     """A model and the TF-IDF baseline (trained on the model's training rows, calibrated on validation) judged on
     the labelled rows of a review file, read and validated as ingest would read them; the store is not written.
-    Gold sentiment is the file's `label`, else its `rating` (1-2 negative, 3 neutral, 4-5 positive), as in training."""
-    rows, counts = read_review_file(path, parse_mapping(columns), fmt, settings, date_format)
+    Gold sentiment is the file's `label`, else its `rating` (1-2 negative, 3 neutral, 4-5 positive, after
+    `rating_scale`), as in training."""
+    rows, counts = read_review_file(path, parse_mapping(columns), fmt, settings, date_format, rating_scale)
     if rows.empty and counts["rejected"]:
         reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts["rejected"].items()))
         raise UserError(f"none of the {counts['read']:,} rows of {path.name} could be read as reviews (rejected: "
@@ -94,14 +96,14 @@ def evaluate_file(settings: Settings, path: Path, columns: list[str], fmt: str |
 
 
 def read_review_file(path: Path, mapping: dict[str, str], fmt: str | None, settings: Settings,
-                     date_format: str | None = None) -> tuple[pd.DataFrame, dict]:
+                     date_format: str | None = None, rating_scale: RatingScale | None = None) -> tuple[pd.DataFrame, dict]:
     """The rows of a file that `reviewlens ingest` would load (corpus.sql's columns), found by ingesting it into a
     scratch store deleted afterwards: its rows are read and validated exactly as ingest's, and the workspace's store
     is not written; and how many rows were read, rejected (by reason) and duplicate ids."""
     with tempfile.TemporaryDirectory(prefix="reviewlens-eval-") as scratch:
         con = connect(Path(scratch) / "scratch.duckdb", settings=settings)
         try:
-            summary = ingest_file(con, path, mapping, None, fmt, date_format=date_format)
+            summary = ingest_file(con, path, mapping, None, fmt, date_format=date_format, rating_scale=rating_scale)
             rows = con.execute(sql_text("corpus.sql")).fetchdf()
         finally:
             con.close()

@@ -14,6 +14,9 @@
 -- created_at is stored in UTC: an offset (Z, +05:00, +0530) or a zone name is honoured, a time without one is read in
 -- the session's time zone, UTC (connect() sets it); one later than the run's $now plus a day is rejected. With
 -- $date_format (ingest --date-format, strptime codes such as '%m/%d/%Y') created_at is read by that layout alone.
+-- rating: a number on the file's scale, $rating_low to $rating_high (ingest --rating-scale; 1 to 5 by default), becomes
+-- the whole star (1..5) at the same place on the star scale, rounded half up: 4.5 of 5 is 5 stars, 7 of 1-10 is 4,
+-- 5 of 1-10 is 3. rating_given keeps the number as written, for flows/ingest/rating_scale.py's check of the scale.
 CREATE OR REPLACE TEMP TABLE ingest_staged AS
 WITH typed AS (
     SELECT
@@ -48,7 +51,9 @@ SELECT
          ELSE review_id END AS review_id,
     product_id,
     category,
-    CAST(rating_value AS TINYINT) AS rating,
+    CASE WHEN rating_value BETWEEN $rating_low AND $rating_high
+         THEN CAST(round(1 + 4 * (rating_value - $rating_low) / ($rating_high - $rating_low)) AS TINYINT) END AS rating,
+    rating_value AS rating_given,
     title,
     body,
     CASE
@@ -69,7 +74,8 @@ SELECT
         WHEN body IS NULL OR trim(body) = '' THEN 'empty_body'
         WHEN created_at IS NULL THEN 'invalid_created_at'
         WHEN created_at > $now + INTERVAL 1 DAY THEN 'future_created_at'
-        WHEN rating_text IS NOT NULL AND (rating_value IS NULL OR rating_value NOT IN (1, 2, 3, 4, 5)) THEN 'invalid_rating'
+        WHEN rating_text IS NOT NULL AND (rating_value IS NULL OR NOT rating_value BETWEEN $rating_low AND $rating_high)
+             THEN 'invalid_rating'
         WHEN label IS NOT NULL AND label NOT IN ('negative', 'neutral', 'positive') THEN 'invalid_label'
     END AS reason
 FROM headed;
