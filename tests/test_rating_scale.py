@@ -55,3 +55,11 @@ def test_a_derived_id_does_not_depend_on_the_scale(con, tmp_path):
     again = ingest_file(con, path, rating_scale=RatingScale(1, 100))
     assert (again.inserted, again.updated) == (0, 1)                                 # the same review, its stars read anew
     assert list(stored(con).values()) == [1]                                      # 9 of 100
+
+
+def test_a_rating_that_says_its_own_scale_is_read_on_it(con, tmp_path):
+    path = write_csv(tmp_path / "amazon.csv", rated(["4.0 out of 5 stars", "1.0 out of 5 stars", "8/10", "5 / 10",
+                                                     "11/10", "0 out of 10"]))
+    summary = ingest_file(con, path)
+    assert dict(summary.rejected) == {"invalid_rating": 2}                           # 11 of 10, and 0 on a scale from 1
+    assert stored(con) == {"r0": 4, "r1": 1, "r2": 4, "r3": 3}

@@ -16,7 +16,8 @@
 -- $date_format (ingest --date-format, strptime codes such as '%m/%d/%Y') created_at is read by that layout alone.
 -- rating: a number on the file's scale, $rating_low to $rating_high (ingest --rating-scale; 1 to 5 by default), becomes
 -- the whole star (1..5) at the same place on the star scale, rounded half up: 4.5 of 5 is 5 stars, 7 of 1-10 is 4,
--- 5 of 1-10 is 3. rating_given keeps the number as written, for flows/ingest/rating_scale.py's check of the scale.
+-- 5 of 1-10 is 3. A rating that says its own scale ("4.0 out of 5 stars", "8/10") is read on 1 to its top. rating_given
+-- keeps a plain number as written, for flows/ingest/rating_scale.py's check of the scale.
 CREATE OR REPLACE TEMP TABLE ingest_staged AS
 WITH typed AS (
     SELECT
@@ -26,6 +27,8 @@ WITH typed AS (
         nullif(trim(category), '')   AS category,
         nullif(trim(rating), '')     AS rating_text,
         TRY_CAST(nullif(trim(rating), '') AS DOUBLE) AS rating_value,
+        TRY_CAST(regexp_extract(lower(trim(rating)), '^(\d+(?:\.\d+)?)\s*(?:out of|/)\s*(\d+(?:\.\d+)?)(?:\s*stars?)?$', 1) AS DOUBLE) AS rating_of,
+        TRY_CAST(regexp_extract(lower(trim(rating)), '^(\d+(?:\.\d+)?)\s*(?:out of|/)\s*(\d+(?:\.\d+)?)(?:\s*stars?)?$', 2) AS DOUBLE) AS rating_top,
         nullif(trim(title), '')      AS title_given,
         body                         AS body_given,
         nullif(trim(_author), '')    AS author,
@@ -41,18 +44,24 @@ WITH typed AS (
            as_written(body_given) AS body
     FROM typed
 ), headed AS (
-    SELECT *, left(body, 300) AS head FROM decoded
+    SELECT *, left(body, 300) AS head,
+           CAST(CASE WHEN rating_top IS NOT NULL THEN
+                         CASE WHEN rating_top > 1 AND rating_of BETWEEN 1 AND rating_top
+                              THEN round(1 + 4 * (rating_of - 1) / (rating_top - 1)) END
+                     WHEN rating_value BETWEEN $rating_low AND $rating_high
+                         THEN round(1 + 4 * (rating_value - $rating_low) / ($rating_high - $rating_low))
+                END AS TINYINT) AS stars
+    FROM decoded
 )
 SELECT
     _line,
     CASE WHEN $derive_ids THEN md5(concat_ws(chr(31), coalesce(product_id, ''), coalesce(CAST(created_at AS VARCHAR), ''),
-                                             coalesce(CAST(CAST(rating_value AS TINYINT) AS VARCHAR), ''),
+                                             coalesce(CAST(CAST(rating_value AS TINYINT) AS VARCHAR), rating_text, ''),
                                              coalesce(title_given, ''), coalesce(body_given, ''), coalesce(author, '')))
          ELSE review_id END AS review_id,
     product_id,
     category,
-    CASE WHEN rating_value BETWEEN $rating_low AND $rating_high
-         THEN CAST(round(1 + 4 * (rating_value - $rating_low) / ($rating_high - $rating_low)) AS TINYINT) END AS rating,
+    stars AS rating,
     rating_value AS rating_given,
     title,
     body,
@@ -74,8 +83,7 @@ SELECT
         WHEN body IS NULL OR trim(body) = '' THEN 'empty_body'
         WHEN created_at IS NULL THEN 'invalid_created_at'
         WHEN created_at > $now + INTERVAL 1 DAY THEN 'future_created_at'
-        WHEN rating_text IS NOT NULL AND (rating_value IS NULL OR NOT rating_value BETWEEN $rating_low AND $rating_high)
-             THEN 'invalid_rating'
+        WHEN rating_text IS NOT NULL AND stars IS NULL THEN 'invalid_rating'
         WHEN label IS NOT NULL AND label NOT IN ('negative', 'neutral', 'positive') THEN 'invalid_label'
     END AS reason
 FROM headed;
