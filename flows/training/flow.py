@@ -29,7 +29,8 @@ from reviewlens.flows.training.finetune_step import evaluate, held_out_figures, 
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.finetune import FinetuneConfig
+from reviewlens.models.calibration import MIN_CLASS_SHARE, MIN_OWN_CLASS, MIN_OWN_ROWS, decision_rows
+from reviewlens.models.finetune import FinetuneConfig, Labelled
 from reviewlens.models.lexicon import entry_ids, lexicon_table as table_of
 from reviewlens.models.inference import ReviewModel, reads_clauses_in_context
 from reviewlens.models.presets import Preset
@@ -88,6 +89,7 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     lexicon = lexicon_table(cache_dir, ckpt.tokenizer, preset.finetune)
     model = train_classifier(train, val, cfg, preset.finetune, len(taxonomy.ids), pretrained_state, console, label, device,
                              lexicon)
+    console.print(sentiment_decided_on(val, float(model.mix[0])), markup=False, highlight=False, soft_wrap=True)
     extra = {"finetune_seconds": round(time.perf_counter() - started, 1), "pretrain": ckpt.metrics.get("pretrain", {})}
     ablations = {}
     in_context = reads_clauses_in_context({"finetune": preset.finetune.to_dict()})    # as its checkpoint will say
@@ -102,6 +104,19 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
     ready = profile.ready(model, ckpt.tokenizer, taxonomy, clauses_in_context=in_context)
     extra["clause_reader"] = clause_reader(ready, frame[frame["split"] == "val"], taxonomy)
     return ready, extra
+
+
+def sentiment_decided_on(val: Labelled, deep_vote: float) -> str:
+    """Which validation rows set review sentiment's mix, bias and temperature (calibration.decision_rows), in words."""
+    rows = decision_rows(val.sentiment, val.base)
+    if val.base is None or not val.base[rows].any():
+        return (f"review sentiment: mix, bias and temperature fitted on the store's own {int(rows.sum()):,} labelled "
+                f"validation reviews (the encoder's vote {deep_vote:.2f})")
+    own = int(((val.sentiment >= 0) & ~val.base).sum())
+    return (f"review sentiment: the store has {own:,} labelled validation reviews of its own, too few to fit its "
+            f"decisions on (it takes {MIN_OWN_ROWS}, with {MIN_OWN_CLASS} and {MIN_CLASS_SHARE:.0%} of each class), so "
+            "they are fitted on the base corpora's, and the n-gram path and the lexicon read it: the encoder's vote, "
+            "fitted there, did not carry to stores of other verticals; it still reads topics and clauses")
 
 
 def clause_reader(model: ReviewModel, val: pd.DataFrame, taxonomy: Taxonomy) -> dict | None:
