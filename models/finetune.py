@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from reviewlens.models.batching import pad, token_budget_batches
 from reviewlens.models.classifier import NEU, SENTIMENTS, ReviewClassifier
 from reviewlens.models.encoder import EncoderConfig
+from reviewlens.models.masked_logistic import fit_masked_logistic
 from reviewlens.models.device import autocast, pick_device
 from reviewlens.models.ngrams import document_frequency_idf
 from reviewlens.models.optim import param_groups
@@ -175,10 +176,13 @@ def optimizer(model: ReviewClassifier, cfg: FinetuneConfig) -> torch.optim.AdamW
 
 def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> None:
     """Fit the wide path as the bag-of-words baseline is fitted: L2-regularised, class-balanced logistic
-    regression over exactly the features the model computes (hashed n-gram TF-IDF), solved to convergence.
+    regression over exactly the features the model computes (hashed n-gram TF-IDF), solved to convergence, except
+    that a binary source's rows are judged over negative and positive alone (models/masked_logistic.py): they were
+    sampled without their neutral reviews, so they cannot say what is not neutral. Fitted as three-class rows, the
+    5,000 IMDb reviews taught every English word they use "not neutral", and on drug reviews of 1-10 ratings the
+    model named 1 of 979 neutral (90 are): macro-F1 0.426, against 0.465 judged over their two classes.
     A convex fit gets a linear model's best in seconds; gradient steps shared with the encoder do not."""
     from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
 
     model.wide_idf.copy_(document_frequency_idf(data.sequences, model.bag, model.wide_buckets, min_df=cfg.wide_min_df))
     rows, cols, vals = [], [], []
@@ -189,18 +193,21 @@ def fit_wide(model: ReviewClassifier, data: Labelled, cfg: FinetuneConfig) -> No
         keep = bag > 0
         rows.append(torch.tensor(batch)[:, None].expand_as(bag)[keep]), cols.append(bag[keep]), vals.append(weight[keep])
     labelled = data.sentiment >= 0
-    X = csr_matrix((torch.cat(vals).numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
+    X = csr_matrix((torch.cat(vals).double().numpy(), (torch.cat(rows).numpy(), torch.cat(cols).numpy())),
                    shape=(len(data.sequences), model.wide_buckets))[labelled]    # duplicates sum: tf x idf / norm
     X.eliminate_zeros()                                                          # n-grams below min_df: idf 0
     # only the buckets the texts use: the others' weights stay 0 either way, and the solver's vectors span all columns
     used = np.flatnonzero(X.getnnz(axis=0))
-    fitted = LogisticRegression(C=cfg.wide_c, max_iter=1_000).fit(
-        X[:, used], data.sentiment[labelled], sample_weight=balanced_within_sources(data.sentiment, data.binary, data.base)[labelled])
+    y = data.sentiment[labelled]
+    allowed = np.zeros((len(y), len(SENTIMENTS)), bool)
+    allowed[:, np.unique(y)] = True                                              # a class no row has is judged nowhere
+    allowed[data.binary[labelled], NEU] = False
+    coef, bias = fit_masked_logistic(X[:, used], y, allowed, balanced_within_sources(data.sentiment, data.binary,
+                                                                                     data.base)[labelled], cfg.wide_c)
     weight = np.zeros((model.wide_buckets, len(SENTIMENTS)), dtype=np.float32)
-    intercept = np.full(len(SENTIMENTS), -1e4, dtype=np.float32)                 # a class never seen is never predicted
-    coef = fitted.coef_.T if len(fitted.classes_) > 2 else np.c_[-fitted.coef_.T / 2, fitted.coef_.T / 2]   # (used, classes)
-    weight[np.ix_(used, fitted.classes_)] = coef
-    intercept[fitted.classes_] = fitted.intercept_ if len(fitted.classes_) > 2 else [-fitted.intercept_[0] / 2, fitted.intercept_[0] / 2]
+    weight[used] = coef
+    judged = allowed.any(axis=0)
+    intercept = np.where(judged, bias, -1e4).astype(np.float32)                  # a class never judged is never predicted
     with torch.no_grad():
         model.wide.weight.copy_(torch.from_numpy(weight))
         model.wide_intercept.copy_(torch.from_numpy(intercept))
