@@ -29,7 +29,7 @@ from reviewlens.flows.training.finetune_step import evaluate, held_out_figures, 
 from reviewlens.models.checkpoint import load_checkpoint
 from reviewlens.models.checkpoint_error import CheckpointError
 from reviewlens.models.encoder import EncoderConfig
-from reviewlens.models.calibration import MIN_CLASS_SHARE, MIN_OWN_CLASS, MIN_OWN_ROWS, decision_rows
+from reviewlens.models.calibration import MIN_CLASS_SHARE, MIN_OWN_CLASS, MIN_OWN_ROWS, base_decides, decision_rows
 from reviewlens.models.finetune import FinetuneConfig, Labelled
 from reviewlens.models.lexicon import entry_ids, lexicon_table as table_of
 from reviewlens.models.inference import ReviewModel, reads_clauses_in_context
@@ -109,7 +109,7 @@ def fine_tune(pretrained: Path, corpus: Corpus, preset: Preset, taxonomy: Taxono
 def sentiment_decided_on(val: Labelled, deep_vote: float) -> str:
     """Which validation rows set review sentiment's mix, bias and temperature (calibration.decision_rows), in words."""
     rows = decision_rows(val.sentiment, val.base)
-    if val.base is None or not val.base[rows].any():
+    if not base_decides(rows, val.base):
         return (f"review sentiment: mix, bias and temperature fitted on the store's own {int(rows.sum()):,} labelled "
                 f"validation reviews (the encoder's vote {deep_vote:.2f})")
     own = int(((val.sentiment >= 0) & ~val.base).sum())
