@@ -17,9 +17,6 @@ class RatingScale(NamedTuple):
     low: float
     high: float
 
-    def __str__(self) -> str:
-        return f"{self.low:g}-{self.high:g}"
-
 
 STARS = RatingScale(1.0, 5.0)
 
@@ -58,7 +55,7 @@ def refusal(file: str, rated: int, above: int, lowest: float | None, highest: fl
     >>> refusal("a.csv", 100, 3, 1, 50) is None
     True
     >>> print(refusal("a.csv", 100, 60, 1, 10))
-    a.csv: 60 of its 100 ratings are above 5 (up to 10), so it rates on another scale than stars 1 to 5 and none of its ratings can be read as stars; nothing was loaded. Name the scale: --rating-scale 1-10 (each rating becomes the star at the same place on 1 to 5: 7 of 1-10 is 4 stars).
+    a.csv: 60 of its 100 ratings are above 5 (up to 10), so it rates on another scale than stars 1 to 5 and none of its ratings can be read as stars; nothing was loaded. Name the scale: --rating-scale 1-10 (each rating becomes the star at the same place on 1 to 5).
     """
     if not above or above < ABOVE_SHARE * rated:
         return None
@@ -66,22 +63,4 @@ def refusal(file: str, rated: int, above: int, lowest: float | None, highest: fl
     scale = suggested_scale(lowest, highest)
     return (f"{file}: {above:,} of its {rated:,} ratings are above 5 (up to {highest:g}), so it rates on another scale "
             f"than stars 1 to 5 and none of its ratings can be read as stars; nothing was loaded. Name the scale: "
-            f"--rating-scale {scale} (each rating becomes the star at the same place on 1 to 5: "
-            f"{example(parse_rating_scale(scale))}).")
-
-
-def stars(value: float, scale: RatingScale) -> int:
-    """The whole star (1..5) at the same place on the star scale as `value` on `scale`, rounded half up, as
-    sql/ingest/01_stage.sql computes it.
-
-    >>> [stars(v, RatingScale(1, 10)) for v in (1, 4, 5, 6, 7, 10)], stars(4.5, STARS)
-    ([1, 2, 3, 3, 4, 5], 5)
-    """
-    return int(1 + 4 * (value - scale.low) / (scale.high - scale.low) + 0.5)
-
-
-def example(scale: RatingScale) -> str:
-    """One rating of the scale and its star, for messages."""
-    value = scale.low + 0.7 * (scale.high - scale.low)
-    value = round(value) if scale.high - scale.low >= 4 else value
-    return f"{value:g} of {scale} is {stars(value, scale)} stars"
+            f"--rating-scale {scale} (each rating becomes the star at the same place on 1 to 5).")

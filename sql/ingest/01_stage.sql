@@ -27,8 +27,8 @@ WITH typed AS (
         nullif(trim(category), '')   AS category,
         nullif(trim(rating), '')     AS rating_text,
         TRY_CAST(nullif(trim(rating), '') AS DOUBLE) AS rating_value,
-        TRY_CAST(regexp_extract(lower(trim(rating)), '^(\d+(?:\.\d+)?)\s*(?:out of|/)\s*(\d+(?:\.\d+)?)(?:\s*stars?)?$', 1) AS DOUBLE) AS rating_of,
-        TRY_CAST(regexp_extract(lower(trim(rating)), '^(\d+(?:\.\d+)?)\s*(?:out of|/)\s*(\d+(?:\.\d+)?)(?:\s*stars?)?$', 2) AS DOUBLE) AS rating_top,
+        regexp_extract(lower(trim(rating)), '^(\d+(?:\.\d+)?)\s*(?:out of|/)\s*(\d+(?:\.\d+)?)(?:\s*stars?)?$',
+                       ['of', 'top']) AS rating_says,          -- '' in both where the rating names no scale
         nullif(trim(title), '')      AS title_given,
         body                         AS body_given,
         nullif(trim(_author), '')    AS author,
@@ -43,15 +43,16 @@ WITH typed AS (
            as_written(title_given) AS title,
            as_written(body_given) AS body
     FROM typed
-), headed AS (
+), scaled AS (             -- each rating on its scale: the one it names, else the file's
     SELECT *, left(body, 300) AS head,
-           CAST(CASE WHEN rating_top IS NOT NULL THEN
-                         CASE WHEN rating_top > 1 AND rating_of BETWEEN 1 AND rating_top
-                              THEN round(1 + 4 * (rating_of - 1) / (rating_top - 1)) END
-                     WHEN rating_value BETWEEN $rating_low AND $rating_high
-                         THEN round(1 + 4 * (rating_value - $rating_low) / ($rating_high - $rating_low))
-                END AS TINYINT) AS stars
+           coalesce(TRY_CAST(rating_says.of AS DOUBLE), rating_value) AS on_scale,
+           CASE WHEN rating_says.top = '' THEN $rating_low ELSE 1 END AS scale_low,
+           coalesce(TRY_CAST(rating_says.top AS DOUBLE), $rating_high) AS scale_high
     FROM decoded
+), headed AS (
+    SELECT *, CAST(CASE WHEN scale_high > scale_low AND on_scale BETWEEN scale_low AND scale_high
+                        THEN round(1 + 4 * (on_scale - scale_low) / (scale_high - scale_low)) END AS TINYINT) AS stars
+    FROM scaled
 )
 SELECT
     _line,
